@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"policybot/policies"
+)
+
+// parser returns the document parser with the configured hygiene rules.
+func (c Config) parser() (*policies.Parser, error) {
+	h := policies.DefaultHygiene()
+	if c.HygieneFile != "" {
+		f, err := os.Open(c.HygieneFile)
+		if err != nil {
+			return nil, fmt.Errorf("POLICYBOT_HYGIENE_FILE: %w", err)
+		}
+		defer f.Close()
+		if h, err = policies.LoadHygiene(h, c.HygieneFile, f); err != nil {
+			return nil, err
+		}
+	}
+	return &policies.Parser{Hygiene: h}, nil
+}
+
+// loadCorpus reads POLICYBOT_CORPUS_DIR, or the bundled corpus.
+func (c Config) loadCorpus() (*policies.Corpus, error) {
+	p, err := c.parser()
+	if err != nil {
+		return nil, err
+	}
+	if c.CorpusDir == "" {
+		sub, err := policies.BundledFS()
+		if err != nil {
+			return nil, err
+		}
+		return p.LoadFS(sub, "bundled:")
+	}
+	return p.LoadPaths([]string{c.CorpusDir}), nil
+}
+
+func runCheck(_ context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprintln(stderr, "usage: policybot check [PATH...]") }
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	var corpus *policies.Corpus
+	var err error
+	if fl.NArg() == 0 {
+		corpus, err = cfg.loadCorpus()
+	} else {
+		var p *policies.Parser
+		if p, err = cfg.parser(); err == nil {
+			corpus = p.LoadPaths(fl.Args())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	now := cfg.Now()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTITLE\tCATEGORY\tARTICLES\tIN FORCE")
+	for _, d := range corpus.Docs {
+		inForce := "no"
+		switch {
+		case !d.InForce(now):
+		case d.Sample:
+			inForce = "sample"
+		default:
+			inForce = "yes"
+		}
+		id := d.ID
+		if id == "" {
+			id = "(none)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", id, d.Title, d.Category, len(d.Articles), inForce)
+	}
+	tw.Flush()
+	errs := 0
+	if len(corpus.Findings) > 0 {
+		fmt.Fprintln(stdout)
+	}
+	for _, f := range corpus.Findings {
+		fmt.Fprintln(stdout, f)
+		if f.Severity == policies.Error {
+			errs++
+		}
+	}
+	if errs > 0 {
+		fmt.Fprintf(stdout, "\n%d error(s) in %d file(s) (发现 %d 个错误)\n", errs, countFiles(corpus.Findings), errs)
+		return errSilent{fmt.Sprintf("check failed: %d error(s)", errs)}
+	}
+	return nil
+}
+
+func countFiles(fs []policies.Finding) int {
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.Severity == policies.Error {
+			seen[f.Path] = true
+		}
+	}
+	return len(seen)
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the program, read once from the environment.
+// Each variable is documented in .env.example.
+type Config struct {
+	CorpusDir    string // POLICYBOT_CORPUS_DIR: policy files instead of the bundled corpus
+	DataDir      string // POLICYBOT_DATA_DIR: index and database
+	HygieneFile  string // POLICYBOT_HYGIENE_FILE: extra spam patterns
+	SynonymsFile string // POLICYBOT_SYNONYMS_FILE: extra synonym table
+	GlossaryFile string // POLICYBOT_GLOSSARY_FILE: extra English glossary
+	Contact      string // POLICYBOT_CONTACT: who to ask when the corpus has no answer
+
+	EmbedProvider string // EMBED_PROVIDER: local, openai or ollama
+	EmbedBaseURL  string // EMBED_BASE_URL
+	EmbedModel    string // EMBED_MODEL
+	EmbedAPIKey   string // EMBED_API_KEY (secret)
+
+	LLMProvider string        // LLM_PROVIDER: none, openai or ollama
+	LLMBaseURL  string        // LLM_BASE_URL
+	LLMModel    string        // LLM_MODEL
+	LLMAPIKey   string        // LLM_API_KEY (secret)
+	LLMTimeout  time.Duration // LLM_TIMEOUT
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// defaultContact is said when the corpus does not cover a question.
+const defaultContact = "吴中区政务服务热线 12345，或对应主管部门（制造业：区工信局；商务：区商务局；文体旅：区文体旅局）"
+
+func loadConfig(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		CorpusDir:     get("POLICYBOT_CORPUS_DIR", ""),
+		DataDir:       get("POLICYBOT_DATA_DIR", "./data"),
+		HygieneFile:   get("POLICYBOT_HYGIENE_FILE", ""),
+		SynonymsFile:  get("POLICYBOT_SYNONYMS_FILE", ""),
+		GlossaryFile:  get("POLICYBOT_GLOSSARY_FILE", ""),
+		Contact:       get("POLICYBOT_CONTACT", defaultContact),
+		EmbedProvider: get("EMBED_PROVIDER", "local"),
+		EmbedBaseURL:  get("EMBED_BASE_URL", ""),
+		EmbedModel:    get("EMBED_MODEL", ""),
+		EmbedAPIKey:   get("EMBED_API_KEY", ""),
+		LLMProvider:   get("LLM_PROVIDER", "none"),
+		LLMBaseURL:    get("LLM_BASE_URL", ""),
+		LLMModel:      get("LLM_MODEL", ""),
+		LLMAPIKey:     get("LLM_API_KEY", ""),
+		Now:           time.Now,
+	}
+	var err error
+	if c.LLMTimeout, err = time.ParseDuration(get("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
+		return c, fmt.Errorf("LLM_TIMEOUT=%q: want a positive duration such as 30s", getenv("LLM_TIMEOUT"))
+	}
+	switch c.EmbedProvider {
+	case "local", "openai", "ollama":
+	default:
+		return c, fmt.Errorf("EMBED_PROVIDER=%q: want local, openai or ollama", c.EmbedProvider)
+	}
+	switch c.LLMProvider {
+	case "none", "openai", "ollama":
+	default:
+		return c, fmt.Errorf("LLM_PROVIDER=%q: want none, openai or ollama", c.LLMProvider)
+	}
+	return c, nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/joho/godotenv"
+)
+
+const usage = `policybot — answers questions about enterprise-support policies, with citations.
+
+Usage:
+  policybot check [PATH...]                    validate policy files (default: the bundled corpus)
+  policybot ask [--json] [--conversation ID] QUESTION
+  policybot eval [--json] [--min-hit1 X ...] FILE...
+
+Configuration comes from the environment and from ./.env (see .env.example).
+`
+
+// errSilent marks an error whose details were already printed; main only
+// sets the exit status.
+type errSilent struct{ msg string }
+
+func (e errSilent) Error() string { return e.msg }
+
+// run is the whole program: main only calls it. getenv, stdin, stdout and
+// stderr are injected so tests run it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cfg, err := loadConfig(withDotEnv(getenv, ".env"))
+	if err != nil {
+		return err
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "check":
+		return runCheck(ctx, cfg, rest, stdout, stderr)
+	case "ask":
+		return runAsk(ctx, cfg, rest, stdin, stdout, stderr)
+	case "eval":
+		return runEval(ctx, cfg, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// withDotEnv returns a getenv that falls back to the values in the file path
+// (when it exists): the process environment always wins.
+func withDotEnv(getenv func(string) string, path string) func(string) string {
+	vals, err := godotenv.Read(path)
+	if err != nil {
+		return getenv
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return strings.TrimSpace(vals[k])
+	}
+}

@@ -1,0 +1,151 @@
+// Package policies holds the document model of the policy corpus: documents
+// made of chapters and numbered articles, their metadata, the parser that reads
+// them from Markdown with YAML front matter, the validator and the hygiene
+// (injected-spam) scanner, and the bundled sample corpus.
+package policies
+
+import (
+	"strconv"
+	"time"
+)
+
+// Category is the policy area a document belongs to.
+type Category string
+
+// The categories a document may declare.
+const (
+	Manufacturing        Category = "manufacturing"
+	Commerce             Category = "commerce"
+	CultureSportsTourism Category = "culture-sports-tourism"
+	News                 Category = "news"
+	Other                Category = "other"
+)
+
+// Categories lists every valid category, in display order.
+var Categories = []Category{Manufacturing, Commerce, CultureSportsTourism, News, Other}
+
+// Valid reports whether c is one of Categories.
+func (c Category) Valid() bool {
+	for _, k := range Categories {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Date is a calendar date (YYYY-MM-DD) in China Standard Time. The zero Date
+// means "not set".
+type Date struct{ time.Time }
+
+// DateLayout is the only date format the front matter accepts.
+const DateLayout = "2006-01-02"
+
+// ParseDate parses s as YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.ParseInLocation(DateLayout, s, cst)
+	if err != nil {
+		return Date{}, err
+	}
+	return Date{t}, nil
+}
+
+// String formats d as YYYY-MM-DD, or "" when unset.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(DateLayout)
+}
+
+// cst is China Standard Time, in which every policy date is given. A fixed
+// zone keeps the binary independent of the machine's tz database.
+var cst = time.FixedZone("CST", 8*60*60)
+
+// CitationUnit says how the parts of a document are numbered when cited.
+type CitationUnit string
+
+const (
+	// ByArticle cites 第N条.
+	ByArticle CitationUnit = "article"
+	// ByParagraph cites the Nth paragraph (documents with no 第N条, such as news).
+	ByParagraph CitationUnit = "paragraph"
+)
+
+// Document is one policy document: its metadata and its numbered parts.
+type Document struct {
+	ID             string
+	Title          string
+	Category       Category
+	Issuer         string
+	DocNo          string
+	Published      Date
+	EffectiveFrom  Date
+	EffectiveTo    Date
+	LeadDepartment string
+	Sample         bool
+	Supersedes     string
+	SourceURL      string
+
+	// Path is where the document was read from ("bundled:wz-mfg-2025.md"
+	// for the embedded corpus).
+	Path string
+	// Preamble is the text between the front matter and the first article
+	// (the sample notice lives there).
+	Preamble string
+	// CiteBy says whether Articles are 第N条 or paragraphs.
+	CiteBy CitationUnit
+	// Articles are the citable parts in source order, numbered from 1.
+	Articles []Article
+
+	idLine int // source line of the id field, for duplicate-id findings
+}
+
+// Article is one citable part of a document: a 第N条 article, or a paragraph
+// of a document that has none.
+type Article struct {
+	// Number is N of 第N条 (or of the Nth paragraph).
+	Number int
+	// Chapter is the title of the enclosing chapter ("总则"), or "".
+	Chapter string
+	// Text is the article body without its "第N条" label.
+	Text string
+	// Department is the responsible department named in the article
+	// ("责任单位：区工信局、区发改委"), or "" when the article names none.
+	Department string
+	// StartLine and EndLine are the 1-based, inclusive source lines.
+	StartLine, EndLine int
+}
+
+// Label is how the part is cited in Chinese: "第6条" or "第3段".
+func (d *Document) Label(n int) string {
+	if d.CiteBy == ByParagraph {
+		return "第" + strconv.Itoa(n) + "段"
+	}
+	return "第" + strconv.Itoa(n) + "条"
+}
+
+// Department is the department responsible for article n: the article's own
+// 责任单位 when it names one, else the document's lead department.
+func (d *Document) Department(n int) string {
+	for _, a := range d.Articles {
+		if a.Number == n && a.Department != "" {
+			return a.Department
+		}
+	}
+	return d.LeadDepartment
+}
+
+// InForce reports whether the document applies on day t: on or after
+// EffectiveFrom (when set) and on or before EffectiveTo (when set).
+func (d *Document) InForce(t time.Time) bool {
+	day := t.In(cst)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, cst)
+	if !d.EffectiveFrom.IsZero() && day.Before(d.EffectiveFrom.Time) {
+		return false
+	}
+	if !d.EffectiveTo.IsZero() && day.After(d.EffectiveTo.Time) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,466 @@
+package policies
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"gopkg.in/yaml.v3"
+)
+
+// MaxFileBytes is the largest source file the parser accepts.
+const MaxFileBytes = 8 << 20
+
+// Parser reads policy documents. The zero value uses DefaultHygiene.
+type Parser struct {
+	// Hygiene scans the text for injected spam; nil means DefaultHygiene().
+	Hygiene *Hygiene
+}
+
+// ParseFile parses one document with the default Parser.
+func ParseFile(path string, data []byte) (*Document, []Finding) {
+	return (&Parser{}).Parse(path, data)
+}
+
+var idRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// fields are the front-matter keys, in the order the format lists them.
+var fields = []string{
+	"id", "title", "category", "issuer", "doc_no", "published", "effective_from",
+	"effective_to", "lead_department", "sample", "supersedes", "source_url",
+}
+
+// Parse reads a document from data. It never panics and returns every
+// problem it finds; the Document is nil only when nothing could be read. A
+// document with any Error finding must not be indexed.
+func (p *Parser) Parse(path string, data []byte) (*Document, []Finding) {
+	var fs []Finding
+	add := func(line int, sev Severity, code, format string, args ...any) {
+		fs = append(fs, Finding{Path: path, Line: line, Severity: sev, Code: code, Msg: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case len(data) == 0:
+		add(0, Error, CodeSize, "empty file (文件为空)")
+		return nil, fs
+	case len(data) > MaxFileBytes:
+		add(0, Error, CodeSize, "file is %d bytes, over the %d-byte limit: split it (文件过大，请拆分)", len(data), MaxFileBytes)
+		return nil, fs
+	}
+	text, encFindings := decode(path, data)
+	fs = append(fs, encFindings...)
+	if text == "" {
+		return nil, fs
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	lines := strings.Split(text, "\n")
+
+	h := p.Hygiene
+	if h == nil {
+		h = DefaultHygiene()
+	}
+	fs = append(fs, h.Scan(path, lines, 1)...)
+
+	doc := &Document{Path: path}
+	bodyStart := 0
+	if len(lines) > 0 && strings.TrimSpace(lines[0]) == "---" {
+		end := -1
+		for i := 1; i < len(lines); i++ {
+			if strings.TrimSpace(lines[i]) == "---" {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			add(1, Error, CodeFrontMatter, "front matter opened with --- is never closed: add a closing --- line (前置元数据缺少结束的 --- 行)")
+			return doc, fs
+		}
+		fs = append(fs, parseFrontMatter(path, doc, strings.Join(lines[1:end], "\n"), 2)...)
+		bodyStart = end + 1
+	} else {
+		add(1, Error, CodeFrontMatter, "no front matter: start the file with --- and the fields id, title, category (缺少前置元数据：文件开头应为 --- 及 id、title、category 字段)")
+	}
+	fs = append(fs, parseBody(path, doc, lines, bodyStart)...)
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Line != fs[j].Line {
+			return fs[i].Line < fs[j].Line
+		}
+		return fs[i].Col < fs[j].Col
+	})
+	return doc, fs
+}
+
+// decode returns data as UTF-8 text. A UTF-8 byte-order mark is an error;
+// GB18030 (which covers GBK and GB2312) is converted with a warning;
+// anything else is an error.
+func decode(path string, data []byte) (string, []Finding) {
+	var fs []Finding
+	if bytes.IndexByte(data, 0) >= 0 {
+		return "", []Finding{{Path: path, Severity: Error, Code: CodeEncoding,
+			Msg: "binary file (contains NUL bytes): save the document as UTF-8 text or Markdown (二进制文件，请另存为 UTF-8 文本)"}}
+	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		fs = append(fs, Finding{Path: path, Line: 1, Col: 1, Severity: Error, Code: CodeBOM,
+			Msg: "byte-order mark at the start of the file: save as UTF-8 without BOM (文件开头有 BOM，请另存为无 BOM 的 UTF-8)"})
+		data = data[3:]
+	}
+	if utf8.Valid(data) {
+		return string(data), fs
+	}
+	if mostlyUTF8(data) {
+		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+		fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeEncoding,
+			Msg: "not UTF-8 text: the file is UTF-8 with damaged bytes here, re-save it as UTF-8 (文件含有损坏的 UTF-8 字节，请重新保存为 UTF-8)"})
+		return "", fs
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if err == nil && utf8.Valid(out) && looksChinese(out) {
+		fs = append(fs, Finding{Path: path, Severity: Warning, Code: CodeEncoding,
+			Msg: "file is GB18030/GBK, converted to UTF-8: save it as UTF-8 to silence this (文件为 GB18030/GBK 编码，已转换为 UTF-8)"})
+		return string(out), fs
+	}
+	line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+	fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeEncoding,
+		Msg: "not UTF-8 or GB18030 text: save the document as UTF-8 (无法识别的文本编码，请另存为 UTF-8)"})
+	return "", fs
+}
+
+// mostlyUTF8 reports whether most non-ASCII bytes of b form valid UTF-8
+// sequences: GB18030 text rarely does, so such a file is damaged UTF-8, not
+// another encoding.
+func mostlyUTF8(b []byte) bool {
+	var valid, high int
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			high++
+		case size > 1:
+			valid += size
+			high += size
+		}
+		i += size
+	}
+	return valid*2 > high
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// looksChinese reports whether decoded text is mostly common CJK and ASCII:
+// random bytes decode as GB18030 too, but into rare characters.
+func looksChinese(b []byte) bool {
+	var good, all int
+	for _, r := range string(b) {
+		all++
+		switch {
+		case r < 0x80, r >= 0x4E00 && r <= 0x9FFF, r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFFEF, r == '“', r == '”', r == '…', r == '—':
+			good++
+		}
+	}
+	return all > 0 && good*100 >= all*95
+}
+
+func parseFrontMatter(path string, doc *Document, src string, firstLine int) []Finding {
+	var fs []Finding
+	add := func(line int, format string, args ...any) {
+		fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeField, Msg: fmt.Sprintf(format, args...)})
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+		fs = append(fs, Finding{Path: path, Line: firstLine + yamlErrLine(err), Severity: Error, Code: CodeFrontMatter,
+			Msg: fmt.Sprintf("front matter is not valid YAML (前置元数据格式错误): %v", err)})
+		return fs
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		fs = append(fs, Finding{Path: path, Line: firstLine - 1, Severity: Error, Code: CodeFrontMatter,
+			Msg: "front matter must be key: value lines (前置元数据应为 键: 值 格式)"})
+		return fs
+	}
+	m := root.Content[0]
+	seen := map[string]int{}
+	var fromLine, toLine int
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		line := firstLine + k.Line - 1
+		if prev, dup := seen[k.Value]; dup {
+			add(line, "field %q repeats line %d: keep one (字段重复)", k.Value, prev)
+			continue
+		}
+		seen[k.Value] = line
+		if v.Kind != yaml.ScalarNode {
+			add(line, "field %q must be a single value (字段 %s 应为单个值)", k.Value, k.Value)
+			continue
+		}
+		val := strings.TrimSpace(v.Value)
+		if v.Tag == "!!null" {
+			val = ""
+		}
+		switch k.Value {
+		case "id":
+			doc.ID, doc.idLine = val, line
+			if !idRE.MatchString(val) {
+				add(line, "bad id %q: use lower-case letters, digits and single hyphens, e.g. wz-mfg-2025 (id 只能包含小写字母、数字和连字符)", val)
+			}
+		case "title":
+			doc.Title = val
+		case "category":
+			doc.Category = Category(val)
+			if !doc.Category.Valid() {
+				add(line, "unknown category %q: use one of %s (类别无效)", val, categoryList())
+			}
+		case "issuer":
+			doc.Issuer = val
+		case "doc_no":
+			doc.DocNo = val
+		case "published", "effective_from", "effective_to":
+			if val == "" {
+				continue
+			}
+			d, err := ParseDate(val)
+			if err != nil {
+				add(line, "bad date %s: %q: write YYYY-MM-DD, e.g. 2025-03-01 (日期格式应为 YYYY-MM-DD)", k.Value, val)
+				continue
+			}
+			switch k.Value {
+			case "published":
+				doc.Published = d
+			case "effective_from":
+				doc.EffectiveFrom, fromLine = d, line
+			default:
+				doc.EffectiveTo, toLine = d, line
+			}
+		case "lead_department":
+			doc.LeadDepartment = val
+		case "sample":
+			switch val {
+			case "true":
+				doc.Sample = true
+			case "false", "":
+			default:
+				add(line, "sample must be true or false, not %q (sample 只能为 true 或 false)", val)
+			}
+		case "supersedes":
+			doc.Supersedes = val
+			if val != "" && !idRE.MatchString(val) {
+				add(line, "supersedes %q is not a document id (supersedes 应为文档 id)", val)
+			}
+		case "source_url":
+			doc.SourceURL = val
+		default:
+			add(line, "unknown field %q: the fields are %s (未知字段)", k.Value, strings.Join(fields, ", "))
+		}
+	}
+	for _, req := range []string{"id", "title", "category"} {
+		if _, ok := seen[req]; !ok {
+			add(firstLine-1, "missing required field %q: add a line \"%s: …\" to the front matter (缺少必填字段 %s)", req, req, req)
+		} else if req == "title" && doc.Title == "" {
+			add(seen[req], "title is empty (标题为空)")
+		}
+	}
+	if !doc.EffectiveFrom.IsZero() && !doc.EffectiveTo.IsZero() && doc.EffectiveTo.Before(doc.EffectiveFrom.Time) {
+		add(toLine, "effective_to %s is before effective_from %s (line %d): swap or correct them (失效日期早于生效日期)", doc.EffectiveTo, doc.EffectiveFrom, fromLine)
+	}
+	return fs
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0
+	}
+	n := 0
+	fmt.Sscan(m[1], &n)
+	if n > 0 {
+		n--
+	}
+	return n
+}
+
+func categoryList() string {
+	s := make([]string, len(Categories))
+	for i, c := range Categories {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+const numerals = `[零〇○一二两三四五六七八九十百千0-9]+`
+
+var (
+	chapterRE    = regexp.MustCompile(`^#{0,6}\s*(?:\*\*)?(?:第(` + numerals + `)章|([一二三四五六七八九十]+)、)[\s　]*(.*?)(?:\*\*)?\s*$`)
+	articleRE    = regexp.MustCompile(`^\s*(?:\*\*)?第(` + numerals + `)条(?:\*\*)?(?:[\s　:：]+|$)`)
+	departmentRE = regexp.MustCompile(`[（(]\s*责任单位\s*[:：]\s*([^（()）]+?)\s*[）)]\s*$`)
+)
+
+// parseBody splits the body (lines[start:]) into chapters and articles, or
+// into paragraphs when it has no 第N条.
+func parseBody(path string, doc *Document, lines []string, start int) []Finding {
+	var fs []Finding
+	type span struct {
+		num        int
+		chapter    string
+		first, end int // line indexes, end exclusive
+	}
+	var arts []span
+	chapter := ""
+	var preamble []string
+	for i := start; i < len(lines); i++ {
+		line := lines[i]
+		if m := chapterRE.FindStringSubmatch(line); m != nil && !articleRE.MatchString(line) {
+			if len(arts) > 0 && arts[len(arts)-1].end < 0 {
+				arts[len(arts)-1].end = i
+			}
+			chapter = strings.TrimSpace(m[3])
+			continue
+		}
+		if m := articleRE.FindStringSubmatch(line); m != nil {
+			n, err := ParseNumeral(m[1])
+			if err != nil {
+				fs = append(fs, Finding{Path: path, Line: i + 1, Severity: Error, Code: CodeArticle,
+					Msg: fmt.Sprintf("cannot read the article number %q: write 第一条, 第十五条 or 第15条 (条号无法识别)", m[1])})
+				continue
+			}
+			if len(arts) > 0 && arts[len(arts)-1].end < 0 {
+				arts[len(arts)-1].end = i
+			}
+			arts = append(arts, span{num: n, chapter: chapter, first: i, end: -1})
+			continue
+		}
+		if len(arts) == 0 {
+			preamble = append(preamble, line)
+		}
+	}
+	if len(arts) > 0 && arts[len(arts)-1].end < 0 {
+		arts[len(arts)-1].end = len(lines)
+	}
+	doc.Preamble = strings.TrimSpace(strings.Join(preamble, "\n"))
+
+	if len(arts) == 0 {
+		doc.CiteBy = ByParagraph
+		doc.Articles = paragraphs(lines, start)
+		if len(doc.Articles) == 0 {
+			fs = append(fs, Finding{Path: path, Line: start + 1, Severity: Error, Code: CodeArticle,
+				Msg: "the document has no text: add its articles (第一条 …) or paragraphs (文档没有正文)"})
+		}
+		return fs
+	}
+	doc.CiteBy = ByArticle
+	seen := map[int]int{}
+	for k, a := range arts {
+		first := articleRE.ReplaceAllString(lines[a.first], "")
+		body := append([]string{first}, lines[a.first+1:a.end]...)
+		text, lastLine := joinLines(body)
+		art := Article{Number: a.num, Chapter: a.chapter, StartLine: a.first + 1, EndLine: a.first + 1 + lastLine}
+		if m := departmentRE.FindStringSubmatchIndex(text); m != nil {
+			art.Department = strings.TrimSpace(text[m[2]:m[3]])
+			text = strings.TrimSpace(text[:m[0]])
+		}
+		art.Text = text
+		lineNo := a.first + 1
+		switch prev, dup := seen[a.num]; {
+		case dup:
+			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
+				Msg: fmt.Sprintf("第%d条 appears twice (also line %d): renumber the articles (条号重复)", a.num, prev)})
+		case k == 0 && a.num != 1:
+			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
+				Msg: fmt.Sprintf("the first article is 第%d条: articles must start at 第一条 (条号应从第一条开始)", a.num)})
+		case k > 0 && a.num != arts[k-1].num+1:
+			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
+				Msg: fmt.Sprintf("第%d条 follows 第%d条: an article is skipped or out of order, renumber them (条号不连续)", a.num, arts[k-1].num)})
+		}
+		seen[a.num] = lineNo
+		if text == "" {
+			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
+				Msg: fmt.Sprintf("第%d条 is empty: add its text or remove it (条文为空)", a.num)})
+		}
+		doc.Articles = append(doc.Articles, art)
+	}
+	return fs
+}
+
+// joinLines joins the lines of one article or paragraph: Chinese lines
+// without a separator, Latin words with a space. It returns the index of the
+// last non-empty line.
+func joinLines(ls []string) (string, int) {
+	var b strings.Builder
+	last := 0
+	for i, l := range ls {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		last = i
+		if b.Len() > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(b.String())
+			next, _ := utf8.DecodeRuneInString(l)
+			if prev < 0x80 && next < 0x80 {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String(), last
+}
+
+// paragraphs numbers the blank-line separated blocks of the body, skipping
+// headings and quotes. A body with no blank line between its text lines (as
+// plain text scraped from web pages usually is) has one paragraph a line.
+func paragraphs(lines []string, start int) []Article {
+	lineIsParagraph := true
+	seenText, blankAfterText := false, false
+	for _, l := range lines[start:] {
+		t := strings.TrimSpace(l)
+		isText := t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, ">")
+		if isText && blankAfterText {
+			lineIsParagraph = false
+			break
+		}
+		blankAfterText = blankAfterText || (t == "" && seenText)
+		seenText = seenText || isText
+	}
+	var out []Article
+	first := -1
+	flush := func(end int) {
+		if first < 0 {
+			return
+		}
+		text, last := joinLines(lines[first:end])
+		if text != "" {
+			out = append(out, Article{Number: len(out) + 1, Text: text, StartLine: first + 1, EndLine: first + 1 + last})
+		}
+		first = -1
+	}
+	for i := start; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		switch {
+		case t == "":
+			flush(i)
+		case strings.HasPrefix(t, "#"), strings.HasPrefix(t, ">"):
+			flush(i)
+		default:
+			if lineIsParagraph {
+				flush(i)
+			}
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	flush(len(lines))
+	return out
+}
