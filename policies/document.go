@@ -126,14 +126,18 @@ func (d *Document) Label(n int) string {
 }
 
 // Department is the department responsible for article n: the article's own
-// 责任单位 when it names one, else the document's lead department.
+// 责任单位 when it names one, else the document's lead department, else its
+// issuer (a news report has no lead department).
 func (d *Document) Department(n int) string {
 	for _, a := range d.Articles {
 		if a.Number == n && a.Department != "" {
 			return a.Department
 		}
 	}
-	return d.LeadDepartment
+	if d.LeadDepartment != "" {
+		return d.LeadDepartment
+	}
+	return d.Issuer
 }
 
 // InForce reports whether the document applies on day t: on or after

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -9,12 +10,13 @@ import (
 // Config is every setting of the program, read once from the environment.
 // Each variable is documented in .env.example.
 type Config struct {
-	CorpusDir    string // POLICYBOT_CORPUS_DIR: policy files instead of the bundled corpus
-	DataDir      string // POLICYBOT_DATA_DIR: index and database
-	HygieneFile  string // POLICYBOT_HYGIENE_FILE: extra spam patterns
-	SynonymsFile string // POLICYBOT_SYNONYMS_FILE: extra synonym table
-	GlossaryFile string // POLICYBOT_GLOSSARY_FILE: extra English glossary
-	Contact      string // POLICYBOT_CONTACT: who to ask when the corpus has no answer
+	CorpusDir    string     // POLICYBOT_CORPUS_DIR: policy files instead of the bundled corpus
+	DataDir      string     // POLICYBOT_DATA_DIR: index and database
+	HygieneFile  string     // POLICYBOT_HYGIENE_FILE: extra spam patterns
+	SynonymsFile string     // POLICYBOT_SYNONYMS_FILE: extra synonym table
+	GlossaryFile string     // POLICYBOT_GLOSSARY_FILE: extra English glossary
+	Contact      string     // POLICYBOT_CONTACT: who to ask when the corpus has no answer
+	LogLevel     slog.Level // POLICYBOT_LOG_LEVEL: debug, info, warn or error
 
 	EmbedProvider string // EMBED_PROVIDER: local, openai or ollama
 	EmbedBaseURL  string // EMBED_BASE_URL
@@ -59,6 +61,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Now:           time.Now,
 	}
 	var err error
+	if err := c.LogLevel.UnmarshalText([]byte(get("POLICYBOT_LOG_LEVEL", "warn"))); err != nil {
+		return c, fmt.Errorf("POLICYBOT_LOG_LEVEL=%q: want debug, info, warn or error", getenv("POLICYBOT_LOG_LEVEL"))
+	}
 	if c.LLMTimeout, err = time.ParseDuration(get("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
 		return c, fmt.Errorf("LLM_TIMEOUT=%q: want a positive duration such as 30s", getenv("LLM_TIMEOUT"))
 	}

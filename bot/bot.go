@@ -1,0 +1,303 @@
+// Package bot answers questions from the policy corpus: it resolves
+// follow-ups against the conversation, retrieves the articles, decides
+// whether the evidence is strong enough, and composes an answer that quotes
+// the articles it cites — or says the corpus does not cover the question and
+// who to ask.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"policybot/policies"
+	"policybot/retrieval"
+	"policybot/retrieval/query"
+)
+
+// Searcher finds the passages for a query; *retrieval.Index satisfies it.
+type Searcher interface {
+	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error)
+}
+
+var _ Searcher = (*retrieval.Index)(nil)
+
+// ErrInvalid is returned for a request the bot cannot take (empty or too
+// long a message).
+var ErrInvalid = errors.New("invalid request")
+
+// MaxMessageRunes is the longest question the bot takes.
+const MaxMessageRunes = 1000
+
+// Config are the parts a Bot is made of.
+type Config struct {
+	Index    Searcher
+	Rewriter *query.Rewriter
+	// Conversations keeps the recent turns; nil means an in-memory store.
+	Conversations ConversationStore
+	// Contact is who to ask when the corpus has no answer.
+	Contact string
+	// Hygiene is the last check on every answer; nil means the default rules.
+	Hygiene *policies.Hygiene
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// NewID makes conversation ids; nil means random ids.
+	NewID func() string
+}
+
+// Bot answers questions. It is safe for concurrent use.
+type Bot struct {
+	cfg Config
+}
+
+// New returns a Bot.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Index == nil {
+		return nil, errors.New("bot: no index")
+	}
+	if cfg.Rewriter == nil {
+		cfg.Rewriter = query.Default()
+	}
+	if cfg.Conversations == nil {
+		cfg.Conversations = NewMemoryConversations(10000)
+	}
+	if cfg.Hygiene == nil {
+		cfg.Hygiene = policies.DefaultHygiene()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = randomID
+	}
+	if cfg.Contact == "" {
+		cfg.Contact = "区政务服务热线 12345"
+	}
+	return &Bot{cfg: cfg}, nil
+}
+
+// Request is one question.
+type Request struct {
+	ConversationID string
+	Message        string
+}
+
+// Citation points to the article an answer quotes.
+type Citation struct {
+	Doc        string `json:"doc"`
+	Article    int    `json:"article"`
+	Label      string `json:"label"`
+	Title      string `json:"title"`
+	Department string `json:"department"`
+	Quote      string `json:"quote"`
+	Sample     bool   `json:"sample"`
+}
+
+// Answer is the bot's reply.
+type Answer struct {
+	ConversationID string
+	Text           string
+	Refused        bool
+	// Notice is a short line shown beside the answer (e.g. that a cited
+	// document is a sample text).
+	Notice    string
+	Citations []Citation
+	// Retrieved are the passages found, best first (for evaluation and logs).
+	Retrieved []retrieval.Hit
+	// Query is the question as it was searched (after follow-up resolution).
+	Query string
+}
+
+// SampleNotice is shown with every answer that cites a sample document.
+const SampleNotice = "提示：所引文件为示例文本，仅供演示，正式条款以区政府正式印发文件为准。"
+
+// Thresholds of the evidence an answer needs (see README, "Refusals").
+const (
+	minCovered      = 0.75 // share of the question's content the article explains
+	minCoveredLoose = 0.6  // the same, when no two unexplained characters are adjacent
+	maxGap          = 2    // longest unexplained run of content characters
+	minContent      = 2    // a question needs this many content characters
+	rerankTop       = 5    // how many retrieved passages are re-ordered by evidence
+)
+
+// rerank re-orders the first rerankTop hits by how well each covers the
+// question (fused retrieval rank breaking near-ties) and returns the
+// evidence of the new first hit.
+func rerank(hits []retrieval.Hit, question string, spans []TermSpan, english bool) ([]retrieval.Hit, Evidence) {
+	n := min(len(hits), rerankTop)
+	type cand struct {
+		hit   retrieval.Hit
+		ev    Evidence
+		score float64
+	}
+	cs := make([]cand, n)
+	for i := range n {
+		text := passageText(hits[i].Chunk)
+		ev := measure(question, spans, text, english)
+		literal := measure(question, nil, text, english)
+		cs[i] = cand{hits[i], ev, rankScore(ev, literal, i)}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
+	out := make([]retrieval.Hit, 0, len(hits))
+	for _, c := range cs {
+		out = append(out, c.hit)
+	}
+	out = append(out, hits[n:]...)
+	return out, cs[0].ev
+}
+
+// Ask answers one question. It returns ErrInvalid for an empty or too long
+// message; other errors come from the index.
+func (b *Bot) Ask(ctx context.Context, req Request) (Answer, error) {
+	msg := strings.TrimSpace(req.Message)
+	if msg == "" {
+		return Answer{}, fmt.Errorf("%w: empty message (消息为空)", ErrInvalid)
+	}
+	if n := len([]rune(msg)); n > MaxMessageRunes {
+		return Answer{}, fmt.Errorf("%w: message has %d characters, the limit is %d (消息过长)", ErrInvalid, n, MaxMessageRunes)
+	}
+	convID := req.ConversationID
+	if convID == "" {
+		convID = b.cfg.NewID()
+	}
+	history, err := b.cfg.Conversations.Recent(ctx, convID, 4)
+	if err != nil {
+		b.cfg.Logger.Warn("conversation history unavailable", "conversation", convID, "err", err)
+		history = nil
+	}
+	ans, err := b.answer(ctx, msg, history)
+	if err != nil {
+		return Answer{}, err
+	}
+	ans.ConversationID = convID
+	turn := Turn{Question: msg, Resolved: ans.Query, Refused: ans.Refused, At: b.cfg.Now()}
+	if len(ans.Citations) > 0 {
+		turn.Doc, turn.Article = ans.Citations[0].Doc, ans.Citations[0].Article
+	}
+	if err := b.cfg.Conversations.Append(ctx, convID, turn); err != nil {
+		b.cfg.Logger.Warn("conversation not saved", "conversation", convID, "err", err)
+	}
+	return ans, nil
+}
+
+// answer is Ask without the conversation bookkeeping.
+func (b *Bot) answer(ctx context.Context, msg string, history []Turn) (Answer, error) {
+	rw := b.cfg.Rewriter.Rewrite(msg)
+	resolved := rw
+	followUp := false
+	if prev := lastAnswered(history); prev != nil && isFollowUp(rw.Normalized) {
+		followUp = true
+		resolved = b.cfg.Rewriter.Rewrite(prev.Resolved + " " + msg)
+	}
+	q := retrieval.Query{Text: resolved.Expanded, K: 10, AsOf: b.cfg.Now(), IncludeInactive: asksAboutOldDocuments(rw.Normalized)}
+	hits, err := b.cfg.Index.Search(ctx, q)
+	if err != nil {
+		return Answer{}, fmt.Errorf("search: %w", err)
+	}
+	ans := Answer{Retrieved: hits, Query: resolved.Normalized}
+	// The evidence is measured on the question as asked (plus the previous
+	// turn for a follow-up), never on the expansion: synonyms help find the
+	// article, they must not make an unrelated question look covered.
+	evidenceQ := rw.Normalized
+	if followUp {
+		evidenceQ = resolved.Normalized
+	}
+	if len(hits) == 0 {
+		return b.refusal(ans, rw.English), nil
+	}
+	spans := termSpans(rw)
+	if followUp {
+		spans = termSpans(resolved)
+	}
+	hits, ev := rerank(hits, evidenceQ, spans, rw.English)
+	ans.Retrieved = hits
+	top := hits[0]
+	b.cfg.Logger.Debug("evidence", "q", msg, "covered", ev.Covered, "gap", ev.Gap, "content", ev.Content, "top", top.Chunk.ID)
+	if !ev.strong(rw.English) {
+		return b.refusal(ans, rw.English), nil
+	}
+	focus := rw.Normalized
+	quote := selectQuote(top.Chunk.Text, focus, evidenceQ)
+	cite := citationOf(top.Chunk, quote)
+	ans.Citations = []Citation{cite}
+	ans.Text = compose(cite, rw.English)
+	if cite.Sample {
+		ans.Notice = SampleNotice
+	}
+	if !b.cfg.Hygiene.Clean(ans.Text) {
+		// The corpus is checked on the way in; reaching this means injected
+		// text slipped through, and it must not reach a company.
+		b.cfg.Logger.Error("answer blocked by hygiene check", "chunk", top.Chunk.ID)
+		return b.refusal(Answer{Retrieved: hits, Query: ans.Query}, rw.English), nil
+	}
+	return ans, nil
+}
+
+func citationOf(c retrieval.Chunk, quote string) Citation {
+	return Citation{
+		Doc: c.DocID, Article: c.Article, Label: c.Label, Title: c.DocTitle,
+		Department: c.Department, Quote: quote, Sample: c.Sample,
+	}
+}
+
+// compose writes the answer text around the quoted clause(s).
+func compose(c Citation, english bool) string {
+	var b strings.Builder
+	if english {
+		fmt.Fprintf(&b, "According to %s of 《%s》 (quoted in the original Chinese):\n", c.Label, c.Title)
+	} else {
+		fmt.Fprintf(&b, "根据《%s》%s：\n", c.Title, c.Label)
+	}
+	fmt.Fprintf(&b, "“%s”", c.Quote)
+	if c.Department != "" {
+		if english {
+			fmt.Fprintf(&b, "\nResponsible department: %s", c.Department)
+		} else {
+			fmt.Fprintf(&b, "\n责任部门：%s", c.Department)
+		}
+	}
+	return b.String()
+}
+
+func (b *Bot) refusal(ans Answer, english bool) Answer {
+	ans.Refused = true
+	ans.Citations = nil
+	if english {
+		ans.Text = "Sorry, the policy documents I have do not cover this question, so I cannot give a reliable answer. Please ask: " + b.cfg.Contact + "."
+	} else {
+		ans.Text = "抱歉，现有政策文件中没有找到能回答这个问题的条款，无法给出可靠答复。建议咨询：" + b.cfg.Contact + "。"
+	}
+	return ans
+}
+
+var followUpRE = regexp.MustCompile(`^(那|那么|那如果|如果是|要是|还有|另外|再问|同样|这个|这项|该项|它)|呢[?？]?$|^(面积|金额|比例|上限|条件|期限|时间|要求|门槛|标准|多少|怎么申请|找谁|哪个部门)`)
+
+// isFollowUp reports whether a question leans on the previous turn
+// ("那省级的呢？", "面积要求是多少？").
+func isFollowUp(q string) bool {
+	q = strings.TrimSpace(q)
+	return followUpRE.MatchString(q) || len(contentRuns(q)) == 0
+}
+
+func lastAnswered(h []Turn) *Turn {
+	for i := len(h) - 1; i >= 0; i-- {
+		if !h[i].Refused {
+			return &h[i]
+		}
+	}
+	return nil
+}
+
+var oldDocRE = regexp.MustCompile(`已失效|已废止|失效的|过期|旧版|旧政策|以前的政策|原来的政策|历年`)
+
+// asksAboutOldDocuments reports whether the question is about expired or
+// retired documents, which are otherwise not cited.
+func asksAboutOldDocuments(q string) bool { return oldDocRE.MatchString(q) }

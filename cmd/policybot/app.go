@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"policybot/bot"
+	"policybot/policies"
+	"policybot/retrieval"
+	"policybot/retrieval/query"
+)
+
+// app is the wired program: corpus, index, query rewriter and bot.
+type app struct {
+	cfg     Config
+	log     *slog.Logger
+	hygiene *policies.Hygiene
+	corpus  *policies.Corpus
+	index   *retrieval.Index
+	bot     *bot.Bot
+}
+
+// newApp loads the corpus and opens (or builds) the index. Documents with
+// errors are left out of the index, each with a log line.
+func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	p, err := cfg.parser()
+	if err != nil {
+		return nil, err
+	}
+	corpus, err := cfg.loadCorpus()
+	if err != nil {
+		return nil, fmt.Errorf("load corpus: %w", err)
+	}
+	for _, f := range corpus.Findings {
+		if f.Severity == policies.Error {
+			log.Warn("document left out of the index", "finding", f.String())
+		}
+	}
+	docs := corpus.Valid()
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("the corpus has no valid document (run policybot check)")
+	}
+	emb, err := retrieval.NewEmbedder(retrieval.EmbedConfig{
+		Provider: cfg.EmbedProvider, BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ix, err := retrieval.Open(ctx, docs, retrieval.Options{
+		Dir: filepath.Join(cfg.DataDir, "index"), Embedder: emb, Logger: log, Now: cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
+	}
+	rw, err := cfg.rewriter()
+	if err != nil {
+		return nil, err
+	}
+	b, err := bot.New(bot.Config{
+		Index: ix, Rewriter: rw, Contact: cfg.Contact, Hygiene: p.Hygiene, Logger: log, Now: cfg.Now,
+		Conversations: fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, hygiene: p.Hygiene, corpus: corpus, index: ix, bot: b}, nil
+}
+
+// rewriter returns the query rewriter with the officials' extra tables.
+func (c Config) rewriter() (*query.Rewriter, error) {
+	var syn, glo []io.Reader
+	for _, x := range []struct {
+		path string
+		into *[]io.Reader
+	}{{c.SynonymsFile, &syn}, {c.GlossaryFile, &glo}} {
+		if x.path == "" {
+			continue
+		}
+		f, err := os.Open(x.path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		*x.into = append(*x.into, f)
+	}
+	if syn == nil && glo == nil {
+		return query.Default(), nil
+	}
+	return query.Load(syn, glo)
+}

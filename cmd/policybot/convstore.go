@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"policybot/bot"
+)
+
+// fileConversations keeps CLI conversations (ask --conversation ID) as one
+// JSON file each under the data directory, so a follow-up asked in a new
+// process sees the earlier turns. The server uses its database instead.
+type fileConversations struct{ dir string }
+
+var _ bot.ConversationStore = fileConversations{}
+
+var convIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+
+func (f fileConversations) path(id string) (string, error) {
+	if !convIDRE.MatchString(id) || id == "." || id == ".." {
+		return "", fmt.Errorf("conversation id %q: use letters, digits, - _ . (at most 128)", id)
+	}
+	return filepath.Join(f.dir, id+".json"), nil
+}
+
+func (f fileConversations) Recent(_ context.Context, id string, n int) ([]bot.Turn, error) {
+	p, err := f.path(id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var turns []bot.Turn
+	if err := json.Unmarshal(data, &turns); err != nil {
+		return nil, fmt.Errorf("conversation %s is damaged, starting afresh: %w", id, err)
+	}
+	if len(turns) > n {
+		turns = turns[len(turns)-n:]
+	}
+	return turns, nil
+}
+
+func (f fileConversations) Append(ctx context.Context, id string, t bot.Turn) error {
+	p, err := f.path(id)
+	if err != nil {
+		return err
+	}
+	turns, _ := f.Recent(ctx, id, 19)
+	turns = append(turns, t)
+	data, err := json.Marshal(turns)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(f.dir, 0o755); err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/width"
+
+	"policybot/bot"
+	"policybot/policies"
+)
+
+// evalQuestion is one line of an evaluation set (testdata/eval/README.md).
+type evalQuestion struct {
+	ID       string   `json:"id"`
+	Q        string   `json:"q"`
+	Turns    []string `json:"turns"`
+	Doc      string   `json:"doc"`
+	Article  *int     `json:"article"`
+	Contains []string `json:"contains"`
+	Refuse   bool     `json:"refuse"`
+}
+
+type evalRef struct {
+	Doc     string   `json:"doc"`
+	Article int      `json:"article"`
+	Score   *float64 `json:"score,omitempty"`
+}
+
+type evalResult struct {
+	ID         string    `json:"id"`
+	Answer     string    `json:"answer"`
+	Refused    bool      `json:"refused"`
+	Retrieved  []evalRef `json:"retrieved"`
+	Citations  []evalRef `json:"citations"`
+	HitRank    int       `json:"hit_rank"`
+	AnswerOK   bool      `json:"answer_ok"`
+	CitationOK bool      `json:"citation_ok"`
+	MS         float64   `json:"ms"`
+}
+
+type evalReport struct {
+	N             int          `json:"n"`
+	HitAt1        float64      `json:"hit_at_1"`
+	HitAt5        float64      `json:"hit_at_5"`
+	MRR           float64      `json:"mrr"`
+	AnswerOK      float64      `json:"answer_ok"`
+	CitationOK    float64      `json:"citation_ok"`
+	RefusalOK     float64      `json:"refusal_ok"`
+	FalseRefusal  float64      `json:"false_refusal"`
+	ForbiddenHits int          `json:"forbidden_hits"`
+	P50MS         float64      `json:"p50_ms"`
+	P95MS         float64      `json:"p95_ms"`
+	Results       []evalResult `json:"results"`
+}
+
+func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	asJSON := fl.Bool("json", false, "print the report as JSON")
+	minHit1 := fl.Float64("min-hit1", -1, "fail when hit@1 is below this")
+	minHit5 := fl.Float64("min-hit5", -1, "fail when hit@5 is below this")
+	minMRR := fl.Float64("min-mrr", -1, "fail when MRR is below this")
+	minAnswer := fl.Float64("min-answer", -1, "fail when answer_ok is below this")
+	minCitation := fl.Float64("min-citation", -1, "fail when citation_ok is below this")
+	minRefusal := fl.Float64("min-refusal", -1, "fail when refusal_ok is below this")
+	maxFalse := fl.Float64("max-false-refusal", -1, "fail when false_refusal is above this")
+	maxForbidden := fl.Int("max-forbidden", -1, "fail when forbidden_hits is above this")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: policybot eval [--json] [--min-hit1 X ...] FILE...")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() == 0 {
+		fl.Usage()
+		return errors.New("eval: no question file given")
+	}
+	var qs []evalQuestion
+	for _, path := range fl.Args() {
+		more, err := readEvalFile(path)
+		if err != nil {
+			return err
+		}
+		qs = append(qs, more...)
+	}
+	a, err := newApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	rep := evaluate(ctx, a.bot, qs, a.hygiene, stderr)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printEvalTable(stdout, rep)
+	}
+	var fails []string
+	check := func(name string, got, limit float64, below bool) {
+		if limit < 0 {
+			return
+		}
+		if (below && got < limit) || (!below && got > limit) {
+			fails = append(fails, fmt.Sprintf("%s = %.3f, target %s %.3f", name, got, map[bool]string{true: "≥", false: "≤"}[below], limit))
+		}
+	}
+	check("hit_at_1", rep.HitAt1, *minHit1, true)
+	check("hit_at_5", rep.HitAt5, *minHit5, true)
+	check("mrr", rep.MRR, *minMRR, true)
+	check("answer_ok", rep.AnswerOK, *minAnswer, true)
+	check("citation_ok", rep.CitationOK, *minCitation, true)
+	check("refusal_ok", rep.RefusalOK, *minRefusal, true)
+	check("false_refusal", rep.FalseRefusal, *maxFalse, false)
+	check("forbidden_hits", float64(rep.ForbiddenHits), float64(*maxForbidden), false)
+	if len(fails) > 0 {
+		for _, f := range fails {
+			fmt.Fprintln(stderr, "eval: below target:", f)
+		}
+		return errSilent{fmt.Sprintf("eval: %d score(s) missed their targets", len(fails))}
+	}
+	return nil
+}
+
+func readEvalFile(path string) ([]evalQuestion, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []evalQuestion
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "//") {
+			continue
+		}
+		var q evalQuestion
+		if err := json.Unmarshal([]byte(line), &q); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
+		}
+		if q.Q == "" && len(q.Turns) == 0 {
+			return nil, fmt.Errorf("%s:%d: question %q has neither q nor turns", path, n, q.ID)
+		}
+		if q.ID == "" {
+			q.ID = fmt.Sprintf("%s:%d", path, n)
+		}
+		out = append(out, q)
+	}
+	return out, sc.Err()
+}
+
+// evaluate asks every question in a fresh conversation and scores the
+// answers as the eval README defines.
+func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hygiene, progress io.Writer) evalReport {
+	rep := evalReport{N: len(qs)}
+	var withDoc, refuseQs, otherQs, hit1, hit5, answerOK, citeOK, refusedOK, falseRef int
+	var rr float64
+	var times []float64
+	for i, q := range qs {
+		turns := q.Turns
+		if len(turns) == 0 {
+			turns = []string{q.Q}
+		}
+		conv := fmt.Sprintf("eval-%d-%s", i, q.ID)
+		var ans bot.Answer
+		var err error
+		var ms float64
+		for _, t := range turns {
+			start := time.Now()
+			ans, err = b.Ask(ctx, bot.Request{ConversationID: conv, Message: t})
+			ms = float64(time.Since(start).Microseconds()) / 1000
+		}
+		times = append(times, ms)
+		r := evalResult{ID: q.ID, MS: ms, Retrieved: []evalRef{}, Citations: []evalRef{}}
+		if err != nil {
+			fmt.Fprintf(progress, "eval: %s: %v\n", q.ID, err)
+			r.Answer = "error: " + err.Error()
+		} else {
+			r.Answer, r.Refused = ans.Text, ans.Refused
+			seen := map[string]bool{}
+			for _, h := range ans.Retrieved {
+				key := fmt.Sprintf("%s#%d", h.Chunk.DocID, h.Chunk.Article)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				s := h.Score
+				r.Retrieved = append(r.Retrieved, evalRef{Doc: h.Chunk.DocID, Article: h.Chunk.Article, Score: &s})
+			}
+			for _, c := range ans.Citations {
+				r.Citations = append(r.Citations, evalRef{Doc: c.Doc, Article: c.Article})
+			}
+		}
+		if !h.Clean(r.Answer) {
+			rep.ForbiddenHits++
+		}
+		switch {
+		case q.Refuse:
+			refuseQs++
+			if r.Refused {
+				refusedOK++
+			}
+		default:
+			otherQs++
+			if r.Refused {
+				falseRef++
+			}
+		}
+		if q.Doc != "" {
+			withDoc++
+			match := func(e evalRef) bool {
+				return e.Doc == q.Doc && (q.Article == nil || e.Article == *q.Article)
+			}
+			for k, e := range r.Retrieved {
+				if k >= 10 {
+					break
+				}
+				if match(e) {
+					r.HitRank = k + 1
+					break
+				}
+			}
+			if r.HitRank == 1 {
+				hit1++
+			}
+			if r.HitRank >= 1 && r.HitRank <= 5 {
+				hit5++
+			}
+			if r.HitRank > 0 {
+				rr += 1 / float64(r.HitRank)
+			}
+			r.CitationOK = len(r.Citations) > 0 && match(r.Citations[0])
+			r.AnswerOK = !r.Refused && err == nil && containsAll(r.Answer, q.Contains)
+			if r.CitationOK {
+				citeOK++
+			}
+			if r.AnswerOK {
+				answerOK++
+			}
+		}
+		rep.Results = append(rep.Results, r)
+	}
+	ratio := func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	rep.HitAt1, rep.HitAt5 = ratio(hit1, withDoc), ratio(hit5, withDoc)
+	if withDoc > 0 {
+		rep.MRR = rr / float64(withDoc)
+	}
+	rep.AnswerOK, rep.CitationOK = ratio(answerOK, withDoc), ratio(citeOK, withDoc)
+	rep.RefusalOK = ratio(refusedOK, refuseQs)
+	if refuseQs == 0 {
+		rep.RefusalOK = 1
+	}
+	rep.FalseRefusal = ratio(falseRef, otherQs)
+	rep.P50MS, rep.P95MS = percentile(times, 0.50), percentile(times, 0.95)
+	return rep
+}
+
+// containsAll compares after removing whitespace, with full- and half-width
+// digits and % equal.
+func containsAll(answer string, want []string) bool {
+	norm := func(s string) string {
+		s = width.Narrow.String(s)
+		return strings.Map(func(r rune) rune {
+			if unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	a := norm(answer)
+	for _, w := range want {
+		if !strings.Contains(a, norm(w)) {
+			return false
+		}
+	}
+	return true
+}
+
+func percentile(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	i := int(p*float64(len(s))+0.5) - 1
+	i = max(0, min(i, len(s)-1))
+	return s[i]
+}
+
+func printEvalTable(w io.Writer, rep evalReport) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tHIT\tANSWER\tCITE\tREFUSED\tMS\tANSWER TEXT")
+	for _, r := range rep.Results {
+		text := strings.ReplaceAll(r.Answer, "\n", " ")
+		if rs := []rune(text); len(rs) > 40 {
+			text = string(rs[:40]) + "…"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%v\t%.2f\t%s\n", r.ID, r.HitRank, r.AnswerOK, r.CitationOK, r.Refused, r.MS, text)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nn=%d  hit@1=%.3f  hit@5=%.3f  mrr=%.3f  answer_ok=%.3f  citation_ok=%.3f  refusal_ok=%.3f  false_refusal=%.3f  forbidden_hits=%d  p50=%.2fms  p95=%.2fms\n",
+		rep.N, rep.HitAt1, rep.HitAt5, rep.MRR, rep.AnswerOK, rep.CitationOK, rep.RefusalOK, rep.FalseRefusal, rep.ForbiddenHits, rep.P50MS, rep.P95MS)
+}

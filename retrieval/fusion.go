@@ -1,0 +1,76 @@
+package retrieval
+
+import (
+	"cmp"
+	"slices"
+)
+
+// RRFK is the k of reciprocal rank fusion, score = Σ 1/(k + rank). 60 is
+// the value of the original paper (Cormack et al., 2009) and the common
+// default. With k = 60 a chunk that both lists rank in their top 61 beats
+// one that only a single list ranks first (2/(60+61) > 1/61): agreement
+// counts more than one list's confidence, which suits two lexical-ish
+// rankers that fail differently. LEXICAL.md has the measurements.
+const RRFK = 60
+
+// fused is one candidate after fusion.
+type fused struct {
+	pos        int
+	score      float64
+	lexRank    int
+	lexScore   float64
+	denseRank  int
+	denseScore float64
+}
+
+// fuse merges the lexical and dense rankings (best first) by reciprocal rank
+// fusion and returns the union, best first. Ties go to the candidate with
+// the better single rank, then to the lexical list, then to corpus order,
+// so the result is deterministic.
+func fuse(k float64, lex, dense []scored) []fused {
+	out := make([]fused, 0, len(lex)+len(dense))
+	idx := make(map[int]int, len(lex)+len(dense))
+	// add's pointer is used before the next add, which may move out.
+	add := func(pos int) *fused {
+		if i, ok := idx[pos]; ok {
+			return &out[i]
+		}
+		idx[pos] = len(out)
+		out = append(out, fused{pos: pos})
+		return &out[len(out)-1]
+	}
+	for i, s := range lex {
+		f := add(s.pos)
+		f.lexRank = i + 1
+		f.lexScore = s.score
+		f.score += 1 / (k + float64(i+1))
+	}
+	for i, s := range dense {
+		f := add(s.pos)
+		f.denseRank = i + 1
+		f.denseScore = s.score
+		f.score += 1 / (k + float64(i+1))
+	}
+	slices.SortFunc(out, func(a, b fused) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(bestRank(a), bestRank(b)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(rankOrMax(a.lexRank), rankOrMax(b.lexRank)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	return out
+}
+
+func rankOrMax(r int) int {
+	if r == 0 {
+		return int(^uint(0) >> 1)
+	}
+	return r
+}
+
+func bestRank(f fused) int { return min(rankOrMax(f.lexRank), rankOrMax(f.denseRank)) }

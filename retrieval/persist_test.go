@@ -1,0 +1,342 @@
+package retrieval
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// searchAll runs a few queries and renders the results, to compare indexes.
+func searchAll(tb testing.TB, ix *Index) string {
+	tb.Helper()
+	var b strings.Builder
+	for _, q := range []string{"专精特新小巨人奖励", "出口信用保险保费补助", "碳达峰任务", "智能化改造"} {
+		hits, err := ix.Search(context.Background(), Query{Text: q, K: 5, IncludeInactive: true})
+		if err != nil {
+			tb.Fatalf("Search(%q): %v", q, err)
+		}
+		for _, h := range hits {
+			fmt.Fprintf(&b, "%s %.6f %d %.6f %d %.6f\n", h.Chunk.ID, h.Score, h.LexRank, h.LexScore, h.DenseRank, h.DenseScore)
+		}
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
+
+func readTestManifest(tb testing.TB, dir string) *manifest {
+	tb.Helper()
+	m, err := readManifest(dir)
+	if err != nil {
+		tb.Fatalf("readManifest: %v", err)
+	}
+	return m
+}
+
+func writeTestManifest(tb testing.TB, dir string, m *manifest) {
+	tb.Helper()
+	data, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, manifestFile), data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// largestLexicalFile is the biggest file of the saved bleve index (a
+// segment).
+func largestLexicalFile(tb testing.TB, dir string) string {
+	tb.Helper()
+	m := readTestManifest(tb, dir)
+	var best string
+	var size int64 = -1
+	for name, s := range m.Lexical.Files {
+		if s.Size > size {
+			best, size = name, s.Size
+		}
+	}
+	return filepath.Join(dir, m.Lexical.Dir, filepath.FromSlash(best))
+}
+
+func truncateHalf(tb testing.TB, path string) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, data[:len(data)/2], 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func garble(tb testing.TB, path string) {
+	tb.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	data := make([]byte, info.Size())
+	for i := range data {
+		data[i] = byte(rng.UintN(256))
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func TestOpenReusesSavedIndex(t *testing.T) {
+	docs := testDocs(t)
+	t.Run("remote embedder", func(t *testing.T) {
+		dir := t.TempDir()
+		first := newCountingEmbedder("m1")
+		a := openTest(t, docs, Options{Dir: dir, Embedder: first})
+		if got := first.texts.Load(); got != 12 {
+			t.Fatalf("first Open embedded %d texts, want 12", got)
+		}
+		built := readTestManifest(t, dir).Built
+
+		second := newCountingEmbedder("m1")
+		log, buf := testLogger()
+		b := openTest(t, docs, Options{Dir: dir, Embedder: second, Logger: log})
+		if got := second.calls.Load(); got != 0 {
+			t.Errorf("second Open called the embedder %d times, want 0", got)
+		}
+		if strings.Contains(buf.String(), "build") {
+			t.Errorf("second Open logged a build: %s", buf.String())
+		}
+		if got := readTestManifest(t, dir).Built; !got.Equal(built) {
+			t.Errorf("manifest rewritten at %v, want left from %v", got, built)
+		}
+		if sa, sb := searchAll(t, a), searchAll(t, b); sa != sb {
+			t.Errorf("reloaded index answers\n%s\nwant\n%s", sb, sa)
+		}
+	})
+	t.Run("local embedder", func(t *testing.T) {
+		dir := t.TempDir()
+		a := openTest(t, docs, Options{Dir: dir})
+		log, buf := testLogger()
+		b := openTest(t, docs, Options{Dir: dir, Logger: log})
+		if strings.Contains(buf.String(), "build") {
+			t.Errorf("second Open logged a build: %s", buf.String())
+		}
+		le, ok := b.emb.(*LocalEmbedder)
+		if !ok || le.docs != 12 {
+			t.Errorf("reloaded embedder %T trained on %d texts, want the saved *LocalEmbedder of 12", b.emb, le.docs)
+		}
+		if sa, sb := searchAll(t, a), searchAll(t, b); sa != sb {
+			t.Errorf("reloaded index answers\n%s\nwant\n%s", sb, sa)
+		}
+		fresh := openTest(t, docs, Options{})
+		if sf, sb := searchAll(t, fresh), searchAll(t, b); sf != sb {
+			t.Errorf("saved index answers\n%s\nin-memory index\n%s", sb, sf)
+		}
+	})
+}
+
+func TestOpenRebuildsDamagedIndex(t *testing.T) {
+	tests := []struct {
+		name      string
+		damage    func(t *testing.T, dir string)
+		reembed   bool   // whether the vectors must be rebuilt
+		logReason string // in the log line
+	}{
+		{"manifest garbage", func(t *testing.T, dir string) { garble(t, filepath.Join(dir, manifestFile)) }, true, "manifest unreadable"},
+		{"manifest truncated", func(t *testing.T, dir string) { truncateHalf(t, filepath.Join(dir, manifestFile)) }, true, "manifest unreadable"},
+		{"manifest missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, manifestFile)) }, true, "no index yet"},
+		{"format changed", func(t *testing.T, dir string) {
+			m := readTestManifest(t, dir)
+			m.Format = FormatVersion + 1
+			writeTestManifest(t, dir, m)
+		}, true, "format changed"},
+		{"vectors truncated", func(t *testing.T, dir string) { truncateHalf(t, filepath.Join(dir, vectorsFile)) }, true, "files damaged"},
+		{"vectors garbage", func(t *testing.T, dir string) { garble(t, filepath.Join(dir, vectorsFile)) }, true, "files damaged"},
+		{"vectors missing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, vectorsFile)) }, true, "files damaged"},
+		{"vectors garbage with matching checksum", func(t *testing.T, dir string) {
+			path := filepath.Join(dir, vectorsFile)
+			garble(t, path)
+			data, _ := os.ReadFile(path)
+			m := readTestManifest(t, dir)
+			m.Vectors.Files[vectorsFile] = sum(data)
+			writeTestManifest(t, dir, m)
+		}, true, "files damaged"},
+		{"lexical segment truncated", func(t *testing.T, dir string) { truncateHalf(t, largestLexicalFile(t, dir)) }, false, "files damaged"},
+		{"lexical segment garbage", func(t *testing.T, dir string) { garble(t, largestLexicalFile(t, dir)) }, false, "files damaged"},
+		{"lexical directory missing", func(t *testing.T, dir string) {
+			os.RemoveAll(filepath.Join(dir, readTestManifest(t, dir).Lexical.Dir))
+		}, false, "files damaged"},
+		{"lexical file added", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, readTestManifest(t, dir).Lexical.Dir, "extra.zap"), []byte("x"), 0o644)
+		}, false, "files damaged"},
+		{"lexical directory escapes", func(t *testing.T, dir string) {
+			m := readTestManifest(t, dir)
+			m.Lexical.Dir = "../elsewhere"
+			writeTestManifest(t, dir, m)
+		}, false, "files damaged"},
+	}
+	docs := testDocs(t)
+	want := searchAll(t, openTest(t, docs, Options{Embedder: newCountingEmbedder("m1")}))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			openTest(t, docs, Options{Dir: dir, Embedder: newCountingEmbedder("m1")}).Close()
+			tc.damage(t, dir)
+
+			emb := newCountingEmbedder("m1")
+			log, buf := testLogger()
+			ix := openTest(t, docs, Options{Dir: dir, Embedder: emb, Logger: log})
+			if reembedded := emb.texts.Load() > 0; reembedded != tc.reembed {
+				t.Errorf("re-embedded = %v, want %v", reembedded, tc.reembed)
+			}
+			if got := searchAll(t, ix); got != want {
+				t.Errorf("rebuilt index answers\n%s\nwant\n%s", got, want)
+			}
+			if !strings.Contains(buf.String(), tc.logReason) {
+				t.Errorf("log = %q, want the reason %q", buf.String(), tc.logReason)
+			}
+			ix.Close()
+
+			// The rebuilt index is saved and reused.
+			again := newCountingEmbedder("m1")
+			log, buf = testLogger()
+			ix = openTest(t, docs, Options{Dir: dir, Embedder: again, Logger: log})
+			if again.calls.Load() != 0 || strings.Contains(buf.String(), "build") {
+				t.Errorf("Open after the rebuild: %d embedder calls, log %q; want a reuse", again.calls.Load(), buf.String())
+			}
+			entries, _ := os.ReadDir(dir)
+			var lexDirs int
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), lexicalPrefix) {
+					lexDirs++
+				}
+			}
+			if lexDirs != 1 {
+				t.Errorf("%d lexical directories after the rebuild, want 1 (the old one removed)", lexDirs)
+			}
+		})
+	}
+}
+
+func TestOpenRebuildsDamagedLocalState(t *testing.T) {
+	docs := testDocs(t)
+	dir := t.TempDir()
+	want := searchAll(t, openTest(t, docs, Options{Dir: dir}))
+	garble(t, filepath.Join(dir, embedderFile))
+	log, buf := testLogger()
+	ix := openTest(t, docs, Options{Dir: dir, Logger: log})
+	if !strings.Contains(buf.String(), "rebuilding vectors") {
+		t.Errorf("log = %q, want the vectors rebuilt", buf.String())
+	}
+	if got := searchAll(t, ix); got != want {
+		t.Errorf("rebuilt index answers\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestOpenRebuildsStaleIndex(t *testing.T) {
+	dir := t.TempDir()
+	docs := testDocs(t)
+	openTest(t, docs, Options{Dir: dir, Embedder: newCountingEmbedder("m1")}).Close()
+
+	t.Run("article changed", func(t *testing.T) {
+		changed := testDocs(t)
+		changed[2].Articles[1].Text = "企业参加境外展会的，按展位费的80%给予补助。"
+		emb := newCountingEmbedder("m1")
+		log, buf := testLogger()
+		ix := openTest(t, changed, Options{Dir: dir, Embedder: emb, Logger: log})
+		if emb.texts.Load() != 12 || !strings.Contains(buf.String(), "corpus changed") {
+			t.Errorf("Open(changed corpus): embedded %d texts, log %q; want a rebuild because the corpus changed", emb.texts.Load(), buf.String())
+		}
+		hits, err := ix.Search(context.Background(), Query{Text: "境外展会展位费补助"})
+		if err != nil || len(hits) == 0 || !strings.Contains(hits[0].Chunk.Text, "80%") {
+			t.Errorf("Search after the change = %v, %v; want the new text first", ids(hits), err)
+		}
+	})
+	t.Run("only dates changed", func(t *testing.T) {
+		changed := testDocs(t)
+		changed[2].EffectiveTo = date(t, "2025-12-31") // com expires
+		openTest(t, testDocs(t), Options{Dir: dir, Embedder: newCountingEmbedder("m1")}).Close()
+		emb := newCountingEmbedder("m1")
+		ix := openTest(t, changed, Options{Dir: dir, Embedder: emb})
+		if emb.calls.Load() != 0 {
+			t.Errorf("Open(new dates) called the embedder %d times, want a reuse: dates are not indexed", emb.calls.Load())
+		}
+		hits, err := ix.Search(context.Background(), Query{Text: "出口信用保险保费补助", K: MaxK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.Chunk.DocID == "com" {
+				t.Errorf("Search returned %s of a document that expired by its new date", h.Chunk.ID)
+			}
+		}
+	})
+}
+
+func TestOpenRebuildsOnEmbedderChange(t *testing.T) {
+	docs := testDocs(t)
+	tests := []struct {
+		name          string
+		before, after func() Embedder
+	}{
+		{"model", func() Embedder { return newCountingEmbedder("m1") }, func() Embedder { return newCountingEmbedder("m2") }},
+		{"local dim", func() Embedder { return NewLocalEmbedder(64) }, func() Embedder { return NewLocalEmbedder(128) }},
+		{"local to remote", func() Embedder { return NewLocalEmbedder(0) }, func() Embedder { return newCountingEmbedder("m1") }},
+		{"remote to local", func() Embedder { return newCountingEmbedder("m1") }, func() Embedder { return NewLocalEmbedder(0) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			openTest(t, docs, Options{Dir: dir, Embedder: tc.before()}).Close()
+			lexBefore := readTestManifest(t, dir).Lexical.Dir
+
+			after := tc.after()
+			log, buf := testLogger()
+			ix := openTest(t, docs, Options{Dir: dir, Embedder: after, Logger: log})
+			if !strings.Contains(buf.String(), "embedder changed") {
+				t.Errorf("log = %q, want a rebuild because the embedder changed", buf.String())
+			}
+			m := readTestManifest(t, dir)
+			if m.Vectors.Embedder.Model != after.Identity().Model || m.Vectors.Embedder.Dim != ix.ident.Dim {
+				t.Errorf("manifest embedder = %+v, want %+v", m.Vectors.Embedder, after.Identity())
+			}
+			if m.Lexical.Dir != lexBefore {
+				t.Errorf("lexical index rebuilt (%s → %s); only the vectors depend on the embedder", lexBefore, m.Lexical.Dir)
+			}
+			_, statErr := os.Stat(filepath.Join(dir, embedderFile))
+			if _, local := after.(*LocalEmbedder); local == os.IsNotExist(statErr) {
+				t.Errorf("%s present = %v, want %v", embedderFile, statErr == nil, local)
+			}
+		})
+	}
+}
+
+func TestOpenUnwritableDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log, buf := testLogger()
+	ix := openTest(t, testDocs(t), Options{Dir: filepath.Join(file, "index"), Logger: log})
+	if hits, err := ix.Search(context.Background(), Query{Text: "出口信用保险"}); err != nil || len(hits) == 0 {
+		t.Errorf("Search() with an unusable Dir = %v, %v; want hits from memory", ids(hits), err)
+	}
+	if !strings.Contains(buf.String(), "cannot use index directory") {
+		t.Errorf("log = %q, want a warning about the directory", buf.String())
+	}
+}
+
+func TestImportGarbage(t *testing.T) {
+	for _, data := range [][]byte{nil, []byte("garbage"), make([]byte, 4096)} {
+		if _, err := importChromemStore(NewLocalEmbedder(8), data); err == nil {
+			t.Errorf("importChromemStore(%d bytes of garbage) succeeded", len(data))
+		}
+		if _, err := unmarshalLocal(data); err == nil {
+			t.Errorf("unmarshalLocal(%d bytes of garbage) succeeded", len(data))
+		}
+	}
+}
