@@ -114,6 +114,21 @@ type Answer struct {
 	Retrieved []retrieval.Hit
 	// Query is the question as it was searched (after follow-up resolution).
 	Query string
+	// Replaced reports that text streamed to the caller was withdrawn and
+	// Text replaces it (a generated answer failed the guardrail).
+	Replaced bool
+	// Generated reports that a language model wrote Text.
+	Generated bool
+}
+
+// streamText hands an already complete text to onDelta in short pieces, so
+// offline answers stream like generated ones.
+func streamText(text string, onDelta func(string)) {
+	const piece = 24 // runes
+	rs := []rune(text)
+	for i := 0; i < len(rs); i += piece {
+		onDelta(string(rs[i:min(i+piece, len(rs))]))
+	}
 }
 
 // SampleNotice is shown with every answer that cites a sample document.
@@ -157,6 +172,15 @@ func rerank(hits []retrieval.Hit, question string, spans []TermSpan, english boo
 // Ask answers one question. It returns ErrInvalid for an empty or too long
 // message; other errors come from the index.
 func (b *Bot) Ask(ctx context.Context, req Request) (Answer, error) {
+	return b.AskStream(ctx, req, nil)
+}
+
+// AskStream is Ask that also hands the answer text to onDelta piece by
+// piece as it is produced (a generated answer token by token, an offline
+// answer in a few pieces). If a generated answer fails the guardrail after
+// it was streamed, Answer.Replaced is set and Answer.Text is the text to
+// show instead. onDelta may be nil.
+func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) (Answer, error) {
 	msg := strings.TrimSpace(req.Message)
 	if msg == "" {
 		return Answer{}, fmt.Errorf("%w: empty message (消息为空)", ErrInvalid)
@@ -177,6 +201,9 @@ func (b *Bot) Ask(ctx context.Context, req Request) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
+	if onDelta != nil {
+		streamText(ans.Text, onDelta)
+	}
 	ans.ConversationID = convID
 	turn := Turn{Question: msg, Resolved: ans.Query, Refused: ans.Refused, At: b.cfg.Now()}
 	if len(ans.Citations) > 0 {
@@ -193,7 +220,13 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn) (Answer, e
 	rw := b.cfg.Rewriter.Rewrite(msg)
 	resolved := rw
 	followUp := false
-	if prev := lastAnswered(history); prev != nil && isFollowUp(rw.Normalized) {
+	if isFollowUp(rw.Normalized) {
+		prev := lastAnswered(history)
+		if prev == nil {
+			// "那省级的呢？" with nothing before it: guessing the subject could
+			// quote the wrong reward.
+			return b.clarify(Answer{Query: rw.Normalized}, rw.English), nil
+		}
 		followUp = true
 		resolved = b.cfg.Rewriter.Rewrite(prev.Resolved + " " + msg)
 	}
@@ -274,6 +307,19 @@ func (b *Bot) refusal(ans Answer, english bool) Answer {
 		ans.Text = "Sorry, the policy documents I have do not cover this question, so I cannot give a reliable answer. Please ask: " + b.cfg.Contact + "."
 	} else {
 		ans.Text = "抱歉，现有政策文件中没有找到能回答这个问题的条款，无法给出可靠答复。建议咨询：" + b.cfg.Contact + "。"
+	}
+	return ans
+}
+
+// clarify asks for the subject of an elliptical question that has no
+// earlier turn to lean on. It is a refusal: nothing is cited.
+func (b *Bot) clarify(ans Answer, english bool) Answer {
+	ans.Refused = true
+	ans.Citations = nil
+	if english {
+		ans.Text = "Could you say which policy or item you mean? For example: \"How much is the reward for a provincial-level specialised SME?\""
+	} else {
+		ans.Text = "请问您指的是哪项政策或哪类奖励？请把问题说完整，例如：“省级专精特新中小企业奖励多少？”"
 	}
 	return ans
 }

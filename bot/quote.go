@@ -11,7 +11,7 @@ import (
 const maxSentenceRunes = 90
 
 var (
-	figureRE  = regexp.MustCompile(`[0-9０-９]+(\.[0-9]+)?\s*(%|％|万元|亿元|元|万美元|亿美元|美元|平方米|人次|张|项|个|年|月|日)`)
+	sentenceFigureRE  = regexp.MustCompile(`[0-9０-９]+(\.[0-9]+)?\s*(%|％|万元|亿元|元|万美元|亿美元|美元|平方米|人次|张|项|个|年|月|日)`)
 	capRE     = regexp.MustCompile(`最高|上限|不超过|封顶`)
 	askFigure = regexp.MustCompile(`多少|几|比例|标准|金额|额度|上限|最高|怎么奖|如何奖|怎么补|怎么给|奖励|补助|补贴|资助|门槛|要求|条件|面积|期限|有效期|什么时候|何时|哪天`)
 )
@@ -29,7 +29,7 @@ func selectQuote(article, focus, context string) string {
 	tokens := tokenRE.FindAllString(strings.ToLower(focus), -1)
 	score := func(s string) float64 {
 		sc := overlap(focus, s)*2 + overlap(context, s)
-		if wantFigure && figureRE.MatchString(s) {
+		if wantFigure && sentenceFigureRE.MatchString(s) {
 			sc += 0.5
 		}
 		// A figure or code the question names ("4A", "50亿") points to the
@@ -49,12 +49,15 @@ func selectQuote(article, focus, context string) string {
 		}
 	}
 	sent := sents[best]
-	clauses := splitKeep(sent, "；;")
+	clauses := splitKeep(sent, "；;：")
 	if len(clauses) < 2 {
 		return strings.TrimSpace(sent)
 	}
 	bc, bcScore, second := 0, -1.0, -1.0
 	for i, c := range clauses {
+		if strings.HasSuffix(c, "：") {
+			continue // a lead-in ("对A级旅游景区给予奖励：") is not an answer
+		}
 		sc := score(c)
 		if sc > bcScore {
 			bc, bcScore, second = i, sc, bcScore
@@ -68,10 +71,6 @@ func selectQuote(article, focus, context string) string {
 		return strings.TrimSpace(sent)
 	}
 	var b strings.Builder
-	// A clause ending in "：" introduces the list the chosen clause is in.
-	if bc > 0 && strings.HasSuffix(clauses[0], "：") {
-		b.WriteString(clauses[0])
-	}
 	for i := bc; i < len(clauses); i++ {
 		if i == bc || capRE.MatchString(clauses[i]) {
 			b.WriteString(clauses[i])

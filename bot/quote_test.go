@@ -1,0 +1,55 @@
+package bot
+
+import "testing"
+
+func TestSelectQuote(t *testing.T) {
+	article := "对A级旅游景区给予奖励：新评定为国家5A级旅游景区的，奖励500万元；新评定为4A级旅游景区的，奖励100万元；新评定为3A级旅游景区的，奖励30万元。"
+	tests := []struct {
+		name, focus, context, want string
+	}{
+		{"clause named by its code", "4A级景区奖励多少", "", "新评定为4A级旅游景区的，奖励100万元……"},
+		{"clause named by the follow-up", "那3A级的呢", "5A级旅游景区奖励多少 那3A级的呢", "新评定为3A级旅游景区的，奖励30万元。"},
+		{"whole sentence when nothing tells clauses apart", "A级旅游景区有什么奖励", "", article},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := selectQuote(article, tc.focus, tc.context); got != tc.want {
+				t.Errorf("selectQuote(%q) = %q, want %q", tc.focus, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSelectQuoteKeepsTheCap(t *testing.T) {
+	article := "企业参加境外展会的，按展位费的70%给予补助；每家企业每年最高30万元。本条由区商务局负责。"
+	got := selectQuote(article, "境外展会展位费补助比例", "")
+	want := "企业参加境外展会的，按展位费的70%给予补助；每家企业每年最高30万元。"
+	if got != want {
+		t.Errorf("selectQuote = %q, want %q", got, want)
+	}
+}
+
+func TestMeasure(t *testing.T) {
+	passage := "对出口信用保险给予补助：企业投保短期出口信用保险的，按实际缴纳保费的50%给予补助。"
+	tests := []struct {
+		name      string
+		q         string
+		spans     []TermSpan
+		strong    bool
+		wantGap   int
+		wantCover float64
+	}{
+		{"all words in the article", "出口信用保险保费补助比例是多少", nil, true, 0, 1},
+		{"abbreviation explained by its term", "中信保保费能补多少", []TermSpan{{Start: 0, End: 3, Alts: []string{"出口信用保险"}}}, true, 0, 1},
+		{"abbreviation unknown", "中信保保费能补多少", nil, false, 3, 0.4},
+		{"unknown topic", "个人所得税怎么申报", nil, false, 4, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := measure(tc.q, tc.spans, passage, false)
+			if ev.strong(false) != tc.strong || ev.Gap != tc.wantGap || (ev.Covered-tc.wantCover) > 0.01 || (tc.wantCover-ev.Covered) > 0.01 {
+				t.Errorf("measure(%q) = %+v strong=%v, want gap %d covered %.2f strong %v", tc.q, ev, ev.strong(false), tc.wantGap, tc.wantCover, tc.strong)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the program in-process with a fake environment.
+func runCLI(tb testing.TB, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	tb.Helper()
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["POLICYBOT_DATA_DIR"]; !ok {
+		env["POLICYBOT_DATA_DIR"] = tb.TempDir()
+	}
+	var out, errb bytes.Buffer
+	err = run(context.Background(), append([]string{"policybot"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestCheckBundledCorpus(t *testing.T) {
+	out, _, err := runCLI(t, nil, "check")
+	if err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	for id, n := range map[string]string{"wz-mfg-2025": "15", "wz-com-2025": "15", "wz-cst-2025": "14", "wz-meeting-2025-02-24": "10"} {
+		if !regexp.MustCompile(`(?m)^` + id + `\s.*\s` + n + `\s+(yes|no|sample)\s*$`).MatchString(out) {
+			t.Errorf("check output lacks %s with %s articles:\n%s", id, n, out)
+		}
+	}
+}
+
+func TestCheckSeedFileFails(t *testing.T) {
+	out, _, err := runCLI(t, nil, "check", "../../testdata/seed/000_40573cf00690dfd2.txt")
+	if err == nil {
+		t.Fatalf("check of the spam-damaged seed succeeded:\n%s", out)
+	}
+	for _, want := range []string{"新万博", "ICP备10060399号", "网站标识码", "公安部备案号", "主办单位:", "front matter"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q", want)
+		}
+	}
+}
+
+func TestCheckDirectoryWithBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"good.md":   "---\nid: good\ntitle: 好\ncategory: other\n---\n第一条 内容。\n",
+		"binary.md": "\x00\x01\x02",
+		"empty.txt": "",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, err := runCLI(t, nil, "check", dir)
+	if err == nil {
+		t.Fatalf("check succeeded:\n%s", out)
+	}
+	for _, want := range []string{"binary.md: error: binary file", "empty.txt: error: empty file", "good "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestAskJSON(t *testing.T) {
+	out, _, err := runCLI(t, nil, "ask", "--json", "境外展会的展位费补助上限是多少")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Answer    string           `json:"answer"`
+		Refused   bool             `json:"refused"`
+		Citations []map[string]any `json:"citations"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("ask --json output is not JSON: %v\n%s", err, out)
+	}
+	if got.Refused || len(got.Citations) == 0 {
+		t.Fatalf("ask --json = %s", out)
+	}
+	for _, k := range []string{"doc", "article", "title", "department", "quote"} {
+		if _, ok := got.Citations[0][k]; !ok {
+			t.Errorf("citation lacks %q: %v", k, got.Citations[0])
+		}
+	}
+	if got.Citations[0]["doc"] != "wz-com-2025" || got.Citations[0]["article"] != float64(4) {
+		t.Errorf("citation = %v, want wz-com-2025 article 4", got.Citations[0])
+	}
+}
+
+func TestAskConversationAcrossProcesses(t *testing.T) {
+	env := map[string]string{"POLICYBOT_DATA_DIR": t.TempDir()}
+	if _, _, err := runCLI(t, env, "ask", "--conversation", "c1", "新评定为五星级旅游饭店奖励多少"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, env, "ask", "--json", "--conversation", "c1", "那四星级的呢？")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "80万元") {
+		t.Errorf("follow-up in a new process = %s, want the 四星级 clause", out)
+	}
+}
+
+func TestEvalJSONFormatAndThresholds(t *testing.T) {
+	set := filepath.Join(t.TempDir(), "q.jsonl")
+	lines := `{"id": "a", "q": "海外仓补助的比例", "doc": "wz-com-2025", "article": 7, "contains": ["30%"]}
+{"id": "b", "q": "医保报销比例是多少", "refuse": true}
+{"id": "c", "turns": ["首次纳入规模以上工业统计奖励多少", "那营收首次突破100亿元呢"], "doc": "wz-mfg-2025", "article": 7, "contains": ["200万元"]}
+`
+	if err := os.WriteFile(set, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, nil, "eval", "--json", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("eval --json is not JSON: %v", err)
+	}
+	for _, k := range []string{"n", "hit_at_1", "hit_at_5", "mrr", "answer_ok", "citation_ok", "refusal_ok", "false_refusal", "forbidden_hits", "p50_ms", "p95_ms", "results"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("eval report lacks %q", k)
+		}
+	}
+	if rep["n"] != float64(3) || rep["hit_at_1"] != float64(1) || rep["refusal_ok"] != float64(1) || rep["answer_ok"] != float64(1) {
+		t.Errorf("eval report = n %v hit@1 %v refusal_ok %v answer_ok %v", rep["n"], rep["hit_at_1"], rep["refusal_ok"], rep["answer_ok"])
+	}
+	r0 := rep["results"].([]any)[0].(map[string]any)
+	for _, k := range []string{"id", "answer", "refused", "retrieved", "citations", "hit_rank", "answer_ok", "citation_ok", "ms"} {
+		if _, ok := r0[k]; !ok {
+			t.Errorf("result lacks %q", k)
+		}
+	}
+	// A target the run cannot meet fails the command.
+	if _, stderr, err := runCLI(t, nil, "eval", "--max-false-refusal", "-0.5", "--min-hit1", "1.01", set); err == nil || !strings.Contains(stderr, "hit_at_1") {
+		t.Errorf("eval with an unmeetable target: err %v, stderr %q", err, stderr)
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, env := range []map[string]string{{"LLM_TIMEOUT": "soon"}, {"EMBED_PROVIDER": "magic"}, {"LLM_PROVIDER": "oracle"}} {
+		if _, _, err := runCLI(t, env, "check"); err == nil {
+			t.Errorf("config %v accepted", env)
+		}
+	}
+}
