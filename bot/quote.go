@@ -11,9 +11,9 @@ import (
 const maxSentenceRunes = 90
 
 var (
-	sentenceFigureRE  = regexp.MustCompile(`[0-9０-９]+(\.[0-9]+)?\s*(%|％|万元|亿元|元|万美元|亿美元|美元|平方米|人次|张|项|个|年|月|日)`)
-	capRE     = regexp.MustCompile(`最高|上限|不超过|封顶`)
-	askFigure = regexp.MustCompile(`多少|几|比例|标准|金额|额度|上限|最高|怎么奖|如何奖|怎么补|怎么给|奖励|补助|补贴|资助|门槛|要求|条件|面积|期限|有效期|什么时候|何时|哪天`)
+	sentenceFigureRE = regexp.MustCompile(`[0-9０-９]+(\.[0-9]+)?\s*(%|％|万元|亿元|元|万美元|亿美元|美元|平方米|人次|张|项|个|年|月|日)`)
+	capRE            = regexp.MustCompile(`最高|上限|不超过|封顶`)
+	askFigure        = regexp.MustCompile(`多少|几|比例|标准|金额|额度|上限|最高|怎么奖|如何奖|怎么补|怎么给|奖励|补助|补贴|资助|门槛|要求|条件|面积|期限|有效期|什么时候|何时|哪天`)
 )
 
 // selectQuote returns the sentence(s) of an article that answer the

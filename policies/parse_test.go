@@ -218,8 +218,8 @@ func TestMissingPathIsAFinding(t *testing.T) {
 // goldenDoc is the stable, reviewable form of a parsed document.
 type goldenDoc struct {
 	ID, Title, Category, Issuer, EffectiveFrom, EffectiveTo, LeadDepartment, CiteBy string
-	Sample                                                                        bool
-	Articles                                                                      []Article
+	Sample                                                                          bool
+	Articles                                                                        []Article
 }
 
 func TestBundledCorpusGolden(t *testing.T) {
