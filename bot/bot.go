@@ -46,6 +46,11 @@ type Config struct {
 	Hygiene *policies.Hygiene
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Generator writes answers with a language model; nil answers offline.
+	Generator Generator
+	// GeneratorTimeout bounds all model calls for one question (condensing
+	// and answering together); 0 means no bound beyond the generator's own.
+	GeneratorTimeout time.Duration
 	// NewID makes conversation ids; nil means random ids.
 	NewID func() string
 }
@@ -119,6 +124,9 @@ type Answer struct {
 	Replaced bool
 	// Generated reports that a language model wrote Text.
 	Generated bool
+	// Fallback reports that a configured model failed or was overruled by
+	// the guardrail, and Text is the offline answer.
+	Fallback bool
 }
 
 // streamText hands an already complete text to onDelta in short pieces, so
@@ -197,11 +205,21 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 		b.cfg.Logger.Warn("conversation history unavailable", "conversation", convID, "err", err)
 		history = nil
 	}
-	ans, err := b.answer(ctx, msg, history)
+	streamed := false
+	var deltas func(string)
+	if onDelta != nil {
+		deltas = func(s string) { streamed = true; onDelta(s) }
+	}
+	ans, err := b.answer(ctx, msg, history, deltas)
 	if err != nil {
 		return Answer{}, err
 	}
-	if onDelta != nil {
+	switch {
+	case onDelta == nil || ans.Generated:
+	case streamed:
+		// A generated answer was withdrawn after it streamed.
+		ans.Replaced = true
+	default:
 		streamText(ans.Text, onDelta)
 	}
 	ans.ConversationID = convID
@@ -216,11 +234,20 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 }
 
 // answer is Ask without the conversation bookkeeping.
-func (b *Bot) answer(ctx context.Context, msg string, history []Turn) (Answer, error) {
+func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta func(string)) (Answer, error) {
 	rw := b.cfg.Rewriter.Rewrite(msg)
 	resolved := rw
 	followUp := false
-	if isFollowUp(rw.Normalized) {
+	genCtx := ctx
+	if b.cfg.Generator != nil && b.cfg.GeneratorTimeout > 0 {
+		var cancel context.CancelFunc
+		genCtx, cancel = context.WithTimeout(ctx, b.cfg.GeneratorTimeout)
+		defer cancel()
+	}
+	if standalone, ok := b.condense(genCtx, history, msg); ok {
+		followUp = true
+		resolved = b.cfg.Rewriter.Rewrite(standalone)
+	} else if isFollowUp(rw.Normalized) {
 		prev := lastAnswered(history)
 		if prev == nil {
 			// "那省级的呢？" with nothing before it: guessing the subject could
@@ -271,7 +298,87 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn) (Answer, e
 		b.cfg.Logger.Error("answer blocked by hygiene check", "chunk", top.Chunk.ID)
 		return b.refusal(Answer{Retrieved: hits, Query: ans.Query}, rw.English), nil
 	}
+	if b.cfg.Generator != nil {
+		return b.generate(genCtx, msg, history, rw.English, hits, ans, onDelta), nil
+	}
 	return ans, nil
+}
+
+// generatedPassages is how many retrieved passages a model sees.
+const generatedPassages = 3
+
+// GeneratorUnavailableNotice is shown when a configured model could not
+// answer and the offline answer is given instead.
+const GeneratorUnavailableNotice = "智能生成服务暂不可用，以下为政策原文摘录。"
+
+// generate asks the model for an answer from the top passages and checks
+// it. On any failure — the model unreachable, slow, empty, or an answer
+// that cites a passage it was not given or states a figure its passages do
+// not — the offline answer is returned instead, and a violation is logged
+// with both texts.
+func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english bool, hits []retrieval.Hit, offline Answer, onDelta func(string)) Answer {
+	var passages []Passage
+	for i, h := range hits[:min(len(hits), generatedPassages)] {
+		passages = append(passages, Passage{N: i + 1, Citation: citationOf(h.Chunk, h.Chunk.Text), Text: h.Chunk.Text})
+	}
+	text, err := b.cfg.Generator.Generate(ctx, GenerateRequest{Question: msg, History: history, Passages: passages, English: english, OnToken: onDelta})
+	if err == nil {
+		err = CheckGenerated(text, passages)
+		if err != nil {
+			b.cfg.Logger.Warn("generated answer rejected by the guardrail", "err", err, "question", msg, "generated", text, "offline", offline.Text)
+			offline.Fallback = true
+			return offline
+		}
+		if !b.cfg.Hygiene.Clean(text) {
+			b.cfg.Logger.Error("generated answer blocked by hygiene check", "generated", text)
+			offline.Fallback = true
+			return offline
+		}
+	} else {
+		b.cfg.Logger.Warn("generator unavailable, answering offline", "generator", b.cfg.Generator.Name(), "err", err)
+		offline.Fallback = true
+		offline.Notice = joinNotice(GeneratorUnavailableNotice, offline.Notice)
+		return offline
+	}
+	ans := offline
+	ans.Text, ans.Generated = strings.TrimSpace(text), true
+	cited, _ := citations(query.Fold(text))
+	ans.Citations = nil
+	sample := false
+	for _, n := range cited {
+		c := passages[n-1].Citation
+		c.Quote = selectQuote(c.Quote, msg, msg)
+		ans.Citations = append(ans.Citations, c)
+		sample = sample || c.Sample
+	}
+	ans.Notice = ""
+	if sample {
+		ans.Notice = SampleNotice
+	}
+	return ans
+}
+
+// condense asks the model to make a follow-up standalone. It reports false
+// when there is no model, no history, or the model fails — the offline
+// resolver is used then.
+func (b *Bot) condense(ctx context.Context, history []Turn, msg string) (string, bool) {
+	if b.cfg.Generator == nil || lastAnswered(history) == nil {
+		return "", false
+	}
+	q, err := b.cfg.Generator.Condense(ctx, history, msg)
+	q = strings.TrimSpace(q)
+	if err != nil || q == "" || len([]rune(q)) > MaxMessageRunes {
+		b.cfg.Logger.Warn("condense failed, using the offline resolver", "err", err)
+		return "", false
+	}
+	return q, true
+}
+
+func joinNotice(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + " " + b
 }
 
 func citationOf(c retrieval.Chunk, quote string) Citation {
