@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"policybot/policies"
 )
@@ -64,8 +63,7 @@ func runCheck(_ context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		return err
 	}
 	now := cfg.Now()
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTITLE\tCATEGORY\tARTICLES\tIN FORCE")
+	rows := [][]string{{"ID", "TITLE", "CATEGORY", "ARTICLES", "IN FORCE"}}
 	for _, d := range corpus.Docs {
 		inForce := "no"
 		switch {
@@ -79,9 +77,9 @@ func runCheck(_ context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		if id == "" {
 			id = "(none)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", id, d.Title, d.Category, len(d.Articles), inForce)
+		rows = append(rows, []string{id, d.Title, string(d.Category), fmt.Sprint(len(d.Articles)), inForce})
 	}
-	tw.Flush()
+	printTable(stdout, rows)
 	errs := 0
 	if len(corpus.Findings) > 0 {
 		fmt.Fprintln(stdout)

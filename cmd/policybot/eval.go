@@ -11,7 +11,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 
@@ -312,16 +311,15 @@ func percentile(v []float64, p float64) float64 {
 }
 
 func printEvalTable(w io.Writer, rep evalReport) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tHIT\tANSWER\tCITE\tREFUSED\tMS\tANSWER TEXT")
+	rows := [][]string{{"ID", "HIT", "ANSWER", "CITE", "REFUSED", "MS", "ANSWER TEXT"}}
 	for _, r := range rep.Results {
 		text := strings.ReplaceAll(r.Answer, "\n", " ")
 		if rs := []rune(text); len(rs) > 40 {
 			text = string(rs[:40]) + "…"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%v\t%.2f\t%s\n", r.ID, r.HitRank, r.AnswerOK, r.CitationOK, r.Refused, r.MS, text)
+		rows = append(rows, []string{r.ID, fmt.Sprint(r.HitRank), fmt.Sprint(r.AnswerOK), fmt.Sprint(r.CitationOK), fmt.Sprint(r.Refused), fmt.Sprintf("%.2f", r.MS), text})
 	}
-	tw.Flush()
+	printTable(w, rows)
 	fmt.Fprintf(w, "\nn=%d  hit@1=%.3f  hit@5=%.3f  mrr=%.3f  answer_ok=%.3f  citation_ok=%.3f  refusal_ok=%.3f  false_refusal=%.3f  forbidden_hits=%d  p50=%.2fms  p95=%.2fms\n",
 		rep.N, rep.HitAt1, rep.HitAt5, rep.MRR, rep.AnswerOK, rep.CitationOK, rep.RefusalOK, rep.FalseRefusal, rep.ForbiddenHits, rep.P50MS, rep.P95MS)
 }
