@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"policybot/bot"
+	"policybot/llm"
 	"policybot/policies"
 	"policybot/retrieval"
 	"policybot/retrieval/query"
@@ -61,7 +62,12 @@ func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	gen, err := cfg.generator()
+	if err != nil {
+		return nil, err
+	}
 	b, err := bot.New(bot.Config{
+		Generator: gen, GeneratorTimeout: cfg.LLMTimeout,
 		Index: ix, Rewriter: rw, Contact: cfg.Contact, Hygiene: p.Hygiene, Logger: log, Now: cfg.Now,
 		Conversations: fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")},
 	})
@@ -69,6 +75,19 @@ func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
 		return nil, err
 	}
 	return &app{cfg: cfg, log: log, hygiene: p.Hygiene, corpus: corpus, index: ix, bot: b}, nil
+}
+
+// generator returns the configured language model, or nil for offline
+// answers (LLM_PROVIDER=none).
+func (c Config) generator() (bot.Generator, error) {
+	if c.LLMProvider == "none" {
+		return nil, nil
+	}
+	g, err := llm.New(llm.Config{Provider: c.LLMProvider, BaseURL: c.LLMBaseURL, APIKey: c.LLMAPIKey, Model: c.LLMModel, Timeout: c.LLMTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("LLM_PROVIDER=%s: %w", c.LLMProvider, err)
+	}
+	return g, nil
 }
 
 // rewriter returns the query rewriter with the officials' extra tables.

@@ -1,0 +1,234 @@
+// Package llm writes answers with a language model: it adapts an
+// OpenAI-compatible server (OpenAI, vLLM, LocalAI, llama.cpp, DashScope's
+// compatible mode, DeepSeek) or Ollama, through langchaingo, to
+// bot.Generator. The prompt is grounded: the model answers only from the
+// numbered passages it is given and cites them as [N]; the bot checks every
+// answer in code (bot.CheckGenerated) before a user sees it.
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tmc/langchaingo/llms"
+
+	"policybot/bot"
+)
+
+// The providers New accepts.
+const (
+	ProviderOpenAI = "openai"
+	ProviderOllama = "ollama"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultTimeout       = 30 * time.Second
+	DefaultOpenAIBaseURL = "https://api.openai.com/v1"
+	DefaultOllamaBaseURL = "http://127.0.0.1:11434"
+)
+
+// ErrUnavailable is wrapped by every error of a call to the model: a
+// timeout, a refused connection, an HTTP error status, an empty or
+// unreadable reply. The caller answers without the model.
+var ErrUnavailable = errors.New("language model unavailable")
+
+// Config says which model to use and how to reach it.
+type Config struct {
+	// Provider is ProviderOpenAI (any OpenAI-compatible server) or
+	// ProviderOllama.
+	Provider string
+	// BaseURL is the API root: for openai it includes the version
+	// (https://api.openai.com/v1, http://localhost:8000/v1,
+	// https://dashscope.aliyuncs.com/compatible-mode/v1); for ollama it is
+	// the server (http://localhost:11434). Empty means the provider's default.
+	BaseURL string
+	// APIKey is sent as "Authorization: Bearer <key>". Empty means a keyless
+	// server: no Authorization header is sent.
+	APIKey string
+	// Model is the model name the server knows (qwen-plus, deepseek-chat,
+	// qwen2.5:7b). Required.
+	Model string
+	// Timeout bounds each call, streaming included. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// HTTPClient sends the requests; nil means a new client on
+	// http.DefaultTransport. It is not modified: New wraps a copy.
+	HTTPClient *http.Client
+}
+
+// Limits of a call. Generous for an answer of a few sentences; a condensed
+// question is one line.
+const (
+	answerMaxTokens   = 1024
+	condenseMaxTokens = 128
+	answerTemperature = 0.1
+	// ollamaNumCtx is the context window asked of Ollama, whose default
+	// (2048 tokens in many versions) silently drops the start of a prompt
+	// with several articles in it — the system prompt first.
+	ollamaNumCtx = 8192
+)
+
+// generator is a bot.Generator over a langchaingo model.
+type generator struct {
+	model   llms.Model
+	name    string
+	timeout time.Duration
+	// opts are the provider's options added to every call.
+	opts []llms.CallOption
+}
+
+var _ bot.Generator = (*generator)(nil)
+
+// New returns a Generator for cfg. It checks cfg and builds the client; it
+// makes no request.
+func New(cfg Config) (bot.Generator, error) {
+	cfg.Provider = strings.ToLower(strings.TrimSpace(cfg.Provider))
+	cfg.Model = strings.TrimSpace(cfg.Model)
+	if cfg.Model == "" {
+		return nil, fmt.Errorf("llm: no model for provider %q", cfg.Provider)
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("llm: negative timeout %s", cfg.Timeout)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	switch cfg.Provider {
+	case ProviderOpenAI:
+		if cfg.BaseURL == "" {
+			cfg.BaseURL = DefaultOpenAIBaseURL
+		}
+	case ProviderOllama:
+		if cfg.BaseURL == "" {
+			cfg.BaseURL = DefaultOllamaBaseURL
+		}
+	default:
+		return nil, fmt.Errorf("llm: unknown provider %q (want %q or %q)", cfg.Provider, ProviderOpenAI, ProviderOllama)
+	}
+	if err := checkBaseURL(cfg.BaseURL); err != nil {
+		return nil, err
+	}
+	g := &generator{name: cfg.Provider + ":" + cfg.Model, timeout: cfg.Timeout}
+	var err error
+	hc := httpClient(cfg)
+	if cfg.Provider == ProviderOpenAI {
+		g.model, g.opts, err = newOpenAI(cfg, hc)
+	} else {
+		g.model, g.opts, err = newOllama(cfg, hc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("llm: %s: %w", g.name, err)
+	}
+	return g, nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("llm: base URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("llm: base URL %q: want http(s)://host[:port][/path]", s)
+	}
+	return nil
+}
+
+// Name implements bot.Generator: the provider and the model
+// ("openai:qwen-plus").
+func (g *generator) Name() string { return g.name }
+
+// Generate implements bot.Generator. With req.OnToken set the answer is
+// streamed to it as it arrives (without a reasoning model's <think> block);
+// the full text is returned either way. Every error of the call wraps
+// ErrUnavailable; OnToken may have received part of an answer before it,
+// which the caller discards.
+func (g *generator) Generate(ctx context.Context, req bot.GenerateRequest) (string, error) {
+	if len(req.Passages) == 0 {
+		return "", fmt.Errorf("llm: %s: generate: no passages to answer from", g.name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	opts := slices.Concat(g.opts, []llms.CallOption{
+		llms.WithTemperature(answerTemperature),
+		llms.WithMaxTokens(answerMaxTokens),
+	})
+	var stream *thinkFilter
+	if req.OnToken != nil {
+		stream = &thinkFilter{emit: req.OnToken}
+		opts = append(opts, llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
+			stream.write(string(chunk))
+			return nil
+		}))
+	}
+	text, err := g.call(ctx, "generate", generateMessages(req), opts)
+	if err != nil {
+		return "", err
+	}
+	if stream != nil {
+		stream.flush()
+	}
+	return text, nil
+}
+
+// Condense implements bot.Generator: it rewrites a follow-up into a
+// standalone question. With no history the question is returned as it is,
+// without a call. Every error wraps ErrUnavailable; the caller then resolves
+// the follow-up itself.
+func (g *generator) Condense(ctx context.Context, history []bot.Turn, question string) (string, error) {
+	question = strings.TrimSpace(question)
+	if len(history) == 0 || question == "" {
+		return question, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	opts := slices.Concat(g.opts, []llms.CallOption{
+		llms.WithTemperature(0),
+		llms.WithMaxTokens(condenseMaxTokens),
+	})
+	text, err := g.call(ctx, "condense", condenseMessages(history, question), opts)
+	if err != nil {
+		return "", err
+	}
+	q := cleanCondensed(text)
+	if q == "" || len([]rune(q)) > bot.MaxMessageRunes {
+		return "", fmt.Errorf("%w: %s: condense: unusable reply %.80q", ErrUnavailable, g.name, text)
+	}
+	return q, nil
+}
+
+// call sends one request and returns the reply's text, trimmed, or an error
+// wrapping ErrUnavailable.
+func (g *generator) call(ctx context.Context, op string, msgs []llms.MessageContent, opts []llms.CallOption) (text string, err error) {
+	start := time.Now()
+	defer func() {
+		// langchaingo parses what the server sends; a malformed reply
+		// (a null tool call in a stream) can make it panic. A bad server
+		// must cost one answer, not the process.
+		if r := recover(); r != nil {
+			text, err = "", fmt.Errorf("%w: %s: %s: malformed reply: %v", ErrUnavailable, g.name, op, r)
+		}
+	}()
+	resp, err := g.model.GenerateContent(ctx, msgs, opts...)
+	// The context decides first: langchaingo ends a stream cut by the
+	// deadline as if it had finished, with the text so far and no error.
+	if cerr := ctx.Err(); cerr != nil {
+		return "", fmt.Errorf("%w: %s: %s: no complete reply after %s: %w", ErrUnavailable, g.name, op, time.Since(start).Round(time.Millisecond), cerr)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %s: %w", ErrUnavailable, g.name, op, err)
+	}
+	if resp == nil || len(resp.Choices) == 0 || resp.Choices[0] == nil {
+		return "", fmt.Errorf("%w: %s: %s: reply has no choices", ErrUnavailable, g.name, op)
+	}
+	text = strings.TrimSpace(stripThink(resp.Choices[0].Content))
+	if text == "" {
+		return "", fmt.Errorf("%w: %s: %s: empty reply", ErrUnavailable, g.name, op)
+	}
+	return text, nil
+}
