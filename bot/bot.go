@@ -285,6 +285,13 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		return b.refusal(ans, rw.English), nil
 	}
 	focus := rw.Normalized
+	if rw.English {
+		// Sentences are chosen by Chinese wording: use the glossary's terms.
+		focus = strings.Join(rw.Terms, " ") + " " + strings.Join(rw.Amounts, " ")
+		if followUp {
+			evidenceQ = resolved.Normalized + " " + focus
+		}
+	}
 	quote := selectQuote(top.Chunk.Text, focus, evidenceQ)
 	cite := citationOf(top.Chunk, quote)
 	ans.Citations = []Citation{cite}

@@ -227,6 +227,20 @@ func init() {
 	}
 }
 
+// generic are canonical terms that every policy article matches: a question
+// whose only recognised terms are these has named no topic.
+var generic = map[string]bool{"奖励": true, "补助": true, "政策措施": true, "最高": true, "比例": true,
+	"申报": true, "施行": true, "有效期": true, "达到 以上": true, "达到": true, "以上": true}
+
+func genericTerms(alts []string) bool {
+	for _, a := range alts {
+		if !generic[a] {
+			return false
+		}
+	}
+	return len(alts) > 0
+}
+
 // measureEnglish is measure for an English question: the recognised terms
 // (glossary phrases) must be found in the passage, and every other content
 // word is unexplained — an English question about a topic the glossary does
@@ -239,6 +253,9 @@ func measureEnglish(question string, spans []TermSpan, p string) Evidence {
 	for _, sp := range spans {
 		for i := max(sp.Start, 0); i < min(sp.End, len(rs)); i++ {
 			inSpan[i] = true
+		}
+		if genericTerms(sp.Alts) {
+			continue // "reward", "how to apply": says nothing about the topic
 		}
 		found := false
 		for _, a := range sp.Alts {
