@@ -1,0 +1,141 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"policybot/bot"
+)
+
+// apologyTimeout bounds posting the apology, which may happen after the
+// answer's own deadline passed.
+const apologyTimeout = 10 * time.Second
+
+// answer answers one message in its thread (or DM): a placeholder at once,
+// replaced by the answer, or by an apology — never silence once the bot
+// has decided the message is for it.
+func (s *Service) answer(ctx context.Context, q question) {
+	log := s.log.With("channel", q.channel, "ts", q.ts, "conversation", q.conv)
+	var thread []slack.Message
+	if q.followUp {
+		id, err := s.identity(ctx)
+		if err != nil {
+			log.Error("cannot tell whether a thread reply is for the bot", "err", err)
+			return
+		}
+		if mentions(q.rawText, id.UserID) {
+			return // the app_mention event of the same message answers it
+		}
+		if mentionRE.MatchString(q.rawText) {
+			return // addressed to someone else in the thread
+		}
+		if thread, err = s.replies(ctx, q.channel, q.threadTS); err != nil {
+			log.Error("cannot read the thread of a reply", "err", err)
+			return
+		}
+		if !answeredBy(thread, id) {
+			return // people talking in a thread the bot is not part of
+		}
+		if q.text == "" {
+			return // a file or an emoji, not a question
+		}
+	}
+
+	placeholder, err := s.post(ctx, q.channel, q.threadTS,
+		slack.MsgOptionText(placeholderText, false))
+	if err != nil {
+		log.Warn("placeholder not posted", "err", err)
+	}
+	fail := func(err error) {
+		if errors.Is(err, errEmpty) || errors.Is(err, errTooLong) {
+			log.Info("question not asked", "err", err)
+		} else {
+			log.Error("answer failed", "err", err)
+		}
+		s.apologize(ctx, log, q, placeholder, userMessage(err))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			fail(fmt.Errorf("panic: %v", r))
+		}
+	}()
+
+	if err := checkQuestion(q.text); err != nil {
+		fail(err)
+		return
+	}
+	if err := s.restoreHistory(ctx, q, thread); err != nil {
+		log.Warn("thread history not restored", "err", err)
+	}
+	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text})
+	if err != nil {
+		fail(err)
+		return
+	}
+	replies := renderAnswer(ans, s.cfg.PublicURL, q.messageID())
+	meta := slack.MsgOptionMetadata(answerMetadata(q.conv, q.text, ans))
+	for i, r := range replies {
+		opts := []slack.MsgOption{slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)}
+		if i == 0 {
+			opts = append(opts, meta)
+			if placeholder != "" {
+				if err = s.update(ctx, q.channel, placeholder, opts...); err == nil {
+					continue
+				}
+				log.Warn("placeholder not updated; posting the answer", "err", err)
+			}
+		}
+		if _, err = s.post(ctx, q.channel, q.threadTS, opts...); err != nil {
+			fail(err)
+			return
+		}
+	}
+	log.Info("answered", "refused", ans.Refused, "citations", len(ans.Citations))
+}
+
+// checkQuestion refuses what the bot would refuse, with a message of the
+// adapter's own.
+func checkQuestion(text string) error {
+	switch {
+	case text == "":
+		return errEmpty
+	case utf8.RuneCountInString(text) > bot.MaxMessageRunes:
+		return errTooLong
+	}
+	return nil
+}
+
+// ask calls the bot once a slot is free.
+func (s *Service) ask(ctx context.Context, req bot.Request) (bot.Answer, error) {
+	if err := s.acquire(ctx); err != nil {
+		return bot.Answer{}, err
+	}
+	defer s.release()
+	ans, err := s.asker.Ask(ctx, req)
+	if err != nil {
+		return bot.Answer{}, fmt.Errorf("ask: %w", err)
+	}
+	return ans, nil
+}
+
+// apologize replaces the placeholder with text, or posts it.
+func (s *Service) apologize(ctx context.Context, log *slog.Logger, q question, placeholder, text string) {
+	// The answer's context may be what ran out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apologyTimeout)
+	defer cancel()
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(textBlocks(text)...)}
+	if placeholder != "" {
+		if err := s.update(ctx, q.channel, placeholder, opts...); err == nil {
+			return
+		}
+	}
+	if _, err := s.post(ctx, q.channel, q.threadTS, opts...); err != nil {
+		log.Error("apology not posted", "err", err)
+	}
+}
