@@ -14,8 +14,9 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
+# Browser screenshots and other test artifacts land in ./artifacts.
 unit:
-	$(GO) test -count=1 ./...
+	POLICYBOT_ARTIFACTS=$(CURDIR)/artifacts $(GO) test -count=1 ./...
 
 # The offline answer quality gate: fails when a score is below its target.
 eval:

@@ -2,13 +2,17 @@
 # Installs what the tests need when it is missing. Safe to run repeatedly.
 set -euo pipefail
 need=()
-# Nothing system-wide is needed yet beyond Go; later issues add chromium,
-# fonts-wqy-microhei and postgresql here.
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
+# The real-browser test (web/browser_test.go) drives Debian's chromium at
+# /usr/bin/chromium; its screenshots need a Chinese font. Without them the
+# test is skipped, except when CI=true, where it fails.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+installed fonts-wqy-microhei || need+=(fonts-wqy-microhei)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
   else
-    echo "missing packages: ${need[*]} (run as root or install them)" >&2
-    exit 1
+    echo "missing packages: ${need[*]} (run as root or install them; the tests that need them are skipped)" >&2
+    [ "${CI:-}" != true ] || exit 1
   fi
 fi
