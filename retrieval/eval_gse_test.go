@@ -3,6 +3,7 @@
 package retrieval
 
 import (
+	"context"
 	"runtime"
 	"testing"
 	"time"
@@ -42,5 +43,68 @@ func TestEvalGse(t *testing.T) {
 		report(t, "lexical "+a, evaluate(t, qs, lexRanker(t, lex, chunks)))
 		report(t, "lexical "+a+" (hard set)", evaluate(t, hardQuestions, lexRanker(t, lex, chunks)))
 		lex.close()
+	}
+}
+
+// TestColdStartGse is TestColdStart with the gse dictionary loaded and a gse
+// lexical index built, as a gse production binary would at every start.
+func TestColdStartGse(t *testing.T) {
+	if *coldDir == "" {
+		t.Skip("measurement: pass -coldstart DIR")
+	}
+	start := time.Now()
+	docs := bundledDocs(t)
+	if _, err := gseSegmenter(); err != nil {
+		t.Fatal(err)
+	}
+	loaded := time.Since(start)
+	chunks := Chunks(docs)
+	lex, err := newLexicalIndex(chunks, foldedTexts(chunks), GseAnalyzer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lex.close()
+	res, err := lex.search(context.Background(), fold("首次被认定为国家级专精特新小巨人企业，区里奖励多少？"), 5, nil)
+	if err != nil || len(res) == 0 {
+		t.Fatalf("search: %v", err)
+	}
+	t.Logf("gse dictionary %v, total %v, top %s", loaded, time.Since(start), chunks[res[0].pos].ID)
+}
+
+// BenchmarkLexicalVariants compares the two analyzers on the bundled
+// corpus: building the in-memory index, and searching with the eval
+// questions. The gse dictionary is loaded before timing.
+func BenchmarkLexicalVariants(b *testing.B) {
+	if _, err := gseSegmenter(); err != nil {
+		b.Fatal(err)
+	}
+	chunks := Chunks(bundledDocs(b))
+	texts := foldedTexts(chunks)
+	var queries []string
+	for _, q := range evalQuestions(b) {
+		queries = append(queries, fold(q.text()))
+	}
+	for _, a := range []string{BigramAnalyzer, GseAnalyzer} {
+		b.Run("build/"+a, func(b *testing.B) {
+			for b.Loop() {
+				l, err := newLexicalIndex(chunks, texts, a)
+				if err != nil {
+					b.Fatal(err)
+				}
+				l.close()
+			}
+		})
+		b.Run("search/"+a, func(b *testing.B) {
+			l, err := newLexicalIndex(chunks, texts, a)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.close()
+			for i := 0; b.Loop(); i++ {
+				if _, err := l.search(context.Background(), queries[i%len(queries)], Candidates, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -491,7 +491,9 @@ func (ix *Index) denseSearch(ctx context.Context, text string, n int, f filter) 
 	}
 	v := vecs[0]
 	if len(v) != ix.ident.Dim {
-		return nil, fmt.Errorf("%w: query vector of length %d, index has %d: the model changed, restart to rebuild",
+		// The model behind the name changed. Open cannot see that without
+		// calling the server, so the saved vectors must be removed by hand.
+		return nil, fmt.Errorf("%w: query vector of length %d, index has %d: the model changed; delete the index directory to rebuild",
 			ErrEmbedder, len(v), ix.ident.Dim)
 	}
 	if !normalizeOne(v) {
