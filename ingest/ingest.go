@@ -1,0 +1,374 @@
+// Package ingest converts uploaded policy files (Word .docx, PDF, web pages,
+// plain text and Markdown) into the Markdown corpus format that
+// policies.Parser reads: YAML front matter, then one line per paragraph with
+// a blank line between paragraphs, so that 第X章 and 第X条 lines become
+// chapters and articles.
+//
+// Convert does not validate the result: the caller runs policies.Parser.Parse
+// on Result.Markdown, as for any other corpus file, and shows its findings.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"policybot/policies"
+)
+
+// The error kinds Convert returns. Every error from Convert wraps exactly one
+// of them (or the caller's context error), and is an *Error whose Msg can be
+// shown to the uploader.
+var (
+	// ErrUnsupported: the file type cannot be converted (a spreadsheet, an
+	// image, a legacy .doc, a scanned PDF without a text layer).
+	ErrUnsupported = errors.New("unsupported file type")
+	// ErrInvalid: the file claims a supported type but is empty, damaged,
+	// encrypted or cannot be read.
+	ErrInvalid = errors.New("invalid file")
+	// ErrTooLarge: the file, its uncompressed content, its page count or the
+	// time it takes to read exceeds a limit in Options.
+	ErrTooLarge = errors.New("file too large")
+)
+
+// Error is the error Convert returns for a file it refuses.
+type Error struct {
+	// Kind is ErrUnsupported, ErrInvalid or ErrTooLarge.
+	Kind error
+	// Msg says what is wrong and what to do, in English and Chinese; it is
+	// safe to show to the uploader.
+	Msg string
+	// Err is the underlying cause, for logs; it may be nil.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+// Unwrap lets errors.Is match both the kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Kind}
+}
+
+func errorf(kind, cause error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// Meta is the document metadata given in the upload form. It becomes the
+// front matter of files that have none; empty fields are left out.
+type Meta struct {
+	ID             string
+	Title          string
+	Category       string
+	Issuer         string
+	DocNo          string
+	Published      string // YYYY-MM-DD
+	EffectiveFrom  string // YYYY-MM-DD
+	EffectiveTo    string // YYYY-MM-DD
+	LeadDepartment string
+	SourceURL      string
+	Sample         bool
+}
+
+// Options bound the work of one conversion. The zero value uses the defaults.
+type Options struct {
+	// MaxBytes caps the size of the uploaded file (default 20 MB).
+	MaxBytes int64
+	// MaxUncompressedBytes caps what is decompressed from a .docx archive
+	// (default 50 MB), whatever its headers claim.
+	MaxUncompressedBytes int64
+	// MaxZipEntries caps the number of entries of a .docx archive (default 2000).
+	MaxZipEntries int
+	// MaxPages caps the pages of a PDF (default 1000).
+	MaxPages int
+	// PDFTimeout bounds reading a PDF, on top of the caller's context
+	// (default 2 minutes; the first PDF of a process also pays the start-up
+	// of the PDF engine).
+	PDFTimeout time.Duration
+	// PDFCacheDir is a directory where the PDF engine keeps its compiled
+	// code between runs, so that it starts in ~0.1 s instead of ~4 s (and
+	// without a transient ~300 MB of compiler memory). It is read once per
+	// process, when the engine starts (first PDF, or WarmUp); empty, or a
+	// directory that cannot be created, means compiling in memory.
+	PDFCacheDir string
+}
+
+// Default limits.
+const (
+	DefaultMaxBytes             = 20 << 20
+	DefaultMaxUncompressedBytes = 50 << 20
+	DefaultMaxZipEntries        = 2000
+	DefaultMaxPages             = 1000
+	DefaultPDFTimeout           = 2 * time.Minute
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxUncompressedBytes <= 0 {
+		o.MaxUncompressedBytes = DefaultMaxUncompressedBytes
+	}
+	if o.MaxZipEntries <= 0 {
+		o.MaxZipEntries = DefaultMaxZipEntries
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = DefaultMaxPages
+	}
+	if o.PDFTimeout <= 0 {
+		o.PDFTimeout = DefaultPDFTimeout
+	}
+	return o
+}
+
+// The values of Result.Type.
+const (
+	TypeMarkdown = "markdown"
+	TypeText     = "text"
+	TypeDocx     = "docx"
+	TypePDF      = "pdf"
+	TypeHTML     = "html"
+)
+
+// Result is a converted document.
+type Result struct {
+	// Markdown is the document in the corpus format, ready for
+	// policies.Parser.Parse.
+	Markdown []byte
+	// Type is the detected input type: TypeMarkdown, TypeText, TypeDocx,
+	// TypePDF or TypeHTML.
+	Type string
+	// Warnings are things the uploader should check (a renamed file, text
+	// dropped as a running header, pages without text), in English and
+	// Chinese.
+	Warnings []string
+}
+
+// Convert converts the uploaded file name (only its extension is used) with
+// content data into the corpus format. The type is detected from both the
+// extension and the content; when they disagree on a binary format the
+// content wins, with a warning.
+//
+// Errors are *Error wrapping ErrUnsupported, ErrInvalid or ErrTooLarge, or
+// the context's error when ctx ends first. Convert never panics.
+func Convert(ctx context.Context, name string, data []byte, meta Meta, opts Options) (res Result, err error) {
+	defer func() {
+		// The parsers are guarded one by one; this is the last line.
+		if p := recover(); p != nil {
+			res, err = Result{}, errorf(ErrInvalid, fmt.Errorf("panic: %v", p), "the file could not be converted: re-save it and upload again (文件无法转换，请重新保存后上传)")
+		}
+	}()
+	opts = opts.withDefaults()
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
+		return Result{}, errorf(ErrInvalid, nil, "the file is empty (文件为空)")
+	case int64(len(data)) > opts.MaxBytes:
+		return Result{}, errorf(ErrTooLarge, nil, "the file is %s, over the %s limit: split it or compress its images (文件过大，请拆分或压缩图片后上传)",
+			humanBytes(int64(len(data))), humanBytes(opts.MaxBytes))
+	}
+	typ, warn, err := detect(name, data, opts.MaxZipEntries)
+	if err != nil {
+		return Result{}, err
+	}
+	c := &conv{opts: opts, md: typ == TypeMarkdown, clean: cleaner{keepCJKSpaces: typ == TypePDF}}
+	if warn != "" {
+		c.warn("%s", warn)
+	}
+	var out []byte
+	switch typ {
+	case TypeMarkdown, TypeText:
+		out, err = c.text(data, meta)
+	case TypeDocx:
+		out, err = c.docx(ctx, data, meta)
+	case TypeHTML:
+		out, err = c.html(ctx, data, meta)
+	case TypePDF:
+		out, err = c.pdf(ctx, data, meta)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if n := c.clean.invisible; n > 0 {
+		c.warn("removed %d invisible characters (zero-width spaces, soft hyphens) (已删除 %d 个不可见字符)", n, n)
+	}
+	if len(out) > policies.MaxFileBytes {
+		return Result{}, errorf(ErrTooLarge, nil, "the converted text is %s, over the corpus limit of %s: split the document (转换后的文本过大，请拆分文件)",
+			humanBytes(int64(len(out))), humanBytes(policies.MaxFileBytes))
+	}
+	return Result{Markdown: out, Type: typ, Warnings: c.warnings}, nil
+}
+
+// conv carries the state of one conversion.
+type conv struct {
+	opts     Options
+	md       bool    // the text is Markdown, kept as written
+	clean    cleaner // shared by the steps, so that its counts add up
+	warnings []string
+}
+
+func (c *conv) warn(format string, args ...any) {
+	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
+}
+
+// guard runs a third-party parser and turns its panic into ErrInvalid.
+func guard(what string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errorf(ErrInvalid, fmt.Errorf("panic: %v", p), "the %s file could not be read: it may be damaged, re-save it and upload again (%s 文件无法读取，可能已损坏，请重新保存后上传)", what, what)
+		}
+	}()
+	return f()
+}
+
+// The magic bytes of the formats Convert knows.
+var (
+	magicPDF = []byte("%PDF-")
+	magicZip = []byte("PK\x03\x04")
+	magicOLE = []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") // .doc, .xls, .ppt
+)
+
+// unsupportedExt explains the common types officials may try to upload.
+var unsupportedExt = map[string]string{
+	".doc":  "legacy Word .doc is not supported: open it in Word or WPS and save it as .docx (不支持旧版 .doc，请另存为 .docx 后上传)",
+	".wps":  "WPS .wps is not supported: save it as .docx (不支持 .wps，请另存为 .docx 后上传)",
+	".xls":  "spreadsheets are not supported: upload the policy text as .docx, PDF or text (不支持电子表格，请上传政策正文)",
+	".xlsx": "spreadsheets are not supported: upload the policy text as .docx, PDF or text (不支持电子表格，请上传政策正文)",
+	".et":   "spreadsheets are not supported: upload the policy text as .docx, PDF or text (不支持电子表格，请上传政策正文)",
+	".ppt":  "presentations are not supported: upload the policy text as .docx, PDF or text (不支持演示文稿，请上传政策正文)",
+	".pptx": "presentations are not supported: upload the policy text as .docx, PDF or text (不支持演示文稿，请上传政策正文)",
+	".ofd":  "OFD files are not supported: export the document as PDF (不支持 OFD，请导出为 PDF 后上传)",
+	".rtf":  "RTF is not supported: save it as .docx (不支持 RTF，请另存为 .docx 后上传)",
+}
+
+const unsupportedMsg = "this file type is not supported: upload Word (.docx), PDF, a web page (.html), text (.txt) or Markdown (.md) (不支持该文件类型，请上传 .docx、PDF、网页、.txt 或 .md 文件)"
+
+// detect returns the input type from the name's extension and the content's
+// magic bytes, and a warning when they disagree.
+func detect(name string, data []byte, maxZipEntries int) (typ, warning string, err error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	var byExt string
+	switch ext {
+	case ".md", ".markdown":
+		byExt = TypeMarkdown
+	case ".txt", ".text":
+		byExt = TypeText
+	case ".docx":
+		byExt = TypeDocx
+	case ".pdf":
+		byExt = TypePDF
+	case ".html", ".htm", ".shtml", ".xhtml":
+		byExt = TypeHTML
+	case "":
+	default:
+		if msg, ok := unsupportedExt[ext]; ok {
+			return "", "", errorf(ErrUnsupported, nil, "%s", msg)
+		}
+		return "", "", errorf(ErrUnsupported, nil, "%s: %q", unsupportedMsg, ext)
+	}
+
+	byMagic := sniff(data)
+	switch byMagic {
+	case "zip":
+		if !zipHasDocument(data, maxZipEntries) {
+			if byExt == TypeDocx {
+				return "", "", errorf(ErrInvalid, nil, "the .docx file has no word/document.xml: it is damaged or not a Word document, re-save it as .docx (.docx 文件缺少正文，可能已损坏，请重新另存为 .docx)")
+			}
+			return "", "", errorf(ErrUnsupported, nil, "%s: the file is a zip archive (压缩包)", unsupportedMsg)
+		}
+		byMagic = TypeDocx
+	case "ole":
+		if byExt == TypeDocx {
+			// Word saves a password-protected .docx as an OLE container.
+			return "", "", errorf(ErrInvalid, nil, "the .docx file is encrypted (password-protected): remove the password and upload again (.docx 文件已加密，请取消密码后上传)")
+		}
+		return "", "", errorf(ErrUnsupported, nil, "%s", unsupportedExt[".doc"])
+	case "image":
+		return "", "", errorf(ErrUnsupported, nil, "images are not supported and OCR is not available: upload the policy text as .docx, PDF with text, or text (不支持图片，无法识别文字，请上传文字版)")
+	case "binary":
+		return "", "", errorf(ErrUnsupported, nil, "%s: the file is binary (二进制文件)", unsupportedMsg)
+	}
+
+	switch {
+	case byMagic == TypePDF || byMagic == TypeDocx:
+		if byExt != "" && byExt != byMagic {
+			return byMagic, fmt.Sprintf("the file is named %s but is a %s file: read as %s (文件扩展名与内容不符，已按 %s 读取)", ext, byMagic, byMagic, byMagic), nil
+		}
+		return byMagic, "", nil
+	case byExt == TypePDF:
+		return "", "", errorf(ErrInvalid, nil, "the file is named .pdf but is not a PDF (no %%PDF header): it is damaged, export it again (文件不是有效的 PDF，请重新导出)")
+	case byExt == TypeDocx:
+		return "", "", errorf(ErrInvalid, nil, "the file is named .docx but is not a Word document (not a zip archive): it is damaged, save it again as .docx (文件不是有效的 .docx，请重新另存为 .docx)")
+	case byExt != "":
+		return byExt, "", nil
+	case byMagic == TypeHTML:
+		return TypeHTML, "", nil
+	default:
+		return TypeText, "", nil
+	}
+}
+
+// sniff classifies data by its first bytes: TypePDF, "zip", "ole", "image",
+// "binary", TypeHTML or "" (text).
+func sniff(data []byte) string {
+	head := data
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	switch {
+	case bytes.HasPrefix(data, magicZip):
+		return "zip"
+	case bytes.Contains(head, magicPDF):
+		// PDF readers accept the header anywhere in the first KiB.
+		return TypePDF
+	case bytes.HasPrefix(data, magicOLE):
+		return "ole"
+	case bytes.HasPrefix(data, []byte("\x89PNG")), bytes.HasPrefix(data, []byte("\xFF\xD8\xFF")),
+		bytes.HasPrefix(data, []byte("GIF8")), bytes.HasPrefix(data, []byte("II*\x00")),
+		bytes.HasPrefix(data, []byte("MM\x00*")), bytes.HasPrefix(data, []byte("BM")) && len(data) > 14 && bytes.IndexByte(head, 0) >= 0,
+		len(data) > 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return "image"
+	case bytes.IndexByte(head, 0) >= 0 && !isUTF16(head):
+		// Executables, archives and other binary formats; text never holds NUL.
+		return "binary"
+	}
+	lower := bytes.ToLower(bytes.TrimLeft(head, " \t\r\n\ufeff"))
+	lower = bytes.TrimPrefix(lower, []byte("\xef\xbb\xbf"))
+	lower = bytes.TrimLeft(lower, " \t\r\n")
+	for _, p := range []string{"<!doctype html", "<html", "<head", "<body", "<meta", "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!doctype html"} {
+		if bytes.HasPrefix(lower, []byte(p)) {
+			return TypeHTML
+		}
+	}
+	return ""
+}
+
+// isUTF16 reports whether b starts with a UTF-16 byte-order mark (Notepad's
+// "Unicode"): NUL bytes are expected there.
+func isUTF16(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff"))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
