@@ -3,7 +3,7 @@
 GO ?= go
 EVAL_THRESHOLDS = --min-hit1 0.90 --min-hit5 0.97 --min-answer 0.90 --min-refusal 1.0 --max-false-refusal 0.05 --max-forbidden 0
 
-.PHONY: test deps vet unit eval fuzz bench build
+.PHONY: test deps vet unit eval fuzz bench build load
 
 test: deps vet unit eval
 
@@ -31,3 +31,8 @@ bench:
 
 build:
 	$(GO) build -o bin/policybot ./cmd/policybot
+
+# The load benchmark of POST /api/chat (web/loadtest/README.md): offline,
+# 32 connections for 20 s on loopback. Needs wrk (apt-get install wrk).
+load:
+	./web/loadtest/run.sh

@@ -27,7 +27,9 @@ type app struct {
 
 // newApp loads the corpus and opens (or builds) the index. Documents with
 // errors are left out of the index, each with a log line.
-func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
+// conv keeps the conversations; nil means one JSON file each under the data
+// directory (the CLI's).
+func newApp(ctx context.Context, cfg Config, logw io.Writer, conv bot.ConversationStore) (*app, error) {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	p, err := cfg.parser()
 	if err != nil {
@@ -66,10 +68,13 @@ func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	if conv == nil {
+		conv = fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")}
+	}
 	b, err := bot.New(bot.Config{
 		Generator: gen, GeneratorTimeout: cfg.LLMTimeout,
 		Index: ix, Rewriter: rw, Contact: cfg.Contact, Hygiene: p.Hygiene, Logger: log, Now: cfg.Now,
-		Conversations: fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")},
+		Conversations: conv,
 	})
 	if err != nil {
 		return nil, err

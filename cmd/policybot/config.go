@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
+
+	"policybot/web"
 )
 
 // Config is every setting of the program, read once from the environment.
@@ -28,6 +32,17 @@ type Config struct {
 	LLMModel    string        // LLM_MODEL
 	LLMAPIKey   string        // LLM_API_KEY (secret)
 	LLMTimeout  time.Duration // LLM_TIMEOUT
+
+	// The web server (policybot serve).
+	Addr           string         // POLICYBOT_ADDR: listen address
+	PublicURL      string         // POLICYBOT_PUBLIC_URL: base of citation links and of the widget snippet
+	AllowedOrigins []string       // POLICYBOT_ALLOWED_ORIGINS: sites whose pages may call the API
+	RateLimit      web.RateLimit  // POLICYBOT_RATE_LIMIT: per client, e.g. 30/min; 0 turns it off
+	TrustedProxies []netip.Prefix // POLICYBOT_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
+	// DatabaseURL (DATABASE_URL, secret: it holds the password) puts every
+	// store in PostgreSQL, shared by the replicas; empty means SQLite in
+	// DataDir.
+	DatabaseURL string
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -76,6 +91,27 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	case "none", "openai", "ollama":
 	default:
 		return c, fmt.Errorf("LLM_PROVIDER=%q: want none, openai or ollama", c.LLMProvider)
+	}
+	// The web server (policybot serve).
+	c.Addr = get("POLICYBOT_ADDR", ":8080")
+	if c.PublicURL = strings.TrimRight(get("POLICYBOT_PUBLIC_URL", ""), "/"); c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("POLICYBOT_PUBLIC_URL=%q: want an absolute URL such as https://policybot.example.gov.cn", c.PublicURL)
+		}
+	}
+	if c.AllowedOrigins, err = web.ParseOrigins(get("POLICYBOT_ALLOWED_ORIGINS", "")); err != nil {
+		return c, fmt.Errorf("POLICYBOT_ALLOWED_ORIGINS: %w", err)
+	}
+	if c.RateLimit, err = web.ParseRateLimit(get("POLICYBOT_RATE_LIMIT", "30/min")); err != nil {
+		return c, fmt.Errorf("POLICYBOT_RATE_LIMIT=%q: %w", getenv("POLICYBOT_RATE_LIMIT"), err)
+	}
+	if c.TrustedProxies, err = web.ParseTrustedProxies(get("POLICYBOT_TRUSTED_PROXIES", "")); err != nil {
+		return c, fmt.Errorf("POLICYBOT_TRUSTED_PROXIES: %w", err)
+	}
+	// Never echo DATABASE_URL: it holds the password.
+	if c.DatabaseURL = get("DATABASE_URL", ""); c.DatabaseURL != "" &&
+		!strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return c, fmt.Errorf("DATABASE_URL: want a PostgreSQL URL, postgres://user:password@host:5432/dbname")
 	}
 	return c, nil
 }

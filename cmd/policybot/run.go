@@ -16,6 +16,7 @@ Usage:
   policybot check [PATH...]                    validate policy files (default: the bundled corpus)
   policybot ask [--json] [--conversation ID] QUESTION
   policybot eval [--json] [--min-hit1 X ...] FILE...
+  policybot serve                              run the web server: chat API, widget, policy pages (POLICYBOT_ADDR, default :8080)
 
 Configuration comes from the environment and from ./.env (see .env.example).
 `
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAsk(ctx, cfg, rest, stdin, stdout, stderr)
 	case "eval":
 		return runEval(ctx, cfg, rest, stdout, stderr)
+	case "serve":
+		return runServe(ctx, cfg, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"policybot/web"
+)
+
+// Server timeouts. Reading a request is quick; writing an answer may wait
+// for a language model (LLM_TIMEOUT) and then fall back to the offline
+// answer, so answers get LLM_TIMEOUT plus answerMargin. Streams push their
+// own write deadline forward at every event.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	answerMargin      = 15 * time.Second
+)
+
+// dbFile is the database in POLICYBOT_DATA_DIR.
+const dbFile = "policybot.db"
+
+func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: policybot serve   (listens on POLICYBOT_ADDR, default :8080; see .env.example)")
+	}
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		fl.Usage()
+		return fmt.Errorf("serve: unexpected argument %q", fl.Arg(0))
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (POLICYBOT_ADDR): %w", cfg.Addr, err)
+	}
+	answerTimeout := cfg.LLMTimeout + answerMargin
+
+	// The port answers at once: /healthz says the process is up while the
+	// index loads, /readyz says ready once the real server has replaced the
+	// starting one.
+	var handler atomic.Pointer[http.Handler]
+	starting := web.Starting()
+	handler.Store(&starting)
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      answerTimeout + 10*time.Second,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "policybot: listening on %s\n", displayURL(ln.Addr()))
+	return serveHTTP(ctx, srv, ln, answerTimeout+5*time.Second, log, func(ctx context.Context) (http.Handler, func(), error) {
+		st, err := openDatabase(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		a, err := newApp(ctx, cfg, stderr, st)
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		h := web.NewServer(web.Deps{
+			Bot: a.bot, Store: st, Documents: a.corpus.Valid(), Logger: log, Now: cfg.Now,
+			Options: web.Options{
+				PublicURL: cfg.PublicURL, AllowedOrigins: cfg.AllowedOrigins, RateLimit: cfg.RateLimit,
+				TrustedProxies: cfg.TrustedProxies, AnswerTimeout: answerTimeout, Generator: cfg.LLMProvider != "none",
+			},
+		})
+		cleanup := func() {
+			if err := a.index.Close(); err != nil {
+				log.Warn("close index", "err", err)
+			}
+			if err := st.Close(); err != nil {
+				log.Warn("close database", "err", err)
+			}
+		}
+		log.Info("ready", "addr", ln.Addr().String(), "documents", len(a.corpus.Valid()), "database", st.where, "rate_limit", cfg.RateLimit.String())
+		fmt.Fprintf(stdout, "policybot: ready (%d documents)\n", len(a.corpus.Valid()))
+		return h, cleanup, nil
+	}, &handler)
+}
+
+// serveHTTP serves ln with srv until ctx is done, then shuts down
+// gracefully: it stops accepting, lets the answers in flight finish (for at
+// most grace) and only then runs cleanup. load builds the real handler while
+// srv already serves the one in current; a load error stops the server.
+func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, log *slog.Logger,
+	load func(context.Context) (http.Handler, func(), error), current *atomic.Pointer[http.Handler],
+) error {
+	// Requests must not inherit ctx: its cancellation starts the shutdown,
+	// which is to finish the answers in flight, not cut them off.
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	shutdown := func() error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("shutdown: answers still in flight were cut off", "err", err)
+			srv.Close()
+		}
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+
+	h, cleanup, err := load(ctx)
+	if err != nil {
+		shutdown()
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
+		return err
+	}
+	defer cleanup()
+	current.Store(&h)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing the answers in flight")
+		return shutdown()
+	case err := <-served:
+		return err
+	}
+}
+
+// displayURL is where a browser on this machine reaches the listener:
+// "http://localhost:8080" for ":8080".
+func displayURL(a net.Addr) string {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return "http://" + a.String()
+	}
+	if ap.Addr().IsUnspecified() {
+		return fmt.Sprintf("http://localhost:%d", ap.Port())
+	}
+	return "http://" + ap.String()
+}

@@ -1,0 +1,273 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"policybot/bot"
+)
+
+// Answerer is what the server needs of the bot; *bot.Bot satisfies it.
+type Answerer interface {
+	// AskStream answers req, handing the text to onDelta as it is
+	// produced. It returns an error wrapping bot.ErrInvalid for a message
+	// it cannot take.
+	AskStream(ctx context.Context, req bot.Request, onDelta func(string)) (bot.Answer, error)
+}
+
+var _ Answerer = (*bot.Bot)(nil)
+
+// asker is the part of answering shared by the chat, stream and
+// OpenAI-compatible endpoints: checks, the bot, metrics and the record.
+type asker struct {
+	bot       Answerer
+	store     Store
+	log       *slog.Logger
+	metrics   *metrics
+	now       func() time.Time
+	newID     func() string
+	timeout   time.Duration
+	generator bool
+	slots     chan struct{} // one per answer being worked on
+}
+
+// answered is one answered question.
+type answered struct {
+	bot.Answer
+	MessageID string
+}
+
+var conversationIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+
+// checkMessage returns the message ready for the bot, or the error the
+// client is told: 400 for an empty one, 413 for one over the limit.
+func checkMessage(msg string) (string, error) {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return "", errEmptyMessage
+	}
+	if !utf8.ValidString(msg) {
+		return "", errInvalid("The message is not valid UTF-8.", "消息不是有效的 UTF-8 文本。")
+	}
+	if utf8.RuneCountInString(msg) > bot.MaxMessageRunes {
+		return "", errMessageTooLong
+	}
+	return msg, nil
+}
+
+func checkConversationID(id string) error {
+	if id != "" && !conversationIDRE.MatchString(id) {
+		return errInvalid("conversation_id must be 1–128 letters, digits, '-', '_' or '.'.", "conversation_id 只能包含字母、数字和 - _ .，最长128个字符。")
+	}
+	return nil
+}
+
+// ask answers msg in the conversation (a new one when conv is empty) and
+// records the message. A failure to record is logged, not returned: the
+// company still gets its answer.
+func (a *asker) ask(ctx context.Context, channel, conv, msg string, onDelta func(string)) (answered, error) {
+	msg, err := checkMessage(msg)
+	if err != nil {
+		return answered{}, err
+	}
+	if err := checkConversationID(conv); err != nil {
+		return answered{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	// Beyond the slots, questions wait their turn in arrival order instead
+	// of all sharing the CPU at once: under load each one waits about its
+	// place in the queue times the mean answer time, and the slowest
+	// answers stay close to the typical ones.
+	select {
+	case a.slots <- struct{}{}:
+	case <-ctx.Done():
+		return answered{}, ctx.Err()
+	}
+	start := a.now()
+	ans, err := a.bot.AskStream(ctx, bot.Request{ConversationID: conv, Message: msg}, onDelta)
+	<-a.slots
+	if err != nil {
+		return answered{}, err
+	}
+	latency := a.now().Sub(start)
+	a.metrics.observeAnswer(channel, ans, a.generator)
+	id := a.newID()
+	// The record is kept even when the client has hung up meanwhile.
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer scancel()
+	if err := a.store.SaveMessage(sctx, Message{
+		ID: id, ConversationID: ans.ConversationID, Channel: channel, Question: msg,
+		Answer: ans.Text, Refused: ans.Refused, Notice: ans.Notice, Generated: ans.Generated,
+		Replaced: ans.Replaced, Citations: ans.Citations, Latency: latency, CreatedAt: a.now(),
+	}); err != nil {
+		a.log.Warn("message not saved", "message", id, "conversation", ans.ConversationID, "err", err)
+	}
+	return answered{Answer: ans, MessageID: id}, nil
+}
+
+// citationJSON is a citation as the API and the widget show it.
+type citationJSON struct {
+	Doc        string `json:"doc"`
+	Article    int    `json:"article"`
+	Label      string `json:"label"`
+	Title      string `json:"title"`
+	Department string `json:"department"`
+	URL        string `json:"url"`
+	Quote      string `json:"quote"`
+}
+
+// articleURL is the readable page of a document, at the article.
+func articleURL(base, doc string, article int) string {
+	return base + "/policies/" + url.PathEscape(doc) + "#article-" + strconv.Itoa(article)
+}
+
+func citationsJSON(base string, cs []bot.Citation) []citationJSON {
+	out := make([]citationJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, citationJSON{
+			Doc: c.Doc, Article: c.Article, Label: c.Label, Title: c.Title,
+			Department: c.Department, URL: articleURL(base, c.Doc, c.Article), Quote: c.Quote,
+		})
+	}
+	return out
+}
+
+type chatRequest struct {
+	Message        string `json:"message"`
+	ConversationID string `json:"conversation_id"`
+}
+
+type chatResponse struct {
+	ConversationID string         `json:"conversation_id"`
+	MessageID      string         `json:"message_id"`
+	Answer         string         `json:"answer"`
+	Refused        bool           `json:"refused"`
+	Notice         string         `json:"notice,omitempty"`
+	Citations      []citationJSON `json:"citations"`
+}
+
+// maxChatBody bounds a chat request: 1,000 characters fit many times over,
+// even written as \uXXXX escapes.
+const maxChatBody = 64 << 10
+
+// handleChat answers POST /api/chat with the whole answer at once.
+func handleChat(a *asker, base baseURL) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req chatRequest
+		if err := decodeJSON(w, r, maxChatBody, &req); err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		res, err := a.ask(r.Context(), ChannelChat, req.ConversationID, req.Message, nil)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, chatResponse{
+			ConversationID: res.ConversationID, MessageID: res.MessageID, Answer: res.Text,
+			Refused: res.Refused, Notice: res.Notice, Citations: citationsJSON(base(r), res.Citations),
+		})
+	})
+}
+
+type deltaEvent struct {
+	Text string `json:"text"`
+}
+
+type doneEvent struct {
+	ConversationID string `json:"conversation_id"`
+	MessageID      string `json:"message_id"`
+	Answer         string `json:"answer"`
+	Refused        bool   `json:"refused"`
+	Notice         string `json:"notice"`
+	Replaced       bool   `json:"replaced"`
+}
+
+// handleChatStream answers POST /api/chat/stream as Server-Sent Events:
+// delta events with the text as it is written, then citations, then done
+// (whose answer is the final text; when replaced is true the client shows
+// it instead of what was streamed). A failure before anything was streamed
+// is an ordinary JSON error with its status; after, an error event.
+func handleChatStream(a *asker, base baseURL) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req chatRequest
+		if err := decodeJSON(w, r, maxChatBody, &req); err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		sse := newSSE(w)
+		res, err := a.ask(r.Context(), ChannelStream, req.ConversationID, req.Message, func(d string) {
+			_ = sse.Event("delta", deltaEvent{Text: d})
+		})
+		if err != nil {
+			if !sse.Started() {
+				writeError(w, r, a.log, err)
+				return
+			}
+			_, _, en, zh := statusOf(err)
+			a.log.Warn("stream failed", "err", err)
+			_ = sse.Event("error", errorBody{Error: en, ErrorZh: zh})
+			return
+		}
+		if err := sse.Event("citations", citationsJSON(base(r), res.Citations)); err != nil {
+			return
+		}
+		_ = sse.Event("done", doneEvent{
+			ConversationID: res.ConversationID, MessageID: res.MessageID, Answer: res.Text,
+			Refused: res.Refused, Notice: res.Notice, Replaced: res.Replaced,
+		})
+	})
+}
+
+type feedbackRequest struct {
+	MessageID string `json:"message_id"`
+	Rating    string `json:"rating"`
+	Comment   string `json:"comment"`
+}
+
+// maxCommentRunes bounds a feedback comment.
+const maxCommentRunes = 2000
+
+// handleFeedback records POST /api/feedback: a rating of an answer.
+func handleFeedback(store Store, m *metrics, log *slog.Logger, now func() time.Time) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req feedbackRequest
+		if err := decodeJSON(w, r, maxChatBody, &req); err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		req.Comment = strings.TrimSpace(req.Comment)
+		switch {
+		case req.MessageID == "":
+			writeError(w, r, log, errInvalid("message_id is required.", "缺少 message_id。"))
+			return
+		case req.Rating != RatingUp && req.Rating != RatingDown:
+			writeError(w, r, log, errInvalid(`rating must be "up" or "down".`, `rating 只能是 "up" 或 "down"。`))
+			return
+		case utf8.RuneCountInString(req.Comment) > maxCommentRunes:
+			writeError(w, r, log, &apiError{code: codeTooLarge,
+				en: "The comment is longer than " + strconv.Itoa(maxCommentRunes) + " characters.",
+				zh: "评论超过" + strconv.Itoa(maxCommentRunes) + "字。"})
+			return
+		}
+		err := store.SaveFeedback(r.Context(), Feedback{MessageID: req.MessageID, Rating: req.Rating, Comment: req.Comment, CreatedAt: now()})
+		if errors.Is(err, ErrNotFound) {
+			err = &apiError{code: codeNotFound, en: "There is no message " + strconv.Quote(req.MessageID) + ".", zh: "找不到该条回答，无法评价。"}
+		}
+		if err != nil {
+			writeError(w, r, log, err)
+			return
+		}
+		m.feedback.WithLabelValues(req.Rating).Inc()
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "message_id": req.MessageID, "rating": req.Rating})
+	})
+}

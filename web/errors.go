@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"policybot/bot"
+)
+
+// errorCode is the small vocabulary every error of the server is reduced
+// to; statusOf is the one place that turns it into an HTTP status.
+type errorCode string
+
+const (
+	codeInvalid     errorCode = "invalid_request"
+	codeTooLarge    errorCode = "too_large"
+	codeNotFound    errorCode = "not_found"
+	codeMethod      errorCode = "method_not_allowed"
+	codeForbidden   errorCode = "forbidden"
+	codeRateLimited errorCode = "rate_limited"
+	codeUnavailable errorCode = "unavailable"
+	codeTimeout     errorCode = "timeout"
+	codeInternal    errorCode = "internal_error"
+
+	// The admin API's (admin.go).
+	codeUnauthorized  errorCode = "unauthorized"
+	codeConflict      errorCode = "conflict"
+	codeUnprocessable errorCode = "unprocessable"
+)
+
+// apiError is an error with what the user is told, in English and Chinese.
+type apiError struct {
+	code       errorCode
+	en, zh     string
+	retryAfter time.Duration // sent as Retry-After when set
+}
+
+func (e *apiError) Error() string { return e.en }
+
+func errInvalid(en, zh string) error { return &apiError{code: codeInvalid, en: en, zh: zh} }
+
+var (
+	errMessageTooLong = &apiError{code: codeTooLarge,
+		en: "The message is longer than " + strconv.Itoa(bot.MaxMessageRunes) + " characters; please shorten it.",
+		zh: "消息超过" + strconv.Itoa(bot.MaxMessageRunes) + "字，请精简后再问。"}
+	errEmptyMessage = &apiError{code: codeInvalid, en: "The message is empty.", zh: "消息为空，请输入问题。"}
+	errStarting     = &apiError{code: codeUnavailable, en: "The service is starting; please retry shortly.", zh: "服务正在启动，请稍后再试。", retryAfter: 5 * time.Second}
+)
+
+// statusOf translates an error into the status and the messages a client
+// sees. It is the only place that knows which error means which status.
+func statusOf(err error) (status int, code errorCode, en, zh string) {
+	var ae *apiError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae):
+		code, en, zh = ae.code, ae.en, ae.zh
+	case errors.As(err, &mbe):
+		code, en, zh = codeTooLarge, "The request body is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes.", "请求内容过大。"
+	case errors.Is(err, bot.ErrInvalid):
+		code, en, zh = codeInvalid, "The message is empty or not a valid question.", "消息为空或无效，请重新输入问题。"
+	case errors.Is(err, ErrNotFound):
+		code, en, zh = codeNotFound, "Not found.", "未找到。"
+	case errors.Is(err, context.DeadlineExceeded):
+		code, en, zh = codeTimeout, "Answering took too long; please try again.", "回答超时，请稍后再试。"
+	case errors.Is(err, context.Canceled):
+		code, en, zh = codeUnavailable, "The request was cancelled.", "请求已取消。"
+	default:
+		code, en, zh = codeInternal, "Something went wrong on our side; please try again later.", "服务器内部错误，请稍后再试。"
+	}
+	switch code {
+	case codeInvalid:
+		status = http.StatusBadRequest
+	case codeTooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case codeNotFound:
+		status = http.StatusNotFound
+	case codeMethod:
+		status = http.StatusMethodNotAllowed
+	case codeForbidden:
+		status = http.StatusForbidden
+	case codeRateLimited:
+		status = http.StatusTooManyRequests
+	case codeUnavailable:
+		status = http.StatusServiceUnavailable
+	case codeTimeout:
+		status = http.StatusGatewayTimeout
+	case codeUnauthorized:
+		status = http.StatusUnauthorized
+	case codeConflict:
+		status = http.StatusConflict
+	case codeUnprocessable:
+		status = http.StatusUnprocessableEntity
+	default:
+		status = http.StatusInternalServerError
+	}
+	return status, code, en, zh
+}
+
+// errorBody is the JSON of every error: {"error": "...", "error_zh": "..."}.
+type errorBody struct {
+	Error   string `json:"error"`
+	ErrorZh string `json:"error_zh"`
+}
+
+// openAIErrorBody is an error as OpenAI clients expect it, with the
+// Chinese message beside.
+type openAIErrorBody struct {
+	Error struct {
+		Message string `json:"message"`
+		Type    string `json:"type"`
+		Code    string `json:"code"`
+	} `json:"error"`
+	ErrorZh string `json:"error_zh"`
+}
+
+// writeError answers a request with err. Server errors are logged with
+// their detail; the client only sees the messages of statusOf. Under /v1/
+// the body has the OpenAI error shape so that SDKs show the message.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status, _, en, zh := statusOf(err)
+	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusGatewayTimeout {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	var ae *apiError
+	if errors.As(err, &ae) && ae.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((ae.retryAfter+time.Second-1)/time.Second)))
+	}
+	if strings.HasPrefix(r.URL.Path, "/v1/") {
+		writeJSON(w, status, openAIError(err))
+		return
+	}
+	writeJSON(w, status, errorBody{Error: en, ErrorZh: zh})
+}
+
+// openAIError is err as the body of an OpenAI error (also sent as the last
+// event of a stream that fails).
+func openAIError(err error) openAIErrorBody {
+	status, code, en, zh := statusOf(err)
+	var b openAIErrorBody
+	b.Error.Message, b.Error.Code, b.ErrorZh = en, string(code), zh
+	switch {
+	case status == http.StatusTooManyRequests:
+		b.Error.Type = "rate_limit_error"
+	case status >= 500:
+		b.Error.Type = "server_error"
+	default:
+		b.Error.Type = "invalid_request_error"
+	}
+	return b
+}

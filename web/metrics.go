@@ -1,0 +1,164 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"policybot/bot"
+)
+
+// metrics are the server's Prometheus series. Each server has its own
+// registry, so tests can run many servers in one process.
+type metrics struct {
+	reg         *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	inFlight    prometheus.Gauge
+	answers     *prometheus.CounterVec
+	refusals    *prometheus.CounterVec
+	fallbacks   *prometheus.CounterVec
+	rateLimited prometheus.Counter
+	feedback    *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "policybot_http_requests_total", Help: "HTTP requests by route, method and status code.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "policybot_http_request_duration_seconds", Help: "Time to serve a request (to the end of the stream for streams).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"route"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "policybot_http_requests_in_flight", Help: "Requests being served.",
+		}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "policybot_answers_total", Help: "Questions answered, by channel and by who wrote the answer (offline, generated) or refused.",
+		}, []string{"channel", "kind"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "policybot_refusals_total", Help: "Questions the corpus does not cover, by channel.",
+		}, []string{"channel"}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "policybot_generator_fallbacks_total", Help: "Answers a configured language model did not write: replaced (withdrawn after streaming: it failed the guardrail) or offline (the offline answer instead: model error, timeout or a failed guardrail).",
+		}, []string{"reason"}),
+		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "policybot_rate_limited_total", Help: "Requests refused by the per-client rate limit.",
+		}),
+		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "policybot_feedback_total", Help: "Ratings of answers.",
+		}, []string{"rating"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight, m.answers, m.refusals, m.fallbacks, m.rateLimited, m.feedback} {
+		f(c)
+	}
+	// Series that are read as rates exist from the start, at zero.
+	for _, r := range []string{"replaced", "offline"} {
+		m.fallbacks.WithLabelValues(r)
+	}
+	for _, ch := range []string{ChannelChat, ChannelStream, ChannelOpenAI} {
+		m.refusals.WithLabelValues(ch)
+	}
+	return m
+}
+
+// observeAnswer counts an answer. generator says whether a language model
+// is configured: an answer it did not write is then a fallback.
+func (m *metrics) observeAnswer(channel string, a bot.Answer, generator bool) {
+	kind := "offline"
+	switch {
+	case a.Refused:
+		kind = "refused"
+		m.refusals.WithLabelValues(channel).Inc()
+	case a.Generated:
+		kind = "generated"
+	}
+	m.answers.WithLabelValues(channel, kind).Inc()
+	switch {
+	case a.Replaced:
+		m.fallbacks.WithLabelValues("replaced").Inc()
+	case generator && !a.Refused && !a.Generated:
+		m.fallbacks.WithLabelValues("offline").Inc()
+	}
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// instrument counts and times every request by its route pattern (never
+// the raw path, whose values are unbounded), and logs it at level info.
+func instrument(m *metrics, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			m.inFlight.Inc()
+			rec := &statusRecorder{ResponseWriter: w}
+			defer func() {
+				m.inFlight.Dec()
+				route := r.Pattern // set by the ServeMux on this very request
+				if route == "" {
+					route = "unmatched"
+					if r.Method == http.MethodOptions {
+						route = "preflight"
+					}
+				}
+				elapsed := time.Since(start)
+				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status())).Inc()
+				m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
+				if log.Enabled(r.Context(), slog.LevelInfo) {
+					log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+						slog.Int("status", rec.status()), slog.Duration("duration", elapsed), slog.String("remote", r.RemoteAddr))
+				}
+			}()
+			next.ServeHTTP(rec, r)
+		})
+	}
+}
+
+// statusRecorder remembers the status written. Unwrap lets
+// http.ResponseController reach Flush and the deadlines underneath.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Flush() {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	http.NewResponseController(s.ResponseWriter).Flush()
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusRecorder) status() int {
+	if s.code == 0 {
+		return http.StatusOK
+	}
+	return s.code
+}

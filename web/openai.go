@@ -1,0 +1,281 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The OpenAI-compatible endpoint lets existing chat clients and SDKs talk
+// to the bot: POST /v1/chat/completions, streaming or not. The bot answers
+// the last user message; the reply's content ends with the sources (title,
+// article, department, link), and the response carries them structured
+// too: "citations" (a list of URLs, as some clients expect) and
+// "policybot" (the same fields as /api/chat).
+
+// openAIModel is the one model the endpoint offers.
+const openAIModel = "policybot"
+
+type oaiRequest struct {
+	Model         string       `json:"model"`
+	Messages      []oaiMessage `json:"messages"`
+	Stream        bool         `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+type oaiMessage struct {
+	Role    string     `json:"role"`
+	Content oaiContent `json:"content"`
+}
+
+// oaiContent is a message's content: a string, or a list of parts of
+// which the text ones are kept.
+type oaiContent string
+
+func (c *oaiContent) UnmarshalJSON(b []byte) error {
+	var s *string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if s != nil {
+			*c = oaiContent(*s)
+		}
+		return nil
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &parts); err != nil {
+		return errors.New("content must be a string or a list of parts")
+	}
+	var texts []string
+	for _, p := range parts {
+		if p.Type == "text" {
+			texts = append(texts, p.Text)
+		}
+	}
+	*c = oaiContent(strings.Join(texts, "\n"))
+	return nil
+}
+
+type oaiChoice struct {
+	Index        int        `json:"index"`
+	Message      *oaiOutMsg `json:"message,omitempty"`
+	Delta        *oaiOutMsg `json:"delta,omitempty"`
+	FinishReason *string    `json:"finish_reason"`
+}
+
+type oaiOutMsg struct {
+	Role    string  `json:"role,omitempty"`
+	Content *string `json:"content,omitempty"`
+}
+
+type oaiUsage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+type oaiExtension struct {
+	ConversationID string         `json:"conversation_id"`
+	MessageID      string         `json:"message_id"`
+	Refused        bool           `json:"refused"`
+	Notice         string         `json:"notice,omitempty"`
+	Replaced       bool           `json:"replaced"`
+	Citations      []citationJSON `json:"citations"`
+}
+
+type oaiResponse struct {
+	ID        string        `json:"id"`
+	Object    string        `json:"object"`
+	Created   int64         `json:"created"`
+	Model     string        `json:"model"`
+	Choices   []oaiChoice   `json:"choices"`
+	Usage     *oaiUsage     `json:"usage,omitempty"`
+	Citations []string      `json:"citations,omitempty"`
+	PolicyBot *oaiExtension `json:"policybot,omitempty"`
+}
+
+// maxOpenAIBody bounds a completion request, history included.
+const maxOpenAIBody = 1 << 20
+
+// lastUserMessage returns the question (the last message, which must be
+// the user's) and the first user message, which names the chat.
+func lastUserMessage(ms []oaiMessage) (question, first string, err error) {
+	if len(ms) == 0 {
+		return "", "", errInvalid("messages is empty.", "messages 为空。")
+	}
+	last := ms[len(ms)-1]
+	if last.Role != "user" {
+		return "", "", errInvalid(`The last message must have role "user".`, `最后一条消息的 role 必须是 "user"。`)
+	}
+	for _, m := range ms {
+		if m.Role == "user" {
+			first = string(m.Content)
+			break
+		}
+	}
+	return string(last.Content), first, nil
+}
+
+// openAIConversation names the bot's conversation for a chat that an
+// OpenAI client keeps itself. The client resends the whole chat every time,
+// so the same client (address and key) and the same first question mean
+// the same chat: the bot then sees its earlier turns and resolves
+// follow-ups. A client that knows better sends X-Conversation-Id.
+func openAIConversation(r *http.Request, client, first string) string {
+	if id := r.Header.Get("X-Conversation-Id"); id != "" {
+		return id
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", client, r.Header.Get("Authorization"), strings.TrimSpace(first))
+	return "oai-" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// sourcesText is the end of the reply's content: where the answer comes from.
+func sourcesText(cs []citationJSON, notice string) string {
+	var b strings.Builder
+	if len(cs) > 0 {
+		b.WriteString("\n\n来源 Sources:")
+		for i, c := range cs {
+			fmt.Fprintf(&b, "\n[%d] 《%s》%s", i+1, c.Title, c.Label)
+			if c.Department != "" {
+				fmt.Fprintf(&b, "（%s）", c.Department)
+			}
+			fmt.Fprintf(&b, " %s", c.URL)
+		}
+	}
+	if notice != "" {
+		b.WriteString("\n\n" + notice)
+	}
+	return b.String()
+}
+
+// replacedText introduces the answer that replaces a withdrawn generated
+// one: an OpenAI stream cannot take back what it sent.
+const replacedText = "\n\n——\n以上内容未通过原文核验，已撤回，请以下列答复为准。 The text above failed verification against the policy text and is withdrawn; the answer below replaces it.\n\n"
+
+func ptr[T any](v T) *T { return &v }
+
+// handleOpenAIChat answers POST /v1/chat/completions.
+func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req oaiRequest
+		if err := decodeJSON(w, r, maxOpenAIBody, &req); err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		question, first, err := lastUserMessage(req.Messages)
+		if err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		// Checked here too so that a stream is refused with a status.
+		if question, err = checkMessage(question); err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		conv := openAIConversation(r, client(r), first)
+		if err := checkConversationID(conv); err != nil {
+			writeError(w, r, a.log, err)
+			return
+		}
+		created := a.now().Unix()
+		if !req.Stream {
+			res, err := a.ask(r.Context(), ChannelOpenAI, conv, question, nil)
+			if err != nil {
+				writeError(w, r, a.log, err)
+				return
+			}
+			cites := citationsJSON(base(r), res.Citations)
+			content := res.Text + sourcesText(cites, res.Notice)
+			w.Header().Set("X-Conversation-Id", res.ConversationID)
+			writeJSON(w, http.StatusOK, oaiResponse{
+				ID: "chatcmpl-" + res.MessageID, Object: "chat.completion", Created: created, Model: openAIModel,
+				Choices: []oaiChoice{{Message: &oaiOutMsg{Role: "assistant", Content: &content}, FinishReason: ptr("stop")}},
+				Usage:   &oaiUsage{}, Citations: urlsOf(cites), PolicyBot: extension(res, cites),
+			})
+			return
+		}
+		sse := newSSE(w)
+		// The id must be the same in every chunk, before the message has one.
+		id := "chatcmpl-" + a.newID()
+		chunk := func(delta *oaiOutMsg, finish *string) oaiResponse {
+			return oaiResponse{ID: id, Object: "chat.completion.chunk", Created: created, Model: openAIModel,
+				Choices: []oaiChoice{{Delta: delta, FinishReason: finish}}}
+		}
+		w.Header().Set("X-Conversation-Id", conv)
+		var once sync.Once
+		role := func() { _ = sse.Event("", chunk(&oaiOutMsg{Role: "assistant", Content: ptr("")}, nil)) }
+		res, err := a.ask(r.Context(), ChannelOpenAI, conv, question, func(d string) {
+			once.Do(role)
+			_ = sse.Event("", chunk(&oaiOutMsg{Content: ptr(d)}, nil))
+		})
+		if err != nil && !sse.Started() {
+			writeError(w, r, a.log, err)
+			return
+		}
+		once.Do(role)
+		if err != nil {
+			a.log.Warn("stream failed", "err", err)
+			_ = sse.Event("", openAIError(err))
+			return
+		}
+		cites := citationsJSON(base(r), res.Citations)
+		tail := sourcesText(cites, res.Notice)
+		if res.Replaced {
+			tail = replacedText + res.Text + tail
+		}
+		if tail != "" {
+			_ = sse.Event("", chunk(&oaiOutMsg{Content: ptr(tail)}, nil))
+		}
+		last := chunk(&oaiOutMsg{}, ptr("stop"))
+		last.Citations, last.PolicyBot = urlsOf(cites), extension(res, cites)
+		_ = sse.Event("", last)
+		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+			u := chunk(nil, nil)
+			u.Choices, u.Usage = []oaiChoice{}, &oaiUsage{}
+			_ = sse.Event("", u)
+		}
+		_ = sse.Data("[DONE]")
+	})
+}
+
+func urlsOf(cs []citationJSON) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.URL)
+	}
+	return out
+}
+
+func extension(res answered, cites []citationJSON) *oaiExtension {
+	return &oaiExtension{ConversationID: res.ConversationID, MessageID: res.MessageID, Refused: res.Refused,
+		Notice: res.Notice, Replaced: res.Replaced, Citations: cites}
+}
+
+type oaiModel struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+// handleOpenAIModels answers GET /v1/models, which clients call to list
+// what they can choose.
+func handleOpenAIModels() http.Handler {
+	body := struct {
+		Object string     `json:"object"`
+		Data   []oaiModel `json:"data"`
+	}{"list", []oaiModel{{ID: openAIModel, Object: "model", Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), OwnedBy: "policybot"}}}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, body)
+	})
+}

@@ -1,0 +1,187 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/tmc/langchaingo/llms"
+	"github.com/tmc/langchaingo/llms/openai"
+
+	"policybot/bot"
+	"policybot/web"
+)
+
+// The OpenAI-compatible endpoint is exercised by langchaingo's own OpenAI
+// client, as an existing application would use it.
+
+func newOpenAIClient(t *testing.T, e *testEnv) *openai.LLM {
+	t.Helper()
+	llm, err := openai.New(
+		openai.WithBaseURL(e.URL+"/v1"),
+		openai.WithToken("sk-test"),
+		openai.WithModel("policybot"),
+		openai.WithHTTPClient(e.Client()),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return llm
+}
+
+func TestOpenAICompatible(t *testing.T) {
+	e := newTestServer(t, web.Options{PublicURL: "https://policybot.example.gov.cn"}, nil)
+	llm := newOpenAIClient(t, e)
+	ctx := context.Background()
+
+	t.Run("single prompt", func(t *testing.T) {
+		got, err := llms.GenerateFromSinglePrompt(ctx, llm, qLittleGiant)
+		if err != nil {
+			t.Fatalf("GenerateFromSinglePrompt: %v", err)
+		}
+		for _, want := range []string{"50万元", "来源", "https://policybot.example.gov.cn/policies/wz-mfg-2025#article-6", "第6条"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("answer %q lacks %q", got, want)
+			}
+		}
+	})
+
+	t.Run("streaming", func(t *testing.T) {
+		var chunks []string
+		resp, err := llm.GenerateContent(ctx,
+			[]llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, qLittleGiant)},
+			llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
+				chunks = append(chunks, string(chunk))
+				return nil
+			}))
+		if err != nil {
+			t.Fatalf("GenerateContent(stream): %v", err)
+		}
+		content := resp.Choices[0].Content
+		if len(chunks) < 3 || strings.Join(chunks, "") != content {
+			t.Errorf("streamed %d chunks %q, final content %q: want several pieces adding up to it", len(chunks), chunks, content)
+		}
+		if !strings.Contains(content, "50万元") || !strings.Contains(content, "/policies/wz-mfg-2025#article-6") {
+			t.Errorf("streamed answer %q lacks the amount or the citation link", content)
+		}
+		if resp.Choices[0].StopReason != "stop" {
+			t.Errorf("stop reason = %q", resp.Choices[0].StopReason)
+		}
+	})
+
+	t.Run("history makes follow-ups work", func(t *testing.T) {
+		first, err := llm.GenerateContent(ctx, []llms.MessageContent{
+			llms.TextParts(llms.ChatMessageTypeSystem, "You are helpful."),
+			llms.TextParts(llms.ChatMessageTypeHuman, qHotel),
+		})
+		if err != nil || !strings.Contains(first.Choices[0].Content, "80万元") {
+			t.Fatalf("first turn = %v, %v", first, err)
+		}
+		second, err := llm.GenerateContent(ctx, []llms.MessageContent{
+			llms.TextParts(llms.ChatMessageTypeSystem, "You are helpful."),
+			llms.TextParts(llms.ChatMessageTypeHuman, qHotel),
+			llms.TextParts(llms.ChatMessageTypeAI, first.Choices[0].Content),
+			llms.TextParts(llms.ChatMessageTypeHuman, qFollowUp),
+		})
+		if err != nil || !strings.Contains(second.Choices[0].Content, "30万元") {
+			t.Errorf("follow-up = %q, %v; want 30万元", second.Choices[0].Content, err)
+		}
+	})
+
+	t.Run("refusal", func(t *testing.T) {
+		got, err := llms.GenerateFromSinglePrompt(ctx, llm, qWeather)
+		if err != nil || !strings.Contains(got, "12345") || strings.Contains(got, "来源") {
+			t.Errorf("refusal = %q, %v", got, err)
+		}
+	})
+
+	t.Run("too long", func(t *testing.T) {
+		_, err := llms.GenerateFromSinglePrompt(ctx, llm, strings.Repeat("补", 1001))
+		if err == nil || !strings.Contains(err.Error(), "413") || !strings.Contains(err.Error(), "1000 characters") {
+			t.Errorf("too long a message: error %v, want 413 with the message", err)
+		}
+	})
+}
+
+func TestOpenAIResponseShape(t *testing.T) {
+	e := newTestServer(t, web.Options{}, nil)
+	res := e.post(t, "/v1/chat/completions", map[string]any{
+		"model":    "gpt-4o",
+		"messages": []map[string]any{{"role": "user", "content": []map[string]string{{"type": "text", "text": qLittleGiant}}}},
+	})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", res.StatusCode, readBody(t, res))
+	}
+	var got struct {
+		ID, Object, Model string
+		Choices           []struct {
+			Message struct {
+				Role, Content string
+			}
+			FinishReason string `json:"finish_reason"`
+		}
+		Citations []string
+		PolicyBot struct {
+			ConversationID string `json:"conversation_id"`
+			MessageID      string `json:"message_id"`
+			Citations      []struct{ Doc, URL string }
+		} `json:"policybot"`
+	}
+	if err := json.Unmarshal([]byte(readBody(t, res)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Object != "chat.completion" || got.Model != "policybot" || !strings.HasPrefix(got.ID, "chatcmpl-") ||
+		len(got.Choices) != 1 || got.Choices[0].Message.Role != "assistant" || got.Choices[0].FinishReason != "stop" {
+		t.Errorf("response = %+v", got)
+	}
+	if len(got.Citations) != 1 || len(got.PolicyBot.Citations) != 1 || got.PolicyBot.Citations[0].URL != got.Citations[0] ||
+		!strings.HasPrefix(got.PolicyBot.ConversationID, "oai-") {
+		t.Errorf("citations = %v, extension = %+v", got.Citations, got.PolicyBot)
+	}
+	if _, err := e.store.Message(context.Background(), got.PolicyBot.MessageID); err != nil {
+		t.Errorf("OpenAI message not saved: %v", err)
+	}
+
+	for name, body := range map[string]any{
+		"no messages":        map[string]any{"messages": []any{}},
+		"last not from user": map[string]any{"messages": []map[string]string{{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}}},
+		"malformed":          `{"messages": [`,
+	} {
+		res := e.post(t, "/v1/chat/completions", body)
+		var eb struct {
+			Error struct{ Message, Type string }
+		}
+		if err := json.Unmarshal([]byte(readBody(t, res)), &eb); err != nil || res.StatusCode != 400 || eb.Error.Message == "" || eb.Error.Type != "invalid_request_error" {
+			t.Errorf("%s: %d %+v (%v), want 400 with an OpenAI error", name, res.StatusCode, eb, err)
+		}
+	}
+}
+
+// An OpenAI stream cannot take back what it sent: a generated answer that
+// the guardrail replaces is followed by the withdrawal and the answer that
+// counts, which is also the final content.
+func TestOpenAIStreamReplaced(t *testing.T) {
+	e := newTestServer(t, web.Options{Generator: true}, fakeAnswerer{func(_ context.Context, _ bot.Request, onDelta func(string)) (bot.Answer, error) {
+		onDelta("奖励500万元[1]")
+		return bot.Answer{ConversationID: "c", Text: "根据第6条：奖励50万元", Replaced: true,
+			Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业政策"}}}, nil
+	}})
+	var streamed strings.Builder
+	resp, err := newOpenAIClient(t, e).GenerateContent(context.Background(),
+		[]llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, "小巨人")},
+		llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
+			streamed.Write(chunk)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := resp.Choices[0].Content
+	i, j := strings.Index(got, "500万元"), strings.Index(got, "已撤回")
+	k := strings.LastIndex(got, "根据第6条：奖励50万元")
+	if i < 0 || j < i || k < j || !strings.Contains(got, "/policies/wz-mfg-2025#article-6") {
+		t.Errorf("content = %q, want the streamed text, the withdrawal, then the replacing answer with its source", got)
+	}
+}

@@ -1,0 +1,31 @@
+package web
+
+import (
+	"net/http"
+)
+
+// addRoutes is every route of the service, in one place.
+func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
+	base := newBaseURL(d.PublicURL, d.TrustedProxies)
+	client := func(r *http.Request) string { return clientKey(clientAddr(r, d.TrustedProxies)) }
+	limit := limitRate(newLimiter(d.RateLimit, d.Now), d.TrustedProxies, m, d.Logger)
+	lib := newLibrary(d.Documents)
+	a := &asker{bot: d.Bot, store: d.Store, log: d.Logger, metrics: m, now: d.Now, newID: d.NewID,
+		timeout: d.AnswerTimeout, generator: d.Generator, slots: make(chan struct{}, d.MaxConcurrentAnswers)}
+
+	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /readyz", handleReadyz(lib))
+	mux.Handle("GET /metrics", m.handler())
+
+	mux.Handle("POST /api/chat", limit(handleChat(a, base)))
+	mux.Handle("POST /api/chat/stream", limit(handleChatStream(a, base)))
+	mux.Handle("POST /api/feedback", limit(handleFeedback(d.Store, m, d.Logger, d.Now)))
+	mux.Handle("POST /v1/chat/completions", limit(handleOpenAIChat(a, base, client)))
+	mux.Handle("GET /v1/models", handleOpenAIModels())
+
+	mux.Handle("GET /{$}", handleIndex(base, d.Logger))
+	mux.Handle("GET /widget.js", handleAsset(mustAsset("assets/widget.js", "application/javascript; charset=utf-8")))
+	mux.Handle("GET /widget.css", handleAsset(mustAsset("assets/widget.css", "text/css; charset=utf-8")))
+	mux.Handle("GET /policies/{id}", handlePolicy(lib, base, d.Logger))
+	mux.Handle("/", handleNotFound(mux, d.Logger))
+}
