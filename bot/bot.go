@@ -162,10 +162,11 @@ func rerank(hits []retrieval.Hit, question string, spans []TermSpan, english boo
 		score float64
 	}
 	cs := make([]cand, n)
+	runs := contentMask(question)
 	for i := range n {
 		text := passageText(hits[i].Chunk)
-		ev := measure(question, spans, text, english)
-		literal := measure(question, nil, text, english)
+		ev := measureRuns(question, runs, spans, text, english)
+		literal := measureRuns(question, runs, nil, text, english)
 		cs[i] = cand{hits[i], ev, rankScore(ev, literal, i)}
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score > cs[j].score })

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"policybot/retrieval"
 	"policybot/retrieval/query"
@@ -27,6 +28,15 @@ var fillers = sortedByLength([]string{
 // but also parts of policy words ("有效期", "会议"): they count as content only
 // where the passage explains them.
 const weakRunes = "吗呢吧啊呀的了是在有和与或及也都就被把给拿领这那该其它还能会要想请问刚几个"
+
+// fillerBlanker replaces fillers, longest first, by spaces.
+var fillerBlanker = func() *strings.Replacer {
+	var pairs []string
+	for _, f := range fillers {
+		pairs = append(pairs, f, strings.Repeat(" ", utf8.RuneCountInString(f)))
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 func sortedByLength(s []string) []string {
 	sort.Slice(s, func(i, j int) bool { return len([]rune(s[i])) > len([]rune(s[j])) })
@@ -58,23 +68,13 @@ type maskedRun struct {
 // contentMask splits q into runs of content characters: fillers,
 // punctuation and spaces end a run.
 func contentMask(q string) []maskedRun {
-	rs := []rune(strings.ToLower(q))
-	filler := make([]bool, len(rs))
-	for _, f := range fillers {
-		fr := []rune(f)
-		for i := 0; i+len(fr) <= len(rs); i++ {
-			if filler[i] || string(rs[i:i+len(fr)]) != f {
-				continue
-			}
-			for j := i; j < i+len(fr); j++ {
-				filler[j] = true
-			}
-		}
-	}
+	// Each filler becomes as many spaces as it has runes, so rune offsets
+	// (which TermSpans use) are kept.
+	rs := []rune(fillerBlanker.Replace(strings.ToLower(q)))
 	var runs []maskedRun
 	var cur *maskedRun
 	for i, r := range rs {
-		isContent := !filler[i] && (unicode.Is(unicode.Han, r) || unicode.IsLetter(r) || unicode.IsDigit(r) || r == '%')
+		isContent := unicode.Is(unicode.Han, r) || unicode.IsLetter(r) || unicode.IsDigit(r) || r == '%'
 		if !isContent {
 			cur = nil
 			continue
@@ -107,6 +107,12 @@ type Evidence struct {
 // measure computes the Evidence of passage for question, whose recognised
 // terms are spans.
 func measure(question string, spans []TermSpan, passage string, english bool) Evidence {
+	return measureRuns(question, contentMask(question), spans, passage, english)
+}
+
+// measureRuns is measure with the question's content runs already computed
+// (contentMask), for measuring one question against several passages.
+func measureRuns(question string, runs []maskedRun, spans []TermSpan, passage string, english bool) Evidence {
 	p := strings.ToLower(passage)
 	if english {
 		return measureEnglish(question, spans, p)
@@ -129,7 +135,7 @@ func measure(question string, spans []TermSpan, passage string, english bool) Ev
 			}
 		}
 	}
-	for _, run := range contentMask(question) {
+	for _, run := range runs {
 		ok := make([]bool, len(run.runes))
 		if len(run.runes) == 1 {
 			ok[0] = strings.ContainsRune(p, run.runes[0])

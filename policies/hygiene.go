@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -26,8 +27,12 @@ type Hygiene struct {
 type hygieneRule struct {
 	kind string // CodeSpam, CodeFooter, CodeLink, CodeInvisible
 	re   *regexp.Regexp
-	desc string
-	src  string // file:line the rule came from
+	// anyOf are literals one of which every match contains ("官网"; "百家乐",
+	// "六合彩" …), lower-cased; a line with none cannot match and the regexp
+	// is not run. Empty means always run it.
+	anyOf []string
+	desc  string
+	src   string // file:line the rule came from
 }
 
 var ruleKinds = map[string]string{
@@ -89,7 +94,7 @@ func LoadHygiene(base *Hygiene, name string, r io.Reader) (*Hygiene, error) {
 		if len(f) > 2 && strings.TrimSpace(f[2]) != "" {
 			desc = strings.TrimSpace(f[2])
 		}
-		h.rules = append(h.rules, hygieneRule{kind: code, re: re, desc: desc, src: fmt.Sprintf("%s:%d", name, n)})
+		h.rules = append(h.rules, hygieneRule{kind: code, re: re, anyOf: requiredLiterals(f[1]), desc: desc, src: fmt.Sprintf("%s:%d", name, n)})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -103,7 +108,11 @@ func LoadHygiene(base *Hygiene, name string, r io.Reader) (*Hygiene, error) {
 func (h *Hygiene) Scan(path string, lines []string, firstLine int) []Finding {
 	var out []Finding
 	for i, line := range lines {
+		lower := strings.ToLower(line)
 		for _, r := range h.rules {
+			if !mayMatch(lower, r.anyOf) {
+				continue
+			}
 			for _, loc := range r.re.FindAllStringIndex(line, -1) {
 				match := line[loc[0]:loc[1]]
 				if r.kind == CodeLink && h.allowed(match) {
@@ -128,6 +137,66 @@ func (h *Hygiene) Scan(path string, lines []string, firstLine int) []Finding {
 // not come through the parser (e.g. a generated answer).
 func (h *Hygiene) Clean(s string) bool {
 	return len(h.Scan("", strings.Split(s, "\n"), 1)) == 0
+}
+
+// requiredLiterals returns literals one of which every match of pattern
+// contains (lower-cased), or nil when the pattern has no such set.
+func requiredLiterals(pattern string) []string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return literalsOf(re.Simplify())
+}
+
+func literalsOf(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return []string{strings.ToLower(string(re.Rune))}
+	case syntax.OpCapture:
+		return literalsOf(re.Sub[0])
+	case syntax.OpConcat:
+		var best []string
+		for _, sub := range re.Sub {
+			if l := literalsOf(sub); l != nil && (best == nil || shortest(l) > shortest(best) || shortest(l) == shortest(best) && len(l) < len(best)) {
+				best = l
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			l := literalsOf(sub)
+			if l == nil {
+				return nil
+			}
+			out = append(out, l...)
+		}
+		return out
+	}
+	return nil
+}
+
+func shortest(ls []string) int {
+	n := -1
+	for _, l := range ls {
+		if n < 0 || len(l) < n {
+			n = len(l)
+		}
+	}
+	return n
+}
+
+func mayMatch(lowerLine string, anyOf []string) bool {
+	if len(anyOf) == 0 {
+		return true
+	}
+	for _, l := range anyOf {
+		if strings.Contains(lowerLine, l) {
+			return true
+		}
+	}
+	return false
 }
 
 func hygieneMsg(r hygieneRule) string {

@@ -112,3 +112,18 @@ func TestLoadHygiene(t *testing.T) {
 		}
 	}
 }
+
+func TestRequiredLiterals(t *testing.T) {
+	for pattern, want := range map[string]string{
+		`[\p{Han}]{0,12}(?:娱乐|体育)官网`: "官网",
+		`新万博`:                        "新万博",
+		`百家乐|六合彩`:                    "百家乐|六合彩",
+		`(?i:bet365)`:                "bet365",
+		`ICP[备证][\s:：]*[0-9]{5,}号?`:  "icp",
+		`[\x{200B}-\x{200F}]`:        "",
+	} {
+		if got := strings.Join(requiredLiterals(pattern), "|"); got != want {
+			t.Errorf("requiredLiterals(%q) = %q, want %q", pattern, got, want)
+		}
+	}
+}
