@@ -73,7 +73,7 @@ func (s *Service) answer(ctx context.Context, q question) {
 	if err := s.restoreHistory(ctx, q, thread); err != nil {
 		log.Warn("thread history not restored", "err", err)
 	}
-	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text})
+	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text}, q.messageID())
 	if err != nil {
 		fail(err)
 		return
@@ -111,8 +111,9 @@ func checkQuestion(text string) error {
 	return nil
 }
 
-// ask calls the bot once a slot is free.
-func (s *Service) ask(ctx context.Context, req bot.Request) (bot.Answer, error) {
+// ask calls the bot once a slot is free, and records the answer under
+// messageID when Config.Record is set.
+func (s *Service) ask(ctx context.Context, req bot.Request, messageID string) (bot.Answer, error) {
 	if err := s.acquire(ctx); err != nil {
 		return bot.Answer{}, err
 	}
@@ -120,6 +121,9 @@ func (s *Service) ask(ctx context.Context, req bot.Request) (bot.Answer, error) 
 	ans, err := s.asker.Ask(ctx, req)
 	if err != nil {
 		return bot.Answer{}, fmt.Errorf("ask: %w", err)
+	}
+	if s.cfg.Record != nil {
+		s.cfg.Record(ctx, messageID, req, ans)
 	}
 	return ans, nil
 }

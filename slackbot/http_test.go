@@ -513,3 +513,20 @@ func TestShutdown(t *testing.T) {
 		}
 	})
 }
+
+func TestRecordGetsTheButtonsMessageID(t *testing.T) {
+	e := newTestEnv(t, nil)
+	type rec struct {
+		id  string
+		req bot.Request
+	}
+	got := make(chan rec, 1)
+	e.svc.cfg.Record = func(_ context.Context, id string, req bot.Request, _ bot.Answer) { got <- rec{id, req} }
+	e.postEvent(t, "Ev9", mention("C1", "1700000000.000200", "", "小巨人奖励多少"), nil)
+	up := e.fake.waitFor(t, "chat.update", 1)[0]
+	r := <-got
+	value := up.decodedBlocks(t)[3]["elements"].([]any)[0].(map[string]any)["value"]
+	if r.id != value || r.req.Message != "小巨人奖励多少" {
+		t.Errorf("Record(%q, %+v), buttons carry %v", r.id, r.req, value)
+	}
+}

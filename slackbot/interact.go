@@ -47,7 +47,7 @@ func (s *Service) handleCommand(cmd slack.SlashCommand) (commandAck, error) {
 func (s *Service) answerCommand(ctx context.Context, q question, responseURL string) {
 	log := s.log.With("channel", q.channel, "user", q.user, "conversation", q.conv)
 	var replies []reply
-	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text})
+	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text}, q.messageID())
 	if err != nil {
 		log.Error("answer failed", "err", err)
 		text := userMessage(err)

@@ -85,6 +85,10 @@ type Config struct {
 	MaxConcurrent int
 	// AnswerTimeout bounds one answer, Slack calls included; 0 means 60 s.
 	AnswerTimeout time.Duration
+	// Record, when set, is called with every answer and the message id its
+	// feedback buttons carry, so the store can keep the question and answer
+	// that a 👍/👎 refers to (the same store as the web's).
+	Record func(ctx context.Context, messageID string, req bot.Request, ans bot.Answer)
 	// Logger receives one line per answer and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock of the signature check; nil means time.Now.
