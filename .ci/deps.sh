@@ -8,6 +8,10 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok instal
 # test is skipped, except when CI=true, where it fails.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 installed fonts-wqy-microhei || need+=(fonts-wqy-microhei)
+# The PostgreSQL tests (store, cmd/policybot's two-replica test) start a
+# throwaway cluster with Debian's initdb and postgres; skipped without them,
+# except when CI=true.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -93,9 +93,9 @@ func newLibrary(docs []*policies.Document) library {
 
 // handlePolicy serves GET /policies/{id}: the document, each article at
 // #article-N, which is where citation links point.
-func handlePolicy(lib library, base baseURL, log *slog.Logger) http.Handler {
+func handlePolicy(lib func() library, base baseURL, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d, ok := lib[r.PathValue("id")]
+		d, ok := lib()[r.PathValue("id")]
 		if !ok {
 			notFoundPage(w, r, log)
 			return
@@ -179,8 +179,8 @@ func handleHealthz() http.Handler {
 
 // handleReadyz answers GET /readyz. The server exists only once the index
 // is loaded (see Starting), so being asked means being ready.
-func handleReadyz(lib library) http.Handler {
+func handleReadyz(lib func() library) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "documents": len(lib)})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "documents": len(lib())})
 	})
 }

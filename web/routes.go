@@ -10,11 +10,15 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	client := func(r *http.Request) string { return clientKey(clientAddr(r, d.TrustedProxies)) }
 	limit := limitRate(newLimiter(d.RateLimit, d.Now), d.TrustedProxies, m, d.Logger)
 	lib := newLibrary(d.Documents)
+	docs := func() library { return lib }
+	if d.LiveDocuments != nil {
+		docs = func() library { return newLibrary(d.LiveDocuments()) }
+	}
 	a := &asker{bot: d.Bot, store: d.Store, log: d.Logger, metrics: m, now: d.Now, newID: d.NewID,
 		timeout: d.AnswerTimeout, generator: d.Generator, slots: make(chan struct{}, d.MaxConcurrentAnswers)}
 
 	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(lib))
+	mux.Handle("GET /readyz", handleReadyz(docs))
 	mux.Handle("GET /metrics", m.handler())
 
 	mux.Handle("POST /api/chat", limit(handleChat(a, base)))
@@ -26,6 +30,13 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	mux.Handle("GET /{$}", handleIndex(base, d.Logger))
 	mux.Handle("GET /widget.js", handleAsset(mustAsset("assets/widget.js", "application/javascript; charset=utf-8")))
 	mux.Handle("GET /widget.css", handleAsset(mustAsset("assets/widget.css", "text/css; charset=utf-8")))
-	mux.Handle("GET /policies/{id}", handlePolicy(lib, base, d.Logger))
+	mux.Handle("GET /policies/{id}", handlePolicy(docs, base, d.Logger))
+	if d.Admin != nil {
+		mux.Handle("/admin", d.Admin)
+		mux.Handle("/admin/", d.Admin)
+	}
+	if d.Slack != nil {
+		mux.Handle("POST /slack/", d.Slack)
+	}
 	mux.Handle("/", handleNotFound(mux, d.Logger))
 }

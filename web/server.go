@@ -49,6 +49,13 @@ type Deps struct {
 	Store Store
 	// Documents are the policy documents /policies/{id} shows.
 	Documents []*policies.Document
+	// LiveDocuments, when set, replaces Documents and is asked at every
+	// request, so pages follow publishes.
+	LiveDocuments func() []*policies.Document
+	// Admin serves /admin and /admin/… (NewAdminHandler); nil: no admin.
+	Admin http.Handler
+	// Slack serves POST /slack/… (the Events API); nil: none.
+	Slack http.Handler
 	Logger    *slog.Logger
 	// Now and NewID are the clock and the message-id maker; nil means
 	// time.Now and random ids.

@@ -44,6 +44,15 @@ type Config struct {
 	// DataDir.
 	DatabaseURL string
 
+	// Admin: POLICYBOT_ADMIN_TOKENS, POLICYBOT_ADMIN_TOKEN, POLICYBOT_MAX_UPLOAD (config_admin.go).
+	Admin AdminConfig
+
+	// Slack (started by serve when configured).
+	SlackBotToken      string // SLACK_BOT_TOKEN (secret): xoxb-…
+	SlackAppToken      string // SLACK_APP_TOKEN (secret): xapp-…, turns on Socket Mode
+	SlackSigningSecret string // SLACK_SIGNING_SECRET (secret): turns on the HTTP Events API
+	SlackAPIURL        string // SLACK_API_URL: Web API base URL override (tests, proxies)
+
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -112,6 +121,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.DatabaseURL = get("DATABASE_URL", ""); c.DatabaseURL != "" &&
 		!strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return c, fmt.Errorf("DATABASE_URL: want a PostgreSQL URL, postgres://user:password@host:5432/dbname")
+	}
+	if c.Admin, err = adminConfig(getenv); err != nil {
+		return c, err
+	}
+	c.SlackBotToken, c.SlackAppToken = get("SLACK_BOT_TOKEN", ""), get("SLACK_APP_TOKEN", "")
+	c.SlackSigningSecret, c.SlackAPIURL = get("SLACK_SIGNING_SECRET", ""), get("SLACK_API_URL", "")
+	if (c.SlackAppToken != "" || c.SlackSigningSecret != "") && c.SlackBotToken == "" {
+		return c, fmt.Errorf("SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN (xoxb-…)")
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		return c, fmt.Errorf("SLACK_APP_TOKEN: want an app-level token starting with xapp-")
 	}
 	return c, nil
 }

@@ -16,7 +16,8 @@ Usage:
   policybot check [PATH...]                    validate policy files (default: the bundled corpus)
   policybot ask [--json] [--conversation ID] QUESTION
   policybot eval [--json] [--min-hit1 X ...] FILE...
-  policybot serve                              run the web server: chat API, widget, policy pages (POLICYBOT_ADDR, default :8080)
+  policybot serve                              run the web server: chat API, widget, policy pages, Slack, admin (POLICYBOT_ADDR, default :8080)
+  policybot docs list|upload|publish|retire|rollback|history|audit   manage the corpus of a running server (--server URL, POLICYBOT_ADMIN_TOKEN)
 
 Configuration comes from the environment and from ./.env (see .env.example).
 `
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runEval(ctx, cfg, rest, stdout, stderr)
 	case "serve":
 		return runServe(ctx, cfg, rest, stdout, stderr)
+	case "docs":
+		return runDocs(ctx, cfg.Admin, rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

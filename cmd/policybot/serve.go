@@ -71,28 +71,71 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		if err != nil {
 			return nil, nil, err
 		}
-		a, err := newApp(ctx, cfg, stderr, st)
+		svc, live, err := openCorpus(ctx, cfg, cfg.Admin, st, log)
 		if err != nil {
 			st.Close()
 			return nil, nil, err
 		}
+		b, err := newCorpusBot(cfg, live, st, log)
+		if err != nil {
+			svc.Close()
+			st.Close()
+			return nil, nil, err
+		}
+		// Retire dates, and other replicas' publishes (PostgreSQL).
+		go svc.Run(ctx)
+		go st.watchCorpus(ctx, log, svc.Sync)
+		slack, err := slackService(cfg, b, st, st.dedup, st, log)
+		if err != nil {
+			svc.Close()
+			st.Close()
+			return nil, nil, fmt.Errorf("slack: %w", err)
+		}
+		var slackHTTP http.Handler
+		slackDone := make(chan struct{})
+		switch {
+		case slack == nil:
+			close(slackDone)
+		case cfg.SlackAppToken != "":
+			go func() {
+				defer close(slackDone)
+				if err := slack.RunSocketMode(ctx); err != nil && ctx.Err() == nil {
+					log.Error("slack socket mode stopped", "err", err)
+				}
+			}()
+		default:
+			close(slackDone)
+		}
+		if slack != nil && cfg.SlackSigningSecret != "" {
+			slackHTTP = slack.Handler()
+		}
 		h := web.NewServer(web.Deps{
-			Bot: a.bot, Store: st, Documents: a.corpus.Valid(), Logger: log, Now: cfg.Now,
+			Bot: b, Store: st, LiveDocuments: svc.LiveDocuments, Admin: adminHandler(cfg, cfg.Admin, svc, log),
+			Slack: slackHTTP, Logger: log, Now: cfg.Now,
 			Options: web.Options{
 				PublicURL: cfg.PublicURL, AllowedOrigins: cfg.AllowedOrigins, RateLimit: cfg.RateLimit,
 				TrustedProxies: cfg.TrustedProxies, AnswerTimeout: answerTimeout, Generator: cfg.LLMProvider != "none",
 			},
 		})
 		cleanup := func() {
-			if err := a.index.Close(); err != nil {
-				log.Warn("close index", "err", err)
+			if slack != nil {
+				// Answers Slack is waiting for are posted before the store closes.
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+				if err := slack.Shutdown(sctx); err != nil {
+					log.Warn("slack shutdown", "err", err)
+				}
+				cancel()
+				<-slackDone
 			}
+			svc.Close()
 			if err := st.Close(); err != nil {
 				log.Warn("close database", "err", err)
 			}
 		}
-		log.Info("ready", "addr", ln.Addr().String(), "documents", len(a.corpus.Valid()), "database", st.where, "rate_limit", cfg.RateLimit.String())
-		fmt.Fprintf(stdout, "policybot: ready (%d documents)\n", len(a.corpus.Valid()))
+		n := len(svc.LiveDocuments())
+		log.Info("ready", "addr", ln.Addr().String(), "documents", n, "database", st.where, "rate_limit", cfg.RateLimit.String(),
+			"slack_socket_mode", slack != nil && cfg.SlackAppToken != "", "slack_events_api", slackHTTP != nil, "admin", len(cfg.Admin.Tokens) > 0)
+		fmt.Fprintf(stdout, "policybot: ready (%d documents)\n", n)
 		return h, cleanup, nil
 	}, &handler)
 }

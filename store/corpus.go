@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"policybot/corpus"
+)
+
+// The corpus store: the documents' versions and the audit log
+// (migrations/0002_corpus.sql). Plain SQL shared by every database, like
+// queries.go; corpus writes are rare, so nothing is prepared.
+
+var _ corpus.Store = (*SQLite)(nil)
+
+const versionColumns = `doc_id, version, status, title, markdown, source_name, source_type, source_sha256, source_size,
+warnings, based_on, created_by, created_at, published_at, retired_from`
+
+// Load implements corpus.Store.
+func (q *queries) Load(ctx context.Context) (int64, []corpus.Version, error) {
+	// One snapshot for the generation and the versions: repeatable read
+	// on PostgreSQL (its default, read committed, would let a commit in
+	// between show); SQLite's read transactions are snapshots anyway.
+	tx, err := q.r.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return 0, nil, fmt.Errorf("load corpus: %w", err)
+	}
+	// Read-only: nothing to commit.
+	defer tx.Rollback()
+	var gen int64
+	if err := tx.QueryRowContext(ctx, `SELECT generation FROM corpus_state WHERE id = 1`).Scan(&gen); err != nil {
+		return 0, nil, fmt.Errorf("load corpus: generation: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+versionColumns+` FROM corpus_versions ORDER BY doc_id, version`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("load corpus: %w", err)
+	}
+	defer rows.Close()
+	var out []corpus.Version
+	for rows.Next() {
+		var v corpus.Version
+		var md, warnings, status string
+		var published, retired sql.NullTime
+		if err := rows.Scan(&v.DocID, &v.N, &status, &v.Title, &md, &v.Source.Name, &v.Source.Type, &v.Source.SHA256,
+			&v.Source.Size, &warnings, &v.BasedOn, &v.CreatedBy, &v.CreatedAt, &published, &retired); err != nil {
+			return 0, nil, fmt.Errorf("load corpus: %w", err)
+		}
+		v.Status = corpus.Status(status)
+		v.Markdown = []byte(md)
+		if warnings != "" {
+			v.Warnings = strings.Split(warnings, "\n")
+		}
+		if published.Valid {
+			v.PublishedAt = published.Time
+		}
+		if retired.Valid {
+			v.RetiredFrom = retired.Time
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("load corpus: %w", err)
+	}
+	return gen, out, nil
+}
+
+// Generation implements corpus.Store.
+func (q *queries) Generation(ctx context.Context) (int64, error) {
+	var gen int64
+	if err := q.r.QueryRowContext(ctx, `SELECT generation FROM corpus_state WHERE id = 1`).Scan(&gen); err != nil {
+		return 0, fmt.Errorf("corpus generation: %w", err)
+	}
+	return gen, nil
+}
+
+// Commit implements corpus.Store.
+func (q *queries) Commit(ctx context.Context, c corpus.Change) (int64, error) {
+	for _, v := range append(append([]corpus.Version(nil), c.Add...), c.Update...) {
+		if !v.Status.Valid() {
+			return 0, fmt.Errorf("commit corpus change: version %d of %s has status %q", v.N, v.DocID, v.Status)
+		}
+	}
+	err := q.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE corpus_state SET generation = generation + 1 WHERE id = 1 AND generation = $1`, c.Base)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return fmt.Errorf("generation %d is not the current one: %w", c.Base, corpus.ErrConflict)
+		}
+		for _, v := range c.Add {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM corpus_versions WHERE doc_id = $1 AND version = $2`, v.DocID, v.N).Scan(&one)
+			if err == nil {
+				return fmt.Errorf("version %d of %s exists already: %w", v.N, v.DocID, corpus.ErrConflict)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO corpus_versions (`+versionColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				v.DocID, v.N, string(v.Status), v.Title, string(v.Markdown), v.Source.Name, v.Source.Type, v.Source.SHA256,
+				v.Source.Size, joinLines(v.Warnings), v.BasedOn, v.CreatedBy, q.stamp(v.CreatedAt),
+				nullTime(v.PublishedAt), nullTime(v.RetiredFrom)); err != nil {
+				return fmt.Errorf("add version %d of %s: %w", v.N, v.DocID, err)
+			}
+		}
+		for _, v := range c.Update {
+			res, err := tx.ExecContext(ctx, `UPDATE corpus_versions SET status = $1, published_at = $2, retired_from = $3
+WHERE doc_id = $4 AND version = $5`, string(v.Status), nullTime(v.PublishedAt), nullTime(v.RetiredFrom), v.DocID, v.N)
+			if err != nil {
+				return fmt.Errorf("update version %d of %s: %w", v.N, v.DocID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n != 1 {
+				return fmt.Errorf("version %d of %s: %w", v.N, v.DocID, corpus.ErrNotFound)
+			}
+		}
+		for _, a := range c.Audit {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO corpus_audit (at, who, action, doc_id, from_version, to_version, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`, q.stamp(a.At), a.Who, string(a.Action), a.DocID, a.FromVersion, a.ToVersion, a.Detail); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("commit corpus change: %w", err)
+	}
+	return c.Base + 1, nil
+}
+
+// Audit implements corpus.Store.
+func (q *queries) Audit(ctx context.Context, aq corpus.AuditQuery) ([]corpus.AuditEntry, error) {
+	limit := aq.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := q.r.QueryContext(ctx, `SELECT id, at, who, action, doc_id, from_version, to_version, detail
+FROM corpus_audit WHERE $1 = '' OR doc_id = $1 ORDER BY id DESC LIMIT $2`, aq.DocID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []corpus.AuditEntry
+	for rows.Next() {
+		var a corpus.AuditEntry
+		var action string
+		if err := rows.Scan(&a.ID, &a.At, &a.Who, &action, &a.DocID, &a.FromVersion, &a.ToVersion, &a.Detail); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+		a.Action = corpus.Action(action)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return out, nil
+}
+
+// nullTime is NULL for the zero time, else t in UTC.
+func nullTime(t time.Time) sql.NullTime {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
+}
+
+// joinLines keeps a list of one-line notes in one column.
+func joinLines(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.Join(strings.Fields(s), " ")
+	}
+	return strings.Join(out, "\n")
+}
