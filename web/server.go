@@ -55,8 +55,8 @@ type Deps struct {
 	// Admin serves /admin and /admin/… (NewAdminHandler); nil: no admin.
 	Admin http.Handler
 	// Slack serves POST /slack/… (the Events API); nil: none.
-	Slack http.Handler
-	Logger    *slog.Logger
+	Slack  http.Handler
+	Logger *slog.Logger
 	// Now and NewID are the clock and the message-id maker; nil means
 	// time.Now and random ids.
 	Now   func() time.Time
