@@ -20,7 +20,8 @@ unit:
 
 # The offline answer quality gate: fails when a score is below its target.
 eval:
-	POLICYBOT_DATA_DIR=$$(mktemp -d) $(GO) run ./cmd/policybot eval $(EVAL_THRESHOLDS) testdata/eval/questions.jsonl
+	rm -rf artifacts/eval-data
+	POLICYBOT_DATA_DIR=$(CURDIR)/artifacts/eval-data $(GO) run ./cmd/policybot eval $(EVAL_THRESHOLDS) testdata/eval/questions.jsonl
 
 fuzz:
 	$(GO) test ./policies -run XXX -fuzz FuzzParse$$ -fuzztime 30s

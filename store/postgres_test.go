@@ -409,11 +409,19 @@ func TestWatchCorpusPollFallback(t *testing.T) {
 	}
 	calls := watch(t, b, 20*time.Millisecond)
 	await(t, calls, "after connecting")
-	// Let the poll read the generation once before it moves.
-	time.Sleep(100 * time.Millisecond)
-	drain(calls)
-	commitDraft(t, a, "wz-a")
-	await(t, calls, "by the poll")
+	// With the trigger off, only the poll calls changed. It compares with
+	// the generation it read before; commit until it has read one.
+	for i := 0; ; i++ {
+		commitDraft(t, a, fmt.Sprintf("wz-%d", i))
+		select {
+		case <-calls:
+			return
+		case <-time.After(200 * time.Millisecond):
+			if i == 150 {
+				t.Fatal("changed was not called by the poll")
+			}
+		}
+	}
 }
 
 // TestWatchCorpusReconnects kills the listening connection: the watcher

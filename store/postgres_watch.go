@@ -110,7 +110,13 @@ func (p *Postgres) listenOnce(ctx context.Context, signal func()) (bool, error) 
 	if err != nil {
 		return false, fmt.Errorf("connect: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		// Closing says goodbye to the server: bounded, as the network
+		// may be what failed.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+corpusChannel); err != nil {
 		return false, fmt.Errorf("listen: %w", err)
 	}
