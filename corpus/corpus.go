@@ -5,7 +5,7 @@
 //
 // The Service is the one path every face (the admin page, its JSON API, the
 // CLI) goes through. It keeps its state in a Store (SQLite today, in package
-// store; PostgreSQL later) and never imports a database or HTTP package.
+// store, or PostgreSQL) and never imports a database or HTTP package.
 package corpus
 
 import (

@@ -1,8 +1,8 @@
-// Package store keeps conversations, messages and feedback for the web
-// server in a database. SQLite (pure Go, embedded) is the implementation of
-// web.Store today; the schema and the queries stay portable so that a
-// PostgreSQL implementation can share them and the test suite in
-// store/storetest.
+// Package store keeps conversations, messages, feedback, the managed corpus
+// and Slack event de-duplication in a database: SQLite (pure Go, embedded)
+// by default, PostgreSQL when several replicas share one. The schema and the
+// queries are portable, so both implementations share them and the test
+// suite in store/storetest.
 package store
 
 import (

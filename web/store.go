@@ -14,7 +14,7 @@ var ErrNotFound = errors.New("not found")
 // Store keeps what the server must remember: the turns the bot reads back
 // for follow-up questions (bot.ConversationStore), every answered message and
 // the companies' feedback on them. The SQLite store (package store)
-// implements it; a PostgreSQL one will too, and both run the same test
+// implements it, and so does the PostgreSQL one; both run the same test
 // suite (store/storetest).
 type Store interface {
 	bot.ConversationStore

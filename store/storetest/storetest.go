@@ -1,5 +1,5 @@
 // Package storetest is the test suite every web.Store implementation
-// passes: SQLite today, PostgreSQL later. Each implementation's tests call
+// passes: SQLite and PostgreSQL. Each implementation's tests call
 // Run with a function that opens an empty store.
 package storetest
 
