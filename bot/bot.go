@@ -355,7 +355,8 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 	sample := false
 	for _, n := range cited {
 		c := passages[n-1].Citation
-		c.Quote = selectQuote(c.Quote, msg, msg)
+		// Quote the sentence the generated answer draws on.
+		c.Quote = selectQuote(c.Quote, text, msg)
 		ans.Citations = append(ans.Citations, c)
 		sample = sample || c.Sample
 	}

@@ -247,6 +247,9 @@ var figureRE = regexp.MustCompile(strings.Join([]string{
 	`(?P<cur>rmb|cny|¥|us\$|usd|\$)?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<mag>(?:[百千万亿]|\s?(?:thousand|million|billion)\b)*)\s?(?P<unit>` + arabicUnits + `)?`,
 	// 7: Chinese numerals followed by a unit: 五十万元, 三个月
 	`(?P<cn>` + cnNumeral + `)(?P<cnunit>` + chineseUnits + `)`,
+	// 8: Chinese numerals with a magnitude, whatever follows: 五百万, 一百万块,
+	// 十万余元, 五成 — an amount a model may write without a listed unit.
+	`(?P<cnbare>[` + cnDigits + `]*[十拾百佰千仟万亿][` + cnDigits + `十拾百佰千仟万亿]*|[` + cnDigits + `]+成)(?P<cnbareunit>人民币|块钱|块|余元)?`,
 }, "|"))
 
 var figureGroup = func() map[string]int {
@@ -303,6 +306,25 @@ func scanFigures(s string) []figure {
 				continue
 			}
 			out = append(out, amountFigure(raw, v, 1, canonicalUnit(get("cnunit"))))
+		case get("cnbare") != "":
+			cn := get("cnbare")
+			if tenths, ok := strings.CutSuffix(cn, "成"); ok { // 五成 = 50%
+				v, ok := parseChinese(tenths)
+				if !ok {
+					continue
+				}
+				out = append(out, figure{raw: raw, key: "%:" + formatValue(v*10), also: []string{"n:" + formatValue(v*10)}})
+				break
+			}
+			v, ok := parseChinese(cn)
+			if !ok {
+				continue
+			}
+			unit := ""
+			if get("cnbareunit") != "" {
+				unit = "元"
+			}
+			out = append(out, amountFigure(raw, v, 1, unit))
 		}
 		if len(out) > n {
 			out[n].start, out[n].end = m[0], m[1]

@@ -178,3 +178,24 @@ func TestParseChinese(t *testing.T) {
 
 // foldForTest folds the way CheckGenerated does before scanning.
 func foldForTest(s string) string { return query.Fold(s) }
+
+// Amounts in Chinese numerals without a listed unit are figures too.
+func TestCheckGeneratedChineseNumeralsWithoutUnit(t *testing.T) {
+	ps := []Passage{{N: 1, Text: "首次认定为国家级专精特新“小巨人”企业的，给予50万元奖励；省级的奖励二十万元。"}}
+	for _, answer := range []string{
+		"国家级小巨人奖励五百万人民币[1]。",
+		"国家级小巨人奖励五百万[1]。",
+		"奖励一百万块[1]",
+		"奖励十万余元[1]",
+		"奖励为五成[1]",
+	} {
+		if err := CheckGenerated(answer, ps); !errors.Is(err, ErrUngrounded) {
+			t.Errorf("CheckGenerated(%q) = %v, want ErrUngrounded", answer, err)
+		}
+	}
+	for _, answer := range []string{"国家级小巨人奖励五十万元[1]。", "省级奖励二十万[1]，国家级五十万[1]。"} {
+		if err := CheckGenerated(answer, ps); err != nil {
+			t.Errorf("CheckGenerated(%q) = %v, want nil", answer, err)
+		}
+	}
+}

@@ -71,9 +71,14 @@ func selectQuote(article, focus, context string) string {
 		return strings.TrimSpace(sent)
 	}
 	var b strings.Builder
+	last := bc
 	for i := bc; i < len(clauses); i++ {
 		if i == bc || capRE.MatchString(clauses[i]) {
+			if i > last+1 {
+				b.WriteString("……") // clauses in between are left out
+			}
 			b.WriteString(clauses[i])
+			last = i
 		}
 	}
 	out := strings.TrimSpace(b.String())

@@ -53,3 +53,12 @@ func TestMeasure(t *testing.T) {
 		})
 	}
 }
+
+func TestSelectQuoteMarksSkippedClauses(t *testing.T) {
+	article := "对国家级的，奖励50万元；对省级的，奖励20万元；对市级的，奖励10万元；每家企业最高不超过100万元。"
+	got := selectQuote(article, "国家级奖励多少", "")
+	want := "对国家级的，奖励50万元；……每家企业最高不超过100万元。"
+	if got != want {
+		t.Errorf("selectQuote = %q, want %q", got, want)
+	}
+}

@@ -142,6 +142,9 @@ func savepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) error {
 		_, _ = tx.ExecContext(context.Background(), "RELEASE SAVEPOINT write_op")
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT write_op")
+	// fn's writes are part of the batch now: releasing must not fail just
+	// because the caller's context ended, or the caller would be told a
+	// write failed that is then committed (and retry it).
+	_, err := tx.ExecContext(context.Background(), "RELEASE SAVEPOINT write_op")
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -82,30 +83,29 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			st.Close()
 			return nil, nil, err
 		}
-		// Retire dates, and other replicas' publishes (PostgreSQL).
-		go svc.Run(ctx)
-		go st.watchCorpus(ctx, log, svc.Sync)
 		slack, err := slackService(cfg, b, st, st.dedup, st, log)
 		if err != nil {
 			svc.Close()
 			st.Close()
 			return nil, nil, fmt.Errorf("slack: %w", err)
 		}
-		var slackHTTP http.Handler
-		slackDone := make(chan struct{})
-		switch {
-		case slack == nil:
-			close(slackDone)
-		case cfg.SlackAppToken != "":
-			go func() {
-				defer close(slackDone)
-				if err := slack.RunSocketMode(ctx); err != nil && ctx.Err() == nil {
+		// The background work stops with bg, which cleanup cancels first —
+		// also when the server stops on an error while ctx is still live —
+		// and cleanup waits for it before closing what it uses.
+		bg, stopBG := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		goBG := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+		// Retire dates, and other replicas' publishes (PostgreSQL).
+		goBG(func() { svc.Run(bg) })
+		goBG(func() { st.watchCorpus(bg, log, svc.Sync) })
+		if slack != nil && cfg.SlackAppToken != "" {
+			goBG(func() {
+				if err := slack.RunSocketMode(bg); err != nil && bg.Err() == nil {
 					log.Error("slack socket mode stopped", "err", err)
 				}
-			}()
-		default:
-			close(slackDone)
+			})
 		}
+		var slackHTTP http.Handler
 		if slack != nil && cfg.SlackSigningSecret != "" {
 			slackHTTP = slack.Handler()
 		}
@@ -125,8 +125,9 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 					log.Warn("slack shutdown", "err", err)
 				}
 				cancel()
-				<-slackDone
 			}
+			stopBG()
+			wg.Wait()
 			svc.Close()
 			if err := st.Close(); err != nil {
 				log.Warn("close database", "err", err)
