@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"policybot/bot"
 	"policybot/corpus"
 	"policybot/internal/pgtest"
 	"policybot/slackbot"
@@ -490,30 +489,7 @@ func TestPostgresClosed(t *testing.T) {
 // queries, not what a durable server's disk allows.
 func BenchmarkPostgresAnswerWrites(b *testing.B) {
 	s := openPostgres(b, pgtest.URL(b))
-	var n atomic.Int64
-	b.SetParallelism(16)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		ctx := context.Background()
-		for pb.Next() {
-			i := n.Add(1)
-			conv := fmt.Sprintf("c%d", i)
-			if _, err := s.Recent(ctx, conv, 4); err != nil {
-				b.Error(err)
-				return
-			}
-			if err := s.Append(ctx, conv, bot.Turn{Question: "首次被认定为国家级专精特新小巨人企业奖励多少？", Resolved: "国家级 专精特新 小巨人 奖励", Doc: "wz-mfg-2025", Article: 6}); err != nil {
-				b.Error(err)
-				return
-			}
-			m := web.Message{ID: fmt.Sprintf("m%d", i), ConversationID: conv, Channel: web.ChannelChat, Question: "q", Answer: "根据……",
-				Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业", Quote: "奖励50万元"}}}
-			if err := s.SaveMessage(ctx, m); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	benchAnswerWrites(b, s)
 }
 
 // BenchmarkPostgresFirstSeen is the Slack duplicate check, one insert.

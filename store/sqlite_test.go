@@ -121,6 +121,12 @@ func BenchmarkAnswerWrites(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	benchAnswerWrites(b, s)
+}
+
+// benchAnswerWrites is what the server writes per answered question (the
+// turn, the message and its citations) from 16 goroutines, on s.
+func benchAnswerWrites(b *testing.B, s web.Store) {
 	var n atomic.Int64
 	b.SetParallelism(16)
 	b.ResetTimer()
