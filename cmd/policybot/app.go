@@ -25,16 +25,12 @@ type app struct {
 	bot     *bot.Bot
 }
 
-// newApp loads the corpus and opens (or builds) the index. Documents with
-// errors are left out of the index, each with a log line.
-// conv keeps the conversations; nil means one JSON file each under the data
-// directory (the CLI's).
-func newApp(ctx context.Context, cfg Config, logw io.Writer, conv bot.ConversationStore) (*app, error) {
+// newApp loads the corpus and opens (or builds) the index, for the CLI
+// commands (ask, eval): conversations are JSON files under the data
+// directory. Documents with errors are left out of the index, each with a
+// log line. (serve uses the managed corpus instead: openCorpus.)
+func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	p, err := cfg.parser()
-	if err != nil {
-		return nil, err
-	}
 	corpus, err := cfg.loadCorpus()
 	if err != nil {
 		return nil, fmt.Errorf("load corpus: %w", err)
@@ -48,9 +44,7 @@ func newApp(ctx context.Context, cfg Config, logw io.Writer, conv bot.Conversati
 	if len(docs) == 0 {
 		return nil, fmt.Errorf("the corpus has no valid document (run policybot check)")
 	}
-	emb, err := retrieval.NewEmbedder(retrieval.EmbedConfig{
-		Provider: cfg.EmbedProvider, BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey,
-	})
+	emb, err := cfg.embedder()
 	if err != nil {
 		return nil, err
 	}
@@ -60,26 +54,41 @@ func newApp(ctx context.Context, cfg Config, logw io.Writer, conv bot.Conversati
 	if err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
-	rw, err := cfg.rewriter()
+	b, hygiene, err := cfg.newBot(ix, fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")}, log)
 	if err != nil {
 		return nil, err
 	}
-	gen, err := cfg.generator()
+	return &app{cfg: cfg, log: log, hygiene: hygiene, corpus: corpus, index: ix, bot: b}, nil
+}
+
+// newBot returns the bot over index with the configured rewriter, language
+// model and hygiene rules (which it also returns, for the eval's check).
+func (c Config) newBot(index bot.Searcher, conv bot.ConversationStore, log *slog.Logger) (*bot.Bot, *policies.Hygiene, error) {
+	p, err := c.parser()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if conv == nil {
-		conv = fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")}
+	rw, err := c.rewriter()
+	if err != nil {
+		return nil, nil, err
+	}
+	gen, err := c.generator()
+	if err != nil {
+		return nil, nil, err
 	}
 	b, err := bot.New(bot.Config{
-		Generator: gen, GeneratorTimeout: cfg.LLMTimeout,
-		Index: ix, Rewriter: rw, Contact: cfg.Contact, Hygiene: p.Hygiene, Logger: log, Now: cfg.Now,
+		Generator: gen, GeneratorTimeout: c.LLMTimeout,
+		Index: index, Rewriter: rw, Contact: c.Contact, Hygiene: p.Hygiene, Logger: log, Now: c.Now,
 		Conversations: conv,
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &app{cfg: cfg, log: log, hygiene: p.Hygiene, corpus: corpus, index: ix, bot: b}, nil
+	return b, p.Hygiene, err
+}
+
+// embedder returns the configured embedder (EMBED_*).
+func (c Config) embedder() (retrieval.Embedder, error) {
+	return retrieval.NewEmbedder(retrieval.EmbedConfig{
+		Provider: c.EmbedProvider, BaseURL: c.EmbedBaseURL, Model: c.EmbedModel, APIKey: c.EmbedAPIKey,
+	})
 }
 
 // generator returns the configured language model, or nil for offline

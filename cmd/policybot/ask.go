@@ -51,7 +51,7 @@ func runAsk(ctx context.Context, cfg Config, args []string, stdin io.Reader, std
 		fl.Usage()
 		return errors.New("ask: no question given (请输入问题)")
 	}
-	a, err := newApp(ctx, cfg, stderr, nil)
+	a, err := newApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}

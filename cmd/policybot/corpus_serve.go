@@ -45,9 +45,7 @@ func openCorpus(ctx context.Context, cfg Config, adm AdminConfig, st corpusDB, l
 	if err != nil {
 		return nil, nil, err
 	}
-	emb, err := retrieval.NewEmbedder(retrieval.EmbedConfig{
-		Provider: cfg.EmbedProvider, BaseURL: cfg.EmbedBaseURL, Model: cfg.EmbedModel, APIKey: cfg.EmbedAPIKey,
-	})
+	emb, err := cfg.embedder()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -92,24 +90,9 @@ func adminHandler(cfg Config, adm AdminConfig, svc *corpus.Service, log *slog.Lo
 }
 
 // newCorpusBot is the bot of `policybot serve` over the managed corpus:
-// newApp's bot, searching live (the index the corpus Service swaps) instead
-// of an index of the corpus files.
+// it searches live (the index the corpus Service swaps) instead of an index
+// of the corpus files.
 func newCorpusBot(cfg Config, live *retrieval.Live, conv bot.ConversationStore, log *slog.Logger) (*bot.Bot, error) {
-	p, err := cfg.parser()
-	if err != nil {
-		return nil, err
-	}
-	rw, err := cfg.rewriter()
-	if err != nil {
-		return nil, err
-	}
-	gen, err := cfg.generator()
-	if err != nil {
-		return nil, err
-	}
-	return bot.New(bot.Config{
-		Generator: gen, GeneratorTimeout: cfg.LLMTimeout,
-		Index: live, Rewriter: rw, Contact: cfg.Contact, Hygiene: p.Hygiene, Logger: log, Now: cfg.Now,
-		Conversations: conv,
-	})
+	b, _, err := cfg.newBot(live, conv, log)
+	return b, err
 }

@@ -95,7 +95,7 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		}
 		qs = append(qs, more...)
 	}
-	a, err := newApp(ctx, cfg, stderr, nil)
+	a, err := newApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
