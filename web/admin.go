@@ -144,17 +144,7 @@ func adminNotFound(w http.ResponseWriter, r *http.Request, log *slog.Logger) {
 // methods a known path takes.
 func adminAPINotFound(mux *http.ServeMux, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/admin/api/" {
-				allow = append(allow, m)
-			}
-		}
-		if len(allow) > 0 {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeError(w, r, log, &apiError{code: codeMethod, en: "Method " + r.Method + " is not allowed here.", zh: "不支持该请求方法。"})
+		if methodNotAllowed(w, r, log, mux, "/admin/api/") {
 			return
 		}
 		adminNotFound(w, r, log)

@@ -137,17 +137,7 @@ func handleNotFound(mux *http.ServeMux, log *slog.Logger) http.Handler {
 		}
 		// The path may exist with another method: say so, as the
 		// ServeMux would, but in JSON.
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
-				allow = append(allow, m)
-			}
-		}
-		if len(allow) > 0 {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeError(w, r, log, &apiError{code: codeMethod, en: "Method " + r.Method + " is not allowed here.", zh: "不支持该请求方法。"})
+		if methodNotAllowed(w, r, log, mux, "/") {
 			return
 		}
 		writeError(w, r, log, &apiError{code: codeNotFound, en: "There is no such endpoint.", zh: "接口不存在。"})
@@ -183,4 +173,24 @@ func handleReadyz(lib func() library) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "documents": len(lib())})
 	})
+}
+
+// methodNotAllowed answers 405 in JSON, with Allow, when r's path exists in
+// mux with another method (catchAll is the pattern of mux's fallback route,
+// which matches every path). It reports whether it answered.
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, log *slog.Logger, mux *http.ServeMux, catchAll string) bool {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != catchAll {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return false
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeError(w, r, log, &apiError{code: codeMethod, en: "Method " + r.Method + " is not allowed here.", zh: "不支持该请求方法。"})
+	return true
 }
