@@ -106,11 +106,51 @@ type Citation struct {
 	Sample     bool   `json:"sample"`
 }
 
+// Mode says what kind of reply an Answer is, so that every channel can
+// render it (the widget and Slack show Choices as buttons).
+type Mode string
+
+// The modes of a reply.
+const (
+	// ModeAnswer is a confident answer from the cited clause(s).
+	ModeAnswer Mode = "answer"
+	// ModeHedge gives the most related clauses (at most three), marked as
+	// possibly not matching the question.
+	ModeHedge Mode = "hedge"
+	// ModeRoute says the corpus does not cover the question and names the
+	// department that handles its topic (Answer.RouteTo).
+	ModeRoute Mode = "route"
+	// ModeRefuse says the corpus does not cover the question and gives the
+	// general contact.
+	ModeRefuse Mode = "refuse"
+	// ModeClarify asks the user to narrow a vague question down, offering
+	// Answer.Choices.
+	ModeClarify Mode = "clarify"
+	// ModeChat is a short reply to a greeting, thanks, a request for a
+	// person, or a question about what the bot is and can do.
+	ModeChat Mode = "chat"
+)
+
+// Choice is one suggestion offered with a clarifying reply: Label is shown
+// on a button, Message is sent as the user's next question when it is
+// chosen.
+type Choice struct {
+	Label   string `json:"label"`
+	Message string `json:"message"`
+}
+
 // Answer is the bot's reply.
 type Answer struct {
 	ConversationID string
 	Text           string
-	Refused        bool
+	// Mode is the kind of reply; Refused is true for ModeRoute and
+	// ModeRefuse.
+	Mode    Mode
+	Refused bool
+	// Choices are offered with ModeClarify (and may be with ModeChat).
+	Choices []Choice
+	// RouteTo names the department a ModeRoute reply sends the company to.
+	RouteTo string
 	// Notice is a short line shown beside the answer (e.g. that a cited
 	// document is a sample text).
 	Notice    string
@@ -296,6 +336,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	quote := selectQuote(top.Chunk.Text, focus, evidenceQ)
 	cite := citationOf(top.Chunk, quote)
 	ans.Citations = []Citation{cite}
+	ans.Mode = ModeAnswer
 	ans.Text = compose(cite, rw.English)
 	if cite.Sample {
 		ans.Notice = SampleNotice
@@ -417,6 +458,7 @@ func compose(c Citation, english bool) string {
 }
 
 func (b *Bot) refusal(ans Answer, english bool) Answer {
+	ans.Mode = ModeRefuse
 	ans.Refused = true
 	ans.Citations = nil
 	if english {
@@ -430,6 +472,7 @@ func (b *Bot) refusal(ans Answer, english bool) Answer {
 // clarify asks for the subject of an elliptical question that has no
 // earlier turn to lean on. It is a refusal: nothing is cited.
 func (b *Bot) clarify(ans Answer, english bool) Answer {
+	ans.Mode = ModeClarify
 	ans.Refused = true
 	ans.Citations = nil
 	if english {
