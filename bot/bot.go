@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/norm"
 	"policybot/retrieval"
 	"policybot/retrieval/query"
 )
@@ -391,7 +392,7 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 	}
 	ans := offline
 	ans.Text, ans.Generated = strings.TrimSpace(text), true
-	cited, _ := citations(query.Fold(text))
+	cited, _ := citations(norm.Fold(text))
 	ans.Citations = nil
 	sample := false
 	for _, n := range cited {

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"policybot/policies/norm"
 	"policybot/retrieval"
 	"policybot/retrieval/query"
 )
@@ -212,7 +213,7 @@ func termSpans(rw query.Rewritten) []TermSpan {
 	for _, sp := range rw.Spans {
 		ts := TermSpan{Start: sp.Start, End: sp.End}
 		for _, t := range sp.Terms {
-			ts.Alts = append(ts.Alts, query.Fold(t))
+			ts.Alts = append(ts.Alts, norm.Fold(t))
 		}
 		out = append(out, ts)
 	}

@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"policybot/policies/norm"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"policybot/retrieval/query"
 )
 
 // ErrUngrounded is returned by CheckGenerated for a generated answer that
@@ -35,7 +34,7 @@ var ErrUngrounded = errors.New("answer not grounded in the cited passages")
 // The passages cited anywhere in the answer are pooled: a figure need not sit
 // next to the citation of the passage it comes from.
 func CheckGenerated(answer string, passages []Passage) error {
-	text := query.Fold(answer)
+	text := norm.Fold(answer)
 	cited, rest := citations(text)
 	if len(cited) == 0 {
 		return fmt.Errorf("%w: the answer cites no passage", ErrUngrounded)
@@ -55,7 +54,7 @@ func CheckGenerated(answer string, passages []Passage) error {
 	}
 	known := make(map[string]bool)
 	for _, n := range sources {
-		for _, f := range scanFigures(query.Fold(sourceText(given[n]))) {
+		for _, f := range scanFigures(norm.Fold(sourceText(given[n]))) {
 			known[f.key] = true
 			for _, k := range f.also {
 				known[k] = true

@@ -2,11 +2,10 @@ package bot
 
 import (
 	"errors"
+	"policybot/policies/norm"
 	"slices"
 	"strings"
 	"testing"
-
-	"policybot/retrieval/query"
 )
 
 // guardPassages are three articles in the shape the bot hands a generator.
@@ -177,7 +176,7 @@ func TestParseChinese(t *testing.T) {
 }
 
 // foldForTest folds the way CheckGenerated does before scanning.
-func foldForTest(s string) string { return query.Fold(s) }
+func foldForTest(s string) string { return norm.Fold(s) }
 
 // Amounts in Chinese numerals without a listed unit are figures too.
 func TestCheckGeneratedChineseNumeralsWithoutUnit(t *testing.T) {

@@ -2,12 +2,11 @@ package corpus
 
 import (
 	"context"
+	"policybot/policies/norm"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
-
-	"golang.org/x/text/width"
 )
 
 // Question is a question the corpus did not answer well: the bot refused
@@ -218,11 +217,11 @@ var questionWords = strings.NewReplacer(
 	"多少", "", "什么", "", "哪些", "", "哪里", "", "是否", "", "能否", "", "可以", "", "吗", "", "呢", "", "么", "",
 )
 
-// normalizeQuestion folds width and case, drops the question words and
+// normalizeQuestion folds the question (norm.Fold), drops the question words and
 // keeps letters and digits. A question made only of question words is
 // kept as it is.
 func normalizeQuestion(s string) string {
-	s = strings.ToLower(width.Fold.String(s))
+	s = norm.Fold(s)
 	keep := func(s string) string {
 		var b strings.Builder
 		for _, r := range s {

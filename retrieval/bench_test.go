@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/norm"
 )
 
 // synthChars are the Han characters of the bundled corpus; synthetic text
@@ -187,14 +188,14 @@ func Benchmark100k(b *testing.B) {
 	})
 	b.Run("lexical-only", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.lex.search(ctx, fold(queries[i%len(queries)]), Candidates, nil); err != nil {
+			if _, err := ix.lex.search(ctx, norm.Fold(queries[i%len(queries)]), Candidates, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("dense-only", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.denseSearch(ctx, fold(queries[i%len(queries)]), Candidates, filter{}); err != nil {
+			if _, err := ix.denseSearch(ctx, norm.Fold(queries[i%len(queries)]), Candidates, filter{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -217,14 +218,14 @@ func BenchmarkSearchBundled(b *testing.B) {
 	b.Run("hybrid", func(b *testing.B) { benchSearch(b, ix, queries) })
 	b.Run("lexical", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.lex.search(ctx, fold(queries[i%len(queries)]), Candidates, nil); err != nil {
+			if _, err := ix.lex.search(ctx, norm.Fold(queries[i%len(queries)]), Candidates, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("dense", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.denseSearch(ctx, fold(queries[i%len(queries)]), Candidates, filter{}); err != nil {
+			if _, err := ix.denseSearch(ctx, norm.Fold(queries[i%len(queries)]), Candidates, filter{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -304,7 +305,7 @@ func (w tbWriter) Write(p []byte) (int, error) {
 func foldAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = fold(s)
+		out[i] = norm.Fold(s)
 	}
 	return out
 }

@@ -119,16 +119,3 @@ func TestSplitArticle(t *testing.T) {
 		})
 	}
 }
-
-func TestFold(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"补助比例５０％", "补助比例50%"},
-		{"ＡＢＣ　Ｆｕｌｌ", "abc full"},
-		{"（责任单位：区工信局）", "(责任单位:区工信局)"},
-	}
-	for _, tc := range tests {
-		if got := fold(tc.in); got != tc.want {
-			t.Errorf("fold(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}

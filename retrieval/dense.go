@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"policybot/policies/norm"
 	"runtime"
 	"slices"
 
@@ -51,7 +52,7 @@ var _ vectorStore = (*chromemStore)(nil)
 // function makes chromem fall back to OpenAI over the network.
 func chromemFunc(e Embedder) chromem.EmbeddingFunc {
 	return func(ctx context.Context, text string) ([]float32, error) {
-		vecs, err := e.Embed(ctx, []string{fold(text)})
+		vecs, err := e.Embed(ctx, []string{norm.Fold(text)})
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"math"
+	"policybot/policies/norm"
 	"runtime"
 	"slices"
 	"unicode"
@@ -91,7 +92,7 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 // embedOne embeds one text, using counts as scratch space.
 func (e *LocalEmbedder) embedOne(text string, counts map[uint64]int32) []float32 {
 	clear(counts)
-	features(fold(text), func(h uint64) { counts[h]++ })
+	features(norm.Fold(text), func(h uint64) { counts[h]++ })
 	v := make([]float32, e.dim)
 	for h, n := range counts {
 		idf := 1.0
@@ -118,7 +119,7 @@ func (e *LocalEmbedder) train(texts []string) *LocalEmbedder {
 	seen := make(map[uint64]struct{})
 	for _, t := range texts {
 		clear(seen)
-		features(fold(t), func(h uint64) { seen[h] = struct{}{} })
+		features(norm.Fold(t), func(h uint64) { seen[h] = struct{}{} })
 		for h := range seen {
 			df[h]++
 		}

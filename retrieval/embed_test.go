@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"policybot/policies/norm"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,7 +109,7 @@ func TestLocalEmbedderSimilarity(t *testing.T) {
 
 func TestFeatures(t *testing.T) {
 	var got []uint64
-	features(fold("补助５０％，ab"), func(h uint64) { got = append(got, h) })
+	features(norm.Fold("补助５０％，ab"), func(h uint64) { got = append(got, h) })
 	want := []uint64{
 		fnv("补", ""), fnv("助", ""), fnv("补", "助"), fnv("50", ""), fnv("助", "50"),
 		fnv("%", ""), fnv("50", "%"), fnv("ab", ""),

@@ -4,6 +4,7 @@ package retrieval
 
 import (
 	"context"
+	"policybot/policies/norm"
 	"runtime"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestColdStartGse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lex.close()
-	res, err := lex.search(context.Background(), fold("首次被认定为国家级专精特新小巨人企业，区里奖励多少？"), 5, nil)
+	res, err := lex.search(context.Background(), norm.Fold("首次被认定为国家级专精特新小巨人企业，区里奖励多少？"), 5, nil)
 	if err != nil || len(res) == 0 {
 		t.Fatalf("search: %v", err)
 	}
@@ -82,7 +83,7 @@ func BenchmarkLexicalVariants(b *testing.B) {
 	texts := foldedTexts(chunks)
 	var queries []string
 	for _, q := range evalQuestions(b) {
-		queries = append(queries, fold(q.text()))
+		queries = append(queries, norm.Fold(q.text()))
 	}
 	for _, a := range []string{BigramAnalyzer, GseAnalyzer} {
 		b.Run("build/"+a, func(b *testing.B) {

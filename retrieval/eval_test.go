@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"policybot/policies/norm"
 	"testing"
 )
 
@@ -27,7 +28,7 @@ func TestEvalBundled(t *testing.T) {
 	defer ix.Close()
 
 	dense := func(q string) []Chunk {
-		res, err := ix.denseSearch(ctx, fold(q), 10, filter{})
+		res, err := ix.denseSearch(ctx, norm.Fold(q), 10, filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,14 +64,14 @@ func TestEvalBundled(t *testing.T) {
 func foldedTexts(chunks []Chunk) []string {
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
-		texts[i] = fold(c.IndexText())
+		texts[i] = norm.Fold(c.IndexText())
 	}
 	return texts
 }
 
 func lexRanker(tb testing.TB, lex *lexicalIndex, chunks []Chunk) func(string) []Chunk {
 	return func(q string) []Chunk {
-		res, err := lex.search(context.Background(), fold(q), 10, nil)
+		res, err := lex.search(context.Background(), norm.Fold(q), 10, nil)
 		if err != nil {
 			tb.Fatal(err)
 		}

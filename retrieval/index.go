@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/norm"
 )
 
 // DefaultK is the number of hits Search returns when Query.K is not set.
@@ -145,7 +146,7 @@ func Open(ctx context.Context, docs []*policies.Document, opts Options) (*Index,
 	}
 	texts := make([]string, len(ix.chunks))
 	for i, c := range ix.chunks {
-		texts[i] = fold(c.IndexText())
+		texts[i] = norm.Fold(c.IndexText())
 	}
 	fp := fingerprint(ix.chunks, texts)
 
@@ -418,7 +419,7 @@ func (ix *Index) EmbedderName() string { return ix.ident.String() }
 // down), the error is logged and the hits come from BM25 alone, with
 // DenseRank 0.
 func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
-	text := fold(strings.TrimSpace(q.Text))
+	text := norm.Fold(strings.TrimSpace(q.Text))
 	if text == "" {
 		return nil, fmt.Errorf("%w: empty text", ErrInvalidQuery)
 	}

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"path/filepath"
+	"policybot/policies/norm"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestLexicalScoresBM25(t *testing.T) {
 
 	for name, l := range map[string]*lexicalIndex{"memory": mem, "disk": disk} {
 		t.Run(name, func(t *testing.T) {
-			mq := query.NewMatchQuery(fold("出口信用保险"))
+			mq := query.NewMatchQuery(norm.Fold("出口信用保险"))
 			mq.SetField(fieldText)
 			res, err := l.idx.Search(bleve.NewSearchRequestOptions(mq, 1, 0, true))
 			if err != nil {
@@ -48,11 +49,11 @@ func TestLexicalScoresBM25(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	a, err := mem.search(ctx, fold("出口信用保险保费补助"), 10, nil)
+	a, err := mem.search(ctx, norm.Fold("出口信用保险保费补助"), 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := disk.search(ctx, fold("出口信用保险保费补助"), 10, nil)
+	b, err := disk.search(ctx, norm.Fold("出口信用保险保费补助"), 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestLexicalFilterKeepsScores(t *testing.T) {
 	}
 	defer l.close()
 	ctx := context.Background()
-	q := fold("出口信用保险保费补助")
+	q := norm.Fold("出口信用保险保费补助")
 	all, err := l.search(ctx, q, 20, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // files, the chunking, the indexed text or the lexical mapping change
 // meaning, so that indexes written by older binaries are rebuilt rather
 // than misread.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Names in Options.Dir.
 const (

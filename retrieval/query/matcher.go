@@ -1,6 +1,7 @@
 package query
 
 import (
+	"policybot/policies/norm"
 	"slices"
 	"strings"
 	"unicode"
@@ -29,7 +30,7 @@ func newMatcher() *matcher {
 }
 
 func (m *matcher) term(t string) int {
-	f := matchForm(Fold(t))
+	f := matchForm(norm.Fold(t))
 	if id, ok := m.termID[f]; ok {
 		return id
 	}
@@ -42,7 +43,7 @@ func (m *matcher) term(t string) int {
 
 // add registers phrase as standing for targets (none: a blocker).
 func (m *matcher) add(phrase string, targets ...int) {
-	f := matchForm(Fold(phrase))
+	f := matchForm(norm.Fold(phrase))
 	if f == "" {
 		return
 	}
@@ -61,7 +62,7 @@ func (m *matcher) add(phrase string, targets ...int) {
 // targetsOf returns what phrase already stands for: its own term id if it is a canonical term,
 // plus the terms of any line that lists it as a variant.
 func (m *matcher) targetsOf(phrase string) []int {
-	if k := m.keys[matchForm(Fold(phrase))]; k != nil {
+	if k := m.keys[matchForm(norm.Fold(phrase))]; k != nil {
 		return k.targets
 	}
 	return nil

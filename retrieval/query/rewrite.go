@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"policybot/policies/norm"
 	"slices"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ type Rewriter struct {
 // Rewritten is one question, rewritten.
 type Rewritten struct {
 	Original string
-	// Normalized is Fold(Original) with white space trimmed and collapsed.
+	// Normalized is norm.Fold(Original) with white space trimmed and collapsed.
 	Normalized string
 	// Expanded is Normalized, then the canonical terms (folded) that the question implies but
 	// does not contain, then amounts rewritten the way the corpus writes them. It is the text to
@@ -158,9 +159,9 @@ func build(synonyms, glossary []namedReader) (*Rewriter, error) {
 
 // Rewrite normalizes q, recognises the domain terms in it and expands it for retrieval.
 func (r *Rewriter) Rewrite(q string) Rewritten {
-	norm := strings.Join(strings.Fields(Fold(q)), " ")
-	out := Rewritten{Original: q, Normalized: norm}
-	mf := matchForm(norm)
+	normalized := strings.Join(strings.Fields(norm.Fold(q)), " ")
+	out := Rewritten{Original: q, Normalized: normalized}
+	mf := matchForm(normalized)
 
 	var ids []int
 	r.m.scan(mf, func(k *key, start, end int) {
@@ -176,7 +177,7 @@ func (r *Rewriter) Rewrite(q string) Rewritten {
 		}
 	})
 	var b strings.Builder
-	b.WriteString(norm)
+	b.WriteString(normalized)
 	for _, id := range ids {
 		out.Terms = append(out.Terms, r.m.terms[id])
 		if f := r.m.folded[id]; !strings.Contains(mf, f) {
@@ -184,15 +185,15 @@ func (r *Rewriter) Rewrite(q string) Rewritten {
 			b.WriteString(f)
 		}
 	}
-	out.Amounts = amounts(norm)
+	out.Amounts = amounts(normalized)
 	for _, a := range out.Amounts {
-		if !strings.Contains(norm, a) {
+		if !strings.Contains(normalized, a) {
 			b.WriteByte(' ')
 			b.WriteString(a)
 		}
 	}
 	out.Expanded = b.String()
-	out.English = isEnglish(norm)
+	out.English = isEnglish(normalized)
 	return out
 }
 
@@ -210,7 +211,7 @@ func isEnglish(s string) bool {
 			words++
 		}
 		run = 0
-		if isHan(r) {
+		if norm.IsHan(r) {
 			han++
 		}
 	}

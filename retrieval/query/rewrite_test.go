@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"io"
+	"policybot/policies/norm"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +15,7 @@ func missingTerms(tb testing.TB, w Rewritten, want []string) []string {
 	tb.Helper()
 	var missing []string
 	for _, term := range want {
-		if !slices.Contains(w.Terms, term) || !strings.Contains(w.Expanded, matchForm(Fold(term))) {
+		if !slices.Contains(w.Terms, term) || !strings.Contains(w.Expanded, matchForm(norm.Fold(term))) {
 			missing = append(missing, term)
 		}
 	}

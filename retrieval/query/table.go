@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"policybot/policies/norm"
 	"slices"
 	"strings"
 	"unicode"
@@ -99,7 +100,7 @@ func parseLine(text string, kind tableKind) (entry, string) {
 		if v == "" {
 			continue // trailing separators, empty spreadsheet cells
 		}
-		if kind == glossaryTable && strings.IndexFunc(v, isHan) >= 0 {
+		if kind == glossaryTable && strings.IndexFunc(v, norm.IsHan) >= 0 {
 			return e, fmt.Sprintf("glossary phrase %q contains Chinese: the English goes after '|', Chinese wording belongs in the synonym table", v)
 		}
 		if kind == glossaryTable && strings.IndexFunc(v, isLatinOrDigit) < 0 {

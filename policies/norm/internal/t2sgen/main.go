@@ -1,7 +1,7 @@
-// Command t2sgen writes t2s.txt, the compact traditional-to-simplified table that package query
+// Command t2sgen writes t2s.txt, the compact traditional-to-simplified table that package norm
 // embeds. It reads OpenCC's dictionary text files from the module cache (github.com/longbridgeapp/opencc,
 // fetched with `go mod download`), so the service itself never links OpenCC and its 1.2 MB of
-// dictionaries. Run it through `go generate ./retrieval/query`.
+// dictionaries. Run it through `go generate ./policies/norm`.
 //
 // What it keeps, and why:
 //   - TSCharacters: every character mapping, first candidate only (OpenCC's own choice).

@@ -1,4 +1,4 @@
-package query
+package norm
 
 import (
 	"strings"
@@ -28,6 +28,10 @@ func TestFold(t *testing.T) {
 		{"simplified 著 and 么 kept", "显著 什么", "显著 什么"},
 		{"mixed", "ＴＩＫＴＯＫ直播帶貨", "tiktok直播带货"},
 		{"half-width katakana widened", "ｶ", "カ"},
+		{"circled digits", "⑤⓪⓪万元", "500万元"},
+		{"mathematical digits", "𝟓𝟎𝟎万元 𝟱𝟬", "500万元 50"},
+		{"arabic-indic digits", "٥٠٠万元 ۵", "500万元 5"},
+		{"two-digit circled kept", "⑩", "⑩"},
 		{"empty", "", ""},
 	}
 	for _, tc := range tests {
@@ -45,8 +49,7 @@ func TestFoldKeepsRuneCount(t *testing.T) {
 		"國家級專精特新小巨人企業獎勵５０％（含）",
 		"請瞭解計畫，扭轉乾坤，反覆思量",
 		"𠉂㑮 mixed ＡＢＣ text　with spaces",
-		string(defaultSynonyms),
-		string(defaultGlossary),
+		"⑤⓪⓪万元 𝟓𝟎𝟎 ٥٠٠ ❺ ➄ ⑩",
 	} {
 		if got, want := utf8.RuneCountInString(Fold(s)), utf8.RuneCountInString(s); got != want {
 			t.Errorf("Fold changed the rune count of %.20q…: %d, want %d", s, got, want)
@@ -73,7 +76,7 @@ func TestT2STable(t *testing.T) {
 	phrases := 0
 	for first, ps := range tab.phrases {
 		phrases += len(ps)
-		if !isHan(first) {
+		if !IsHan(first) {
 			t.Errorf("phrase head %q is not a Han character: Fold would never look it up", first)
 		}
 		for i := 1; i < len(ps); i++ {
@@ -86,7 +89,7 @@ func TestT2STable(t *testing.T) {
 		t.Errorf("t2s.txt has %d phrases, want about 250", phrases)
 	}
 	for k, v := range tab.chars {
-		if !isHan(k) {
+		if !IsHan(k) {
 			t.Errorf("traditional %q (U+%04X) is not in a Han block: Fold would never look it up", k, k)
 		}
 		if k == v {

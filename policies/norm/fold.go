@@ -1,7 +1,11 @@
-package query
+// Package norm is the project's one text folding: the form in which
+// questions, documents, the index and the hygiene scanner compare text.
+package norm
 
 import (
 	_ "embed"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -20,8 +24,9 @@ var t2sData string
 // Fold maps s rune by rune to the form questions and documents are compared in: full-width
 // forms folded to their ASCII counterparts (５０％ → 50%, （ → (, ideographic space → space,
 // half-width katakana to full-width), traditional Chinese folded to simplified, letters
-// lower-cased. It never adds or removes a rune, so rune offsets in Fold(s) are rune offsets in
-// s: an index can fold a document and still quote the original text.
+// lower-cased, and other digit forms (circled ⑤, mathematical 𝟓, Arabic-Indic ٥) to ASCII
+// digits. It never adds or removes a rune, so rune offsets in Fold(s) are rune offsets in s: an
+// index can fold a document and still quote the original text.
 func Fold(s string) string {
 	if isFolded(s) {
 		return s
@@ -38,7 +43,7 @@ func Fold(s string) string {
 			if 'A' <= r && r <= 'Z' {
 				f = r + 'a' - 'A'
 			}
-		case isHan(r):
+		case IsHan(r):
 			if t == nil {
 				t = t2s()
 			}
@@ -54,6 +59,10 @@ func Fold(s string) string {
 				f = m
 			}
 		default:
+			if d, ok := digitForm(r); ok {
+				f = d
+				break
+			}
 			if w := width.LookupRune(r).Folded(); w != 0 {
 				f = w
 			}
@@ -91,9 +100,43 @@ func isFolded(s string) bool {
 	return true
 }
 
-// isHan reports whether r is a CJK ideograph (the only runes t2s maps). CJK punctuation such as
+// digitForm maps the one-digit forms of other scripts and styles to the
+// ASCII digit: circled and parenthesised-free enclosed digits (①…⑨, ⓪, ➀,
+// ❶, ⓵), mathematical digits (𝟎…𝟿 in every style), Arabic-Indic and
+// extended Arabic-Indic digits, Devanagari digits. Two-digit forms (⑩)
+// cannot be folded without changing the rune count; package amount reads
+// them.
+func digitForm(r rune) (rune, bool) {
+	switch {
+	case r >= 0x2460 && r <= 0x2468: // ①…⑨
+		return '1' + r - 0x2460, true
+	case r == 0x24EA, r == 0x24FF, r == 0x1F10B, r == 0x1F10C: // ⓪ ⓿ 🄋 🄌
+		return '0', true
+	case r >= 0x24F5 && r <= 0x24FD: // ⓵…⓽
+		return '1' + r - 0x24F5, true
+	case r >= 0x2776 && r <= 0x277E: // ❶…❾
+		return '1' + r - 0x2776, true
+	case r >= 0x2780 && r <= 0x2788: // ➀…➈
+		return '1' + r - 0x2780, true
+	case r >= 0x278A && r <= 0x2792: // ➊…➒
+		return '1' + r - 0x278A, true
+	case r >= 0x1D7CE && r <= 0x1D7FF: // mathematical digits, five styles of ten
+		return '0' + (r-0x1D7CE)%10, true
+	case r >= 0x0660 && r <= 0x0669: // Arabic-Indic
+		return '0' + r - 0x0660, true
+	case r >= 0x06F0 && r <= 0x06F9: // extended Arabic-Indic
+		return '0' + r - 0x06F0, true
+	case r >= 0x0966 && r <= 0x096F: // Devanagari
+		return '0' + r - 0x0966, true
+	case r >= 0x1FBF0 && r <= 0x1FBF9: // segmented digits
+		return '0' + r - 0x1FBF0, true
+	}
+	return 0, false
+}
+
+// IsHan reports whether r is a CJK ideograph (the only runes t2s maps). CJK punctuation such as
 // the ideographic space is not: it goes through width folding.
-func isHan(r rune) bool {
+func IsHan(r rune) bool {
 	return r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF ||
 		r >= 0xF900 && r <= 0xFAFF || r >= 0x20000 && r <= 0x3FFFF
 }
@@ -150,7 +193,20 @@ func parseT2S(data string) (*t2sTable, error) {
 		}
 	}
 	for _, ps := range t.phrases {
-		sortLongestFirst(ps, func(p t2sPhrase) string { return p.trad })
+		slices.SortStableFunc(ps, func(a, b t2sPhrase) int {
+			if len(a.trad) != len(b.trad) {
+				return len(b.trad) - len(a.trad)
+			}
+			return strings.Compare(a.trad, b.trad)
+		})
 	}
 	return t, nil
 }
+
+type lineError struct {
+	src  string
+	line int
+	msg  string
+}
+
+func (e lineError) Error() string { return fmt.Sprintf("%s:%d: %s", e.src, e.line, e.msg) }
