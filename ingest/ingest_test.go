@@ -13,6 +13,7 @@ import (
 	xunicode "golang.org/x/text/encoding/unicode"
 
 	"policybot/policies"
+	"policybot/policies/amount"
 )
 
 var testMeta = Meta{ID: "wz-mfg-2025", Category: "manufacturing", Issuer: "苏州市吴中区人民政府", LeadDepartment: "区工业和信息化局"}
@@ -579,7 +580,7 @@ func TestFormatNumber(t *testing.T) {
 			t.Errorf("formatNumber(%d, %q) = %q, want %q", tc.n, tc.format, got, tc.want)
 		}
 		if strings.HasPrefix(tc.format, "chineseCounting") {
-			if n, err := policies.ParseNumeral(tc.want); err != nil || n != tc.n {
+			if n, err := amount.ParseNumeral(tc.want); err != nil || n != tc.n {
 				t.Errorf("ParseNumeral(%q) = %d, %v; want %d", tc.want, n, err, tc.n)
 			}
 		}

@@ -40,20 +40,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzParseNumeral checks the numeral parser never panics and round-trips
-// digits.
-func FuzzParseNumeral(f *testing.F) {
-	for _, s := range []string{"十五", "二十一", "一百零三", "15", "零", "十十", "千百"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := ParseNumeral(s)
-		if err == nil && n < 0 {
-			t.Fatalf("ParseNumeral(%q) = %d", s, n)
-		}
-	})
-}
-
 // FuzzFrontMatter fuzzes the YAML front matter alone.
 func FuzzFrontMatter(f *testing.F) {
 	f.Add("id: a\ntitle: t\ncategory: news\n")

@@ -3,6 +3,7 @@ package policies
 import (
 	"bytes"
 	"fmt"
+	"policybot/policies/amount"
 	"regexp"
 	"sort"
 	"strings"
@@ -329,7 +330,7 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 			continue
 		}
 		if m := articleRE.FindStringSubmatch(line); m != nil {
-			n, err := ParseNumeral(m[1])
+			n, err := amount.ParseNumeral(m[1])
 			if err != nil {
 				fs = append(fs, Finding{Path: path, Line: i + 1, Severity: Error, Code: CodeArticle,
 					Msg: fmt.Sprintf("cannot read the article number %q: write 第一条, 第十五条 or 第15条 (条号无法识别)", m[1])})
