@@ -478,6 +478,15 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	return hits, nil
 }
 
+// DocFreq returns the number of chunks in the index and, for each term, the
+// number of chunks whose indexed text contains it. Terms are folded text
+// (norm.Fold) in the lexical index's tokens: two Han characters (a bigram)
+// or a Latin word. The answerer uses it to tell the words that single out a
+// few articles from the words every article has.
+func (ix *Index) DocFreq(ctx context.Context, terms []string) (n int, df []int, err error) {
+	return ix.lex.docFreq(ctx, terms)
+}
+
 // denseSearch returns up to n chunks by cosine similarity that pass f.
 func (ix *Index) denseSearch(ctx context.Context, text string, n int, f filter) ([]scored, error) {
 	if ix.vec.count() == 0 {

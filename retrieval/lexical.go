@@ -186,3 +186,32 @@ func (l *lexicalIndex) search(ctx context.Context, q string, n int, docs []strin
 }
 
 func (l *lexicalIndex) close() error { return l.idx.Close() }
+
+// docFreq returns the number of chunks and, for each term (an analyzed
+// token: a CJK bigram or a folded Latin word), the number of chunks that
+// contain it.
+func (l *lexicalIndex) docFreq(ctx context.Context, terms []string) (int, []int, error) {
+	adv, err := l.idx.Advanced()
+	if err != nil {
+		return 0, nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return 0, nil, err
+	}
+	defer r.Close()
+	n, err := r.DocCount()
+	if err != nil {
+		return 0, nil, err
+	}
+	df := make([]int, len(terms))
+	for i, t := range terms {
+		tfr, err := r.TermFieldReader(ctx, []byte(t), fieldText, false, false, false)
+		if err != nil {
+			return 0, nil, err
+		}
+		df[i] = int(tfr.Count())
+		tfr.Close()
+	}
+	return int(n), df, nil
+}

@@ -40,3 +40,12 @@ func (l *Live) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	return ix.Search(ctx, q)
 }
+
+// DocFreq is Index.DocFreq on the live index; ErrNotReady before one is set.
+func (l *Live) DocFreq(ctx context.Context, terms []string) (int, []int, error) {
+	ix := l.p.Load()
+	if ix == nil {
+		return 0, nil, ErrNotReady
+	}
+	return ix.DocFreq(ctx, terms)
+}

@@ -268,3 +268,28 @@ func TestOpenDuplicateIDs(t *testing.T) {
 		t.Error("Open(two documents with one ID) succeeded, want an error")
 	}
 }
+
+func TestDocFreq(t *testing.T) {
+	ix := openTest(t, testDocs(t), Options{})
+	n, df, err := ix.DocFreq(context.Background(), []string{"奖励", "智改", "国家", "xyz", "不存"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(ix.Chunks()) {
+		t.Errorf("DocFreq n = %d, want %d chunks", n, len(ix.Chunks()))
+	}
+	count := func(s string) int {
+		k := 0
+		for _, c := range ix.Chunks() {
+			if strings.Contains(c.IndexText(), s) {
+				k++
+			}
+		}
+		return k
+	}
+	for i, term := range []string{"奖励", "智改", "国家", "xyz", "不存"} {
+		if want := count(term); df[i] != want {
+			t.Errorf("DocFreq(%q) = %d, want %d (chunks containing it)", term, df[i], want)
+		}
+	}
+}
