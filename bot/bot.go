@@ -11,8 +11,9 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"policybot/policies"
@@ -54,11 +55,17 @@ type Config struct {
 	GeneratorTimeout time.Duration
 	// NewID makes conversation ids; nil means random ids.
 	NewID func() string
+	// Routes is the directory of who handles the questions the documents
+	// do not answer; nil means the embedded one (routes.txt).
+	Routes *Routes
 }
 
 // Bot answers questions. It is safe for concurrent use.
 type Bot struct {
 	cfg Config
+	// clauseCache holds the provisions of the articles seen, by text.
+	clauseCache sync.Map
+	clauseCount atomic.Int64
 }
 
 // New returns a Bot.
@@ -86,6 +93,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.Contact == "" {
 		cfg.Contact = "区政务服务热线 12345"
+	}
+	if cfg.Routes == nil {
+		cfg.Routes = DefaultRoutes()
 	}
 	return &Bot{cfg: cfg}, nil
 }
@@ -160,6 +170,12 @@ type Answer struct {
 	Retrieved []retrieval.Hit
 	// Query is the question as it was searched (after follow-up resolution).
 	Query string
+	// Topic is what a follow-up in the same conversation continues (the
+	// question and the topic it continued); "" when the turn carries none
+	// (a greeting, a refusal, a clarifying question). Channels that keep
+	// the conversation themselves (Slack threads) store it as the turn's
+	// Resolved.
+	Topic string
 	// Replaced reports that text streamed to the caller was withdrawn and
 	// Text replaces it (a generated answer failed the guardrail).
 	Replaced bool
@@ -182,42 +198,6 @@ func streamText(text string, onDelta func(string)) {
 
 // SampleNotice is shown with every answer that cites a sample document.
 const SampleNotice = "提示：所引文件为示例文本，仅供演示，正式条款以区政府正式印发文件为准。"
-
-// Thresholds of the evidence an answer needs (see README, "Refusals").
-const (
-	minCovered      = 0.75 // share of the question's content the article explains
-	minCoveredLoose = 0.6  // the same, when no two unexplained characters are adjacent
-	maxGap          = 2    // longest unexplained run of content characters
-	minContent      = 2    // a question needs this many content characters
-	rerankTop       = 5    // how many retrieved passages are re-ordered by evidence
-)
-
-// rerank re-orders the first rerankTop hits by how well each covers the
-// question (fused retrieval rank breaking near-ties) and returns the
-// evidence of the new first hit.
-func rerank(hits []retrieval.Hit, question string, spans []TermSpan, english bool) ([]retrieval.Hit, Evidence) {
-	n := min(len(hits), rerankTop)
-	type cand struct {
-		hit   retrieval.Hit
-		ev    Evidence
-		score float64
-	}
-	cs := make([]cand, n)
-	runs := contentMask(question)
-	for i := range n {
-		text := passageText(hits[i].Chunk)
-		ev := measureRuns(question, runs, spans, text, english)
-		literal := measureRuns(question, runs, nil, text, english)
-		cs[i] = cand{hits[i], ev, rankScore(ev, literal, i)}
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].score > cs[j].score })
-	out := make([]retrieval.Hit, 0, len(hits))
-	for _, c := range cs {
-		out = append(out, c.hit)
-	}
-	out = append(out, hits[n:]...)
-	return out, cs[0].ev
-}
 
 // Ask answers one question. It returns ErrInvalid for an empty or too long
 // message; other errors come from the index.
@@ -252,7 +232,7 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 	if onDelta != nil {
 		deltas = func(s string) { streamed = true; onDelta(s) }
 	}
-	ans, err := b.answer(ctx, msg, history, deltas)
+	ans, topic, err := b.answer(ctx, msg, history, deltas)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -264,92 +244,13 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 	default:
 		streamText(ans.Text, onDelta)
 	}
-	ans.ConversationID = convID
-	turn := Turn{Question: msg, Resolved: ans.Query, Refused: ans.Refused, At: b.cfg.Now()}
+	ans.ConversationID, ans.Topic = convID, topic
+	turn := Turn{Question: msg, Resolved: topic, Refused: ans.Refused, At: b.cfg.Now()}
 	if len(ans.Citations) > 0 {
 		turn.Doc, turn.Article = ans.Citations[0].Doc, ans.Citations[0].Article
 	}
 	if err := b.cfg.Conversations.Append(ctx, convID, turn); err != nil {
 		b.cfg.Logger.Warn("conversation not saved", "conversation", convID, "err", err)
-	}
-	return ans, nil
-}
-
-// answer is Ask without the conversation bookkeeping.
-func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta func(string)) (Answer, error) {
-	rw := b.cfg.Rewriter.Rewrite(msg)
-	resolved := rw
-	followUp := false
-	genCtx := ctx
-	if b.cfg.Generator != nil && b.cfg.GeneratorTimeout > 0 {
-		var cancel context.CancelFunc
-		genCtx, cancel = context.WithTimeout(ctx, b.cfg.GeneratorTimeout)
-		defer cancel()
-	}
-	if standalone, ok := b.condense(genCtx, history, msg); ok {
-		followUp = true
-		resolved = b.cfg.Rewriter.Rewrite(standalone)
-	} else if isFollowUp(rw.Normalized) {
-		prev := lastAnswered(history)
-		if prev == nil {
-			// "那省级的呢？" with nothing before it: guessing the subject could
-			// quote the wrong reward.
-			return b.clarify(Answer{Query: rw.Normalized}, rw.English), nil
-		}
-		followUp = true
-		resolved = b.cfg.Rewriter.Rewrite(prev.Resolved + " " + msg)
-	}
-	q := retrieval.Query{Text: resolved.Expanded, K: 10, AsOf: b.cfg.Now(), IncludeInactive: asksAboutOldDocuments(rw.Normalized)}
-	hits, err := b.cfg.Index.Search(ctx, q)
-	if err != nil {
-		return Answer{}, fmt.Errorf("search: %w", err)
-	}
-	ans := Answer{Retrieved: hits, Query: resolved.Normalized}
-	// The evidence is measured on the question as asked (plus the previous
-	// turn for a follow-up), never on the expansion: synonyms help find the
-	// article, they must not make an unrelated question look covered.
-	evidenceQ := rw.Normalized
-	if followUp {
-		evidenceQ = resolved.Normalized
-	}
-	if len(hits) == 0 {
-		return b.refusal(ans, rw.English), nil
-	}
-	spans := termSpans(rw)
-	if followUp {
-		spans = termSpans(resolved)
-	}
-	hits, ev := rerank(hits, evidenceQ, spans, rw.English)
-	ans.Retrieved = hits
-	top := hits[0]
-	b.cfg.Logger.Debug("evidence", "q", msg, "covered", ev.Covered, "gap", ev.Gap, "content", ev.Content, "top", top.Chunk.ID)
-	if !ev.strong(rw.English) {
-		return b.refusal(ans, rw.English), nil
-	}
-	focus := rw.Normalized
-	if rw.English {
-		// Sentences are chosen by Chinese wording: use the glossary's terms.
-		focus = strings.Join(rw.Terms, " ") + " " + strings.Join(rw.Amounts, " ")
-		if followUp {
-			evidenceQ = resolved.Normalized + " " + focus
-		}
-	}
-	quote := selectQuote(top.Chunk.Text, focus, evidenceQ)
-	cite := citationOf(top.Chunk, quote)
-	ans.Citations = []Citation{cite}
-	ans.Mode = ModeAnswer
-	ans.Text = compose(cite, rw.English)
-	if cite.Sample {
-		ans.Notice = SampleNotice
-	}
-	if !b.cfg.Hygiene.Clean(ans.Text) {
-		// The corpus is checked on the way in; reaching this means injected
-		// text slipped through, and it must not reach a company.
-		b.cfg.Logger.Error("answer blocked by hygiene check", "chunk", top.Chunk.ID)
-		return b.refusal(Answer{Retrieved: hits, Query: ans.Query}, rw.English), nil
-	}
-	if b.cfg.Generator != nil {
-		return b.generate(genCtx, msg, history, rw.English, hits, ans, onDelta), nil
 	}
 	return ans, nil
 }
@@ -413,7 +314,7 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 // when there is no model, no history, or the model fails — the offline
 // resolver is used then.
 func (b *Bot) condense(ctx context.Context, history []Turn, msg string) (string, bool) {
-	if b.cfg.Generator == nil || lastAnswered(history) == nil {
+	if b.cfg.Generator == nil || lastTopic(history) == nil {
 		return "", false
 	}
 	q, err := b.cfg.Generator.Condense(ctx, history, msg)
@@ -437,69 +338,6 @@ func citationOf(c retrieval.Chunk, quote string) Citation {
 		Doc: c.DocID, Article: c.Article, Label: c.Label, Title: c.DocTitle,
 		Department: c.Department, Quote: quote, Sample: c.Sample,
 	}
-}
-
-// compose writes the answer text around the quoted clause(s).
-func compose(c Citation, english bool) string {
-	var b strings.Builder
-	if english {
-		fmt.Fprintf(&b, "According to %s of 《%s》 (quoted in the original Chinese):\n", c.Label, c.Title)
-	} else {
-		fmt.Fprintf(&b, "根据《%s》%s：\n", c.Title, c.Label)
-	}
-	fmt.Fprintf(&b, "“%s”", c.Quote)
-	if c.Department != "" {
-		if english {
-			fmt.Fprintf(&b, "\nResponsible department: %s", c.Department)
-		} else {
-			fmt.Fprintf(&b, "\n责任部门：%s", c.Department)
-		}
-	}
-	return b.String()
-}
-
-func (b *Bot) refusal(ans Answer, english bool) Answer {
-	ans.Mode = ModeRefuse
-	ans.Refused = true
-	ans.Citations = nil
-	if english {
-		ans.Text = "Sorry, the policy documents I have do not cover this question, so I cannot give a reliable answer. Please ask: " + b.cfg.Contact + "."
-	} else {
-		ans.Text = "抱歉，现有政策文件中没有找到能回答这个问题的条款，无法给出可靠答复。建议咨询：" + b.cfg.Contact + "。"
-	}
-	return ans
-}
-
-// clarify asks for the subject of an elliptical question that has no
-// earlier turn to lean on. It is a refusal: nothing is cited.
-func (b *Bot) clarify(ans Answer, english bool) Answer {
-	ans.Mode = ModeClarify
-	ans.Refused = true
-	ans.Citations = nil
-	if english {
-		ans.Text = "Could you say which policy or item you mean? For example: \"How much is the reward for a provincial-level specialised SME?\""
-	} else {
-		ans.Text = "请问您指的是哪项政策或哪类奖励？请把问题说完整，例如：“省级专精特新中小企业奖励多少？”"
-	}
-	return ans
-}
-
-var followUpRE = regexp.MustCompile(`^(那|那么|那如果|如果是|要是|还有|另外|再问|同样|这个|这项|该项|它)|呢[?？]?$|^(面积|金额|比例|上限|条件|期限|时间|要求|门槛|标准|多少|怎么申请|找谁|哪个部门)`)
-
-// isFollowUp reports whether a question leans on the previous turn
-// ("那省级的呢？", "面积要求是多少？").
-func isFollowUp(q string) bool {
-	q = strings.TrimSpace(q)
-	return followUpRE.MatchString(q) || len(contentRuns(q)) == 0
-}
-
-func lastAnswered(h []Turn) *Turn {
-	for i := len(h) - 1; i >= 0; i-- {
-		if !h[i].Refused {
-			return &h[i]
-		}
-	}
-	return nil
 }
 
 var oldDocRE = regexp.MustCompile(`已失效|已废止|失效的|过期|旧版|旧政策|以前的政策|原来的政策|历年`)

@@ -129,8 +129,17 @@ func TestRefusesOutOfScope(t *testing.T) {
 			if len(ans.Citations) != 0 {
 				t.Errorf("a refusal carries citations: %+v", ans.Citations)
 			}
-			if !strings.Contains(ans.Text, "12345") {
-				t.Errorf("refusal %q does not say who to ask", ans.Text)
+			switch ans.Mode {
+			case ModeRoute:
+				if ans.RouteTo == "" || !strings.Contains(ans.Text, ans.RouteTo) {
+					t.Errorf("route %q does not name the department (RouteTo %q)", ans.Text, ans.RouteTo)
+				}
+			case ModeRefuse:
+				if !strings.Contains(ans.Text, "12345") {
+					t.Errorf("refusal %q does not say who to ask", ans.Text)
+				}
+			default:
+				t.Errorf("mode %q, want route or refuse", ans.Mode)
 			}
 		})
 	}
@@ -149,8 +158,8 @@ func TestFollowUpUsesPreviousTurn(t *testing.T) {
 	// The same elliptical question in a new conversation has nothing to lean
 	// on: the bot asks what it is about instead of guessing.
 	alone := ask(t, b, "conv-2", "那甲级的呢？")
-	if !alone.Refused || len(alone.Citations) != 0 || !strings.Contains(alone.Text, "请问") {
-		t.Errorf("an elliptical question without history answered: %q", alone.Text)
+	if alone.Mode != ModeClarify || len(alone.Citations) != 0 || len(alone.Choices) == 0 || !strings.Contains(alone.Text, "请问") {
+		t.Errorf("an elliptical question without history answered: %q (mode %s)", alone.Text, alone.Mode)
 	}
 }
 

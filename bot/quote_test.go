@@ -29,31 +29,6 @@ func TestSelectQuoteKeepsTheCap(t *testing.T) {
 	}
 }
 
-func TestMeasure(t *testing.T) {
-	passage := "对出口信用保险给予补助：企业投保短期出口信用保险的，按实际缴纳保费的50%给予补助。"
-	tests := []struct {
-		name      string
-		q         string
-		spans     []TermSpan
-		strong    bool
-		wantGap   int
-		wantCover float64
-	}{
-		{"all words in the article", "出口信用保险保费补助比例是多少", nil, true, 0, 1},
-		{"abbreviation explained by its term", "中信保保费能补多少", []TermSpan{{Start: 0, End: 3, Alts: []string{"出口信用保险"}}}, true, 0, 1},
-		{"abbreviation unknown", "中信保保费能补多少", nil, false, 3, 0.4},
-		{"unknown topic", "个人所得税怎么申报", nil, false, 4, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ev := measure(tc.q, tc.spans, passage, false)
-			if ev.strong(false) != tc.strong || ev.Gap != tc.wantGap || (ev.Covered-tc.wantCover) > 0.01 || (tc.wantCover-ev.Covered) > 0.01 {
-				t.Errorf("measure(%q) = %+v strong=%v, want gap %d covered %.2f strong %v", tc.q, ev, ev.strong(false), tc.wantGap, tc.wantCover, tc.strong)
-			}
-		})
-	}
-}
-
 func TestSelectQuoteMarksSkippedClauses(t *testing.T) {
 	article := "对国家级的，奖励50万元；对省级的，奖励20万元；对市级的，奖励10万元；每家企业最高不超过100万元。"
 	got := selectQuote(article, "国家级奖励多少", "")

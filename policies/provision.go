@@ -76,7 +76,7 @@ func (f Figure) String() string { return amount.Format(f.Value, f.Unit) }
 type Threshold struct {
 	// Quantity is what is measured, as the clause names it (当年设备投资（不含土地、厂房）).
 	Quantity string `json:"quantity"`
-	// Op is ">=" (达到…以上, 不低于) or ">" (超过, 突破).
+	// Op is ">=" (达到…以上, 不低于, 突破) or ">" (超过).
 	Op    string `json:"op"`
 	Value Figure `json:"value"`
 	// First is set for 首次: only the first time the quantity passes it.
@@ -121,12 +121,12 @@ type StepTerm struct {
 type Clause struct {
 	// Text is the clause as written; Start and End are its byte offsets in
 	// the article text.
-	Text       string     `json:"text"`
-	Start      int        `json:"start"`
-	End        int        `json:"end"`
-	Kind       ClauseKind `json:"kind"`
-	Subject    string     `json:"subject,omitempty"`
-	Tier       string     `json:"tier,omitempty"`
+	Text       string        `json:"text"`
+	Start      int           `json:"start"`
+	End        int           `json:"end"`
+	Kind       ClauseKind    `json:"kind"`
+	Subject    string        `json:"subject,omitempty"`
+	Tier       string        `json:"tier,omitempty"`
 	Benefit    *BenefitTerms `json:"benefit,omitempty"`
 	Thresholds []Threshold   `json:"thresholds,omitempty"`
 	// Department is a department the clause itself names as handling it
@@ -471,8 +471,9 @@ func thresholdWords(t string, a amount.Amount) (quantity, op string, first bool)
 	op = ">="
 	if m := compareRE.FindStringSubmatch(before); m != nil {
 		before = strings.TrimSuffix(before, m[1])
-		switch {
-		case strings.Contains(m[1], "超过"), strings.Contains(m[1], "突破"):
+		// 超过 is strictly above; 突破 is read as reaching the figure, as
+		// companies say it (营收破百亿 at 100亿).
+		if strings.Contains(m[1], "超过") {
 			op = ">"
 		}
 		first = strings.HasPrefix(m[1], "首次")

@@ -289,6 +289,7 @@ func giantAnswer(req bot.Request) bot.Answer {
 		Notice:         bot.SampleNotice,
 		Citations:      []bot.Citation{c},
 		Query:          "首次被认定为国家级专精特新小巨人企业奖励多少",
+		Topic:          "首次被认定为国家级专精特新小巨人企业奖励多少",
 	}
 }
 

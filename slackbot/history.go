@@ -38,7 +38,7 @@ func answerMetadata(conv, question string, ans bot.Answer) slack.SlackMetadata {
 	p := map[string]any{
 		"conversation": conv,
 		"question":     question,
-		"resolved":     ans.Query,
+		"resolved":     ans.Topic,
 		"refused":      ans.Refused,
 	}
 	if len(ans.Citations) > 0 {
@@ -56,6 +56,7 @@ func turnOf(m slack.Message) (bot.Turn, bool) {
 	p := m.Metadata.EventPayload
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	t := bot.Turn{Question: str("question"), Resolved: str("resolved"), Doc: str("doc")}
+	_, recorded := p["resolved"]
 	t.Refused, _ = p["refused"].(bool)
 	switch a := p["article"].(type) { // a number read back from JSON, or as set
 	case float64:
@@ -63,11 +64,12 @@ func turnOf(m slack.Message) (bot.Turn, bool) {
 	case int:
 		t.Article = a
 	}
-	if t.Resolved == "" {
+	if !recorded {
+		// Answers posted before topics were recorded carry only the question.
 		t.Resolved = t.Question
 	}
 	if t.Resolved == "" {
-		return bot.Turn{}, false
+		return bot.Turn{}, false // a turn that carries no topic (a refusal, a greeting)
 	}
 	t.At, _ = tsTime(m.Timestamp)
 	return t, true

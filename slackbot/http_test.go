@@ -236,7 +236,7 @@ func TestDirectMessage(t *testing.T) {
 func answerMessage(ts, threadTS, conv, question, resolved string) slack.Message {
 	m := slack.Message{}
 	m.User, m.BotID, m.Timestamp, m.ThreadTimestamp, m.Text = botUserID, botID, ts, threadTS, "根据…"
-	m.Metadata = answerMetadata(conv, question, bot.Answer{Query: resolved, Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6}}})
+	m.Metadata = answerMetadata(conv, question, bot.Answer{Query: resolved, Topic: resolved, Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6}}})
 	return m
 }
 

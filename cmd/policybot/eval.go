@@ -29,6 +29,26 @@ type evalQuestion struct {
 	Article  *int     `json:"article"`
 	Contains []string `json:"contains"`
 	Refuse   bool     `json:"refuse"`
+	// NotContains are strings the answer must not contain (another tier's
+	// amount); Expect is answer, refuse, route, clarify or chat; RouteTo is
+	// a keyword of the department a route reply must name.
+	NotContains []string `json:"not_contains"`
+	Expect      string   `json:"expect"`
+	RouteTo     string   `json:"route_to"`
+}
+
+// expectation returns what the question expects, from expect or, for sets
+// without it, from refuse and doc.
+func (q evalQuestion) expectation() string {
+	switch {
+	case q.Expect != "":
+		return q.Expect
+	case q.Refuse:
+		return "refuse"
+	case q.Doc != "":
+		return "answer"
+	}
+	return "answer"
 }
 
 type evalRef struct {
@@ -40,13 +60,18 @@ type evalRef struct {
 type evalResult struct {
 	ID         string    `json:"id"`
 	Answer     string    `json:"answer"`
+	Mode       string    `json:"mode"`
+	Expect     string    `json:"expect"`
 	Refused    bool      `json:"refused"`
 	Retrieved  []evalRef `json:"retrieved"`
 	Citations  []evalRef `json:"citations"`
 	HitRank    int       `json:"hit_rank"`
 	AnswerOK   bool      `json:"answer_ok"`
 	CitationOK bool      `json:"citation_ok"`
-	MS         float64   `json:"ms"`
+	// OK is whether the reply meets the question's expectation.
+	OK          bool    `json:"ok"`
+	WrongFigure bool    `json:"wrong_figure,omitempty"`
+	MS          float64 `json:"ms"`
 }
 
 type evalReport struct {
@@ -59,6 +84,11 @@ type evalReport struct {
 	RefusalOK     float64      `json:"refusal_ok"`
 	FalseRefusal  float64      `json:"false_refusal"`
 	ForbiddenHits int          `json:"forbidden_hits"`
+	WrongFigure   int          `json:"wrong_figure"`
+	HedgeRate     float64      `json:"hedge_rate"`
+	RouteOK       float64      `json:"route_ok"`
+	ClarifyOK     float64      `json:"clarify_ok"`
+	ChatOK        float64      `json:"chat_ok"`
 	P50MS         float64      `json:"p50_ms"`
 	P95MS         float64      `json:"p95_ms"`
 	Results       []evalResult `json:"results"`
@@ -76,6 +106,12 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	minRefusal := fl.Float64("min-refusal", -1, "fail when refusal_ok is below this")
 	maxFalse := fl.Float64("max-false-refusal", -1, "fail when false_refusal is above this")
 	maxForbidden := fl.Int("max-forbidden", -1, "fail when forbidden_hits is above this")
+	maxWrong := fl.Int("max-wrong-figure", -1, "fail when wrong_figure is above this")
+	maxHedge := fl.Float64("max-hedge", -1, "fail when hedge_rate is above this")
+	minRoute := fl.Float64("min-route", -1, "fail when route_ok is below this")
+	minClarify := fl.Float64("min-clarify", -1, "fail when clarify_ok is below this")
+	minChat := fl.Float64("min-chat", -1, "fail when chat_ok is below this")
+	asOf := fl.String("as-of", "", "answer as on this day (YYYY-MM-DD) instead of today, so a set keeps its meaning after the documents expire")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: policybot eval [--json] [--min-hit1 X ...] FILE...")
 		fl.PrintDefaults()
@@ -95,11 +131,25 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 		}
 		qs = append(qs, more...)
 	}
+	if *asOf != "" {
+		day, err := policies.ParseDate(*asOf)
+		if err != nil {
+			return fmt.Errorf("eval: --as-of %q: want YYYY-MM-DD (日期格式应为 YYYY-MM-DD)", *asOf)
+		}
+		noon := day.Add(12 * time.Hour)
+		cfg.Now = func() time.Time { return noon }
+	}
 	a, err := newApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	rep := evaluate(ctx, a.bot, qs, a.hygiene, stderr)
+	// Each question starts a conversation of its own, kept in memory: a
+	// conversation saved by an earlier run must not become its history.
+	b, _, err := cfg.newBot(a.index, bot.NewMemoryConversations(len(qs)+1), a.log)
+	if err != nil {
+		return err
+	}
+	rep := evaluate(ctx, b, qs, a.hygiene, stderr)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
@@ -127,6 +177,11 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	check("refusal_ok", rep.RefusalOK, *minRefusal, true)
 	check("false_refusal", rep.FalseRefusal, *maxFalse, false)
 	check("forbidden_hits", float64(rep.ForbiddenHits), float64(*maxForbidden), false)
+	check("wrong_figure", float64(rep.WrongFigure), float64(*maxWrong), false)
+	check("hedge_rate", rep.HedgeRate, *maxHedge, false)
+	check("route_ok", rep.RouteOK, *minRoute, true)
+	check("clarify_ok", rep.ClarifyOK, *minClarify, true)
+	check("chat_ok", rep.ChatOK, *minChat, true)
 	if len(fails) > 0 {
 		for _, f := range fails {
 			fmt.Fprintln(stderr, "eval: below target:", f)
@@ -168,10 +223,13 @@ func readEvalFile(path string) ([]evalQuestion, error) {
 }
 
 // evaluate asks every question in a fresh conversation and scores the
-// answers as the eval README defines.
+// answers as the eval README defines: a question passes by its expect
+// (answer, refuse, route, clarify, chat).
 func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hygiene, progress io.Writer) evalReport {
 	rep := evalReport{N: len(qs)}
-	var withDoc, refuseQs, otherQs, hit1, hit5, answerOK, citeOK, refusedOK, falseRef int
+	var withDoc, hit1, hit5, citeOK int
+	var answerQs, answerOK, hedged, refuseQs, refusedOK, otherQs, falseRef int
+	var routeQs, routeOK, clarifyQs, clarifyOK, chatQs, chatOK int
 	var rr float64
 	var times []float64
 	for i, q := range qs {
@@ -189,12 +247,13 @@ func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hy
 			ms = float64(time.Since(start).Microseconds()) / 1000
 		}
 		times = append(times, ms)
-		r := evalResult{ID: q.ID, MS: ms, Retrieved: []evalRef{}, Citations: []evalRef{}}
+		expect := q.expectation()
+		r := evalResult{ID: q.ID, Expect: expect, MS: ms, Retrieved: []evalRef{}, Citations: []evalRef{}}
 		if err != nil {
 			fmt.Fprintf(progress, "eval: %s: %v\n", q.ID, err)
-			r.Answer = "error: " + err.Error()
+			r.Answer, r.Mode = "error: "+err.Error(), "error"
 		} else {
-			r.Answer, r.Refused = ans.Text, ans.Refused
+			r.Answer, r.Refused, r.Mode = ans.Text, ans.Refused, string(ans.Mode)
 			seen := map[string]bool{}
 			for _, h := range ans.Retrieved {
 				key := fmt.Sprintf("%s#%d", h.Chunk.DocID, h.Chunk.Article)
@@ -212,17 +271,11 @@ func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hy
 		if !h.Clean(r.Answer) {
 			rep.ForbiddenHits++
 		}
-		switch {
-		case q.Refuse:
-			refuseQs++
-			if r.Refused {
-				refusedOK++
-			}
-		default:
-			otherQs++
-			if r.Refused {
-				falseRef++
-			}
+		answered := err == nil && (ans.Mode == bot.ModeAnswer || ans.Mode == bot.ModeHedge)
+		refused := err == nil && (ans.Mode == bot.ModeRefuse || ans.Mode == bot.ModeRoute || ans.Refused)
+		r.WrongFigure = answered && containsAny(r.Answer, q.NotContains)
+		if r.WrongFigure {
+			rep.WrongFigure++
 		}
 		if q.Doc != "" {
 			withDoc++
@@ -248,12 +301,52 @@ func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hy
 				rr += 1 / float64(r.HitRank)
 			}
 			r.CitationOK = len(r.Citations) > 0 && match(r.Citations[0])
-			r.AnswerOK = !r.Refused && err == nil && containsAll(r.Answer, q.Contains)
 			if r.CitationOK {
 				citeOK++
 			}
-			if r.AnswerOK {
-				answerOK++
+		}
+		switch expect {
+		case "refuse", "route":
+			refuseQs++
+			r.OK = refused && len(r.Citations) == 0
+			if expect == "route" {
+				routeQs++
+				r.OK = r.OK && containsAll(r.Answer, []string{q.RouteTo})
+				if r.OK {
+					routeOK++
+				}
+			}
+			if refused && len(r.Citations) == 0 {
+				refusedOK++
+			}
+		default:
+			otherQs++
+			if refused {
+				falseRef++
+			}
+			switch expect {
+			case "clarify":
+				clarifyQs++
+				r.OK = err == nil && ans.Mode == bot.ModeClarify && len(r.Citations) == 0
+				if r.OK {
+					clarifyOK++
+				}
+			case "chat":
+				chatQs++
+				r.OK = err == nil && ans.Mode == bot.ModeChat && len(r.Citations) == 0
+				if r.OK {
+					chatOK++
+				}
+			default:
+				answerQs++
+				r.AnswerOK = answered && containsAll(r.Answer, q.Contains) && !r.WrongFigure
+				r.OK = r.AnswerOK
+				if r.AnswerOK {
+					answerOK++
+				}
+				if err == nil && ans.Mode == bot.ModeHedge {
+					hedged++
+				}
 			}
 		}
 		rep.Results = append(rep.Results, r)
@@ -268,14 +361,35 @@ func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hy
 	if withDoc > 0 {
 		rep.MRR = rr / float64(withDoc)
 	}
-	rep.AnswerOK, rep.CitationOK = ratio(answerOK, withDoc), ratio(citeOK, withDoc)
+	rep.AnswerOK, rep.CitationOK = ratio(answerOK, answerQs), ratio(citeOK, withDoc)
 	rep.RefusalOK = ratio(refusedOK, refuseQs)
 	if refuseQs == 0 {
 		rep.RefusalOK = 1
 	}
 	rep.FalseRefusal = ratio(falseRef, otherQs)
+	rep.HedgeRate = ratio(hedged, answerQs)
+	rep.RouteOK, rep.ClarifyOK, rep.ChatOK = ratioOr1(routeOK, routeQs), ratioOr1(clarifyOK, clarifyQs), ratioOr1(chatOK, chatQs)
 	rep.P50MS, rep.P95MS = percentile(times, 0.50), percentile(times, 0.95)
 	return rep
+}
+
+// ratioOr1 is a/b, or 1 when a set has no question of that kind.
+func ratioOr1(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// containsAny reports whether answer contains any of the strings, compared
+// like containsAll.
+func containsAny(answer string, strs []string) bool {
+	for _, s := range strs {
+		if s != "" && containsAll(answer, []string{s}) {
+			return true
+		}
+	}
+	return false
 }
 
 // containsAll compares after removing whitespace, with full- and half-width
@@ -311,15 +425,17 @@ func percentile(v []float64, p float64) float64 {
 }
 
 func printEvalTable(w io.Writer, rep evalReport) {
-	rows := [][]string{{"ID", "HIT", "ANSWER", "CITE", "REFUSED", "MS", "ANSWER TEXT"}}
+	rows := [][]string{{"ID", "EXPECT", "MODE", "OK", "HIT", "CITE", "MS", "ANSWER TEXT"}}
 	for _, r := range rep.Results {
 		text := strings.ReplaceAll(r.Answer, "\n", " ")
 		if rs := []rune(text); len(rs) > 40 {
 			text = string(rs[:40]) + "…"
 		}
-		rows = append(rows, []string{r.ID, fmt.Sprint(r.HitRank), fmt.Sprint(r.AnswerOK), fmt.Sprint(r.CitationOK), fmt.Sprint(r.Refused), fmt.Sprintf("%.2f", r.MS), text})
+		rows = append(rows, []string{r.ID, r.Expect, r.Mode, fmt.Sprint(r.OK), fmt.Sprint(r.HitRank), fmt.Sprint(r.CitationOK), fmt.Sprintf("%.2f", r.MS), text})
 	}
 	printTable(w, rows)
-	fmt.Fprintf(w, "\nn=%d  hit@1=%.3f  hit@5=%.3f  mrr=%.3f  answer_ok=%.3f  citation_ok=%.3f  refusal_ok=%.3f  false_refusal=%.3f  forbidden_hits=%d  p50=%.2fms  p95=%.2fms\n",
-		rep.N, rep.HitAt1, rep.HitAt5, rep.MRR, rep.AnswerOK, rep.CitationOK, rep.RefusalOK, rep.FalseRefusal, rep.ForbiddenHits, rep.P50MS, rep.P95MS)
+	fmt.Fprintf(w, "\nn=%d  hit@1=%.3f  hit@5=%.3f  mrr=%.3f  answer_ok=%.3f  citation_ok=%.3f  refusal_ok=%.3f  false_refusal=%.3f  forbidden_hits=%d\n",
+		rep.N, rep.HitAt1, rep.HitAt5, rep.MRR, rep.AnswerOK, rep.CitationOK, rep.RefusalOK, rep.FalseRefusal, rep.ForbiddenHits)
+	fmt.Fprintf(w, "wrong_figure=%d  hedge_rate=%.3f  route_ok=%.3f  clarify_ok=%.3f  chat_ok=%.3f  p50=%.2fms  p95=%.2fms\n",
+		rep.WrongFigure, rep.HedgeRate, rep.RouteOK, rep.ClarifyOK, rep.ChatOK, rep.P50MS, rep.P95MS)
 }

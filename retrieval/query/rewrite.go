@@ -22,6 +22,9 @@ var defaultGlossary []byte
 // immutable once built and safe for concurrent use.
 type Rewriter struct {
 	m *matcher
+	// english maps a folded Chinese canonical term of the glossary to its
+	// first English phrase, for writing answers in English.
+	english map[string]string
 }
 
 // Rewritten is one question, rewritten.
@@ -154,7 +157,25 @@ func build(synonyms, glossary []namedReader) (*Rewriter, error) {
 		}
 	}
 	m.index()
-	return &Rewriter{m: m}, nil
+	english := map[string]string{}
+	for _, e := range gloEntries {
+		if e.blocker || len(e.variants) == 0 {
+			continue
+		}
+		// A line's first corpus term is what its English names; the others
+		// come along for retrieval (境外展会 展位费 | overseas trade show).
+		if c := norm.Fold(e.canonical[0]); english[c] == "" {
+			english[c] = e.variants[0]
+		}
+	}
+	return &Rewriter{m: m, english: english}, nil
+}
+
+// English returns the glossary's English for a Chinese term (the first
+// English phrase of the first glossary line whose corpus terms include it),
+// or "" when the glossary has none.
+func (r *Rewriter) English(term string) string {
+	return r.english[norm.Fold(strings.TrimSpace(term))]
 }
 
 // Rewrite normalizes q, recognises the domain terms in it and expands it for retrieval.

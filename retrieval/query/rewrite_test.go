@@ -303,3 +303,16 @@ func TestRewriteSpans(t *testing.T) {
 		t.Fatalf("Rewrite(%q).Spans = %+v, want 中信保 → 出口信用保险", rw.Original, rw.Spans)
 	}
 }
+
+func TestEnglish(t *testing.T) {
+	r := Default()
+	for _, tc := range []struct{ in, want string }{
+		{"商务局", "commerce bureau"},
+		{"工信局", "industry and information technology bureau"},
+		{"不存在的词", ""},
+	} {
+		if got := r.English(tc.in); got != tc.want {
+			t.Errorf("English(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

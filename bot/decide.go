@@ -1,0 +1,727 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"policybot/policies"
+	"policybot/policies/norm"
+	"policybot/retrieval"
+	"policybot/retrieval/query"
+)
+
+// Thresholds of the decision between answer, hedge and refuse. They are
+// calibrated on the tuning half of the colloquial set and the team's own
+// development set, and reported on held-out sets (README, "How answers are
+// chosen").
+const (
+	// candidates is how many retrieved passages the ranking looks at.
+	candidates = 24
+	// maxArticles is how many distinct articles are ranked.
+	maxArticles = 10
+	// answerCoverage is the weighted share of the question's anchors the
+	// best article must contain to be answered with confidence …
+	answerCoverage = 0.5
+	// … or answerCoverageTerm when it contains a recognised domain term
+	// that singles it out (a specific term).
+	answerCoverageTerm = 0.3
+	// hedgeCoverage is the least coverage for offering the most related
+	// clauses as possibly relevant; below it the bot says it does not know.
+	hedgeCoverage = 0.3
+	// topicMin is the least anchor weight a question needs to have a topic
+	// of its own; below it the question continues the conversation's topic
+	// or is too vague to answer.
+	topicMin = 2.2
+	// maxHedged is how many clauses a hedge offers.
+	maxHedged = 3
+	// vagueUnknown is the most words unknown to the corpus a question
+	// without a topic may have and still be only vague.
+	vagueUnknown = 2
+)
+
+// answer is Ask without the conversation bookkeeping. It returns the
+// answer and the topic context the next turn may continue ("" when this
+// turn carries none).
+func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta func(string)) (Answer, string, error) {
+	rw := b.cfg.Rewriter.Rewrite(msg)
+	q := understand(rw)
+	own, weights := b.anchors(ctx, q.norm, termSpans(rw), q.english)
+	ownWeight := topicWeight(own)
+	ownSpecific := specificity(own)
+
+	if q.chat != notChat && (ownWeight < topicMin || !asksQuestion(q.norm)) {
+		ans := b.chatReply(q)
+		ctxText := ""
+		if ownWeight >= topicMin {
+			ctxText = q.norm // "你好，我们是吴中的旅行社": what the company said carries over
+		}
+		return ans, ctxText, nil
+	}
+
+	genCtx := ctx
+	if b.cfg.Generator != nil && b.cfg.GeneratorTimeout > 0 {
+		var cancel context.CancelFunc
+		genCtx, cancel = context.WithTimeout(ctx, b.cfg.GeneratorTimeout)
+		defer cancel()
+	}
+
+	// Conversation: a question without a topic of its own continues the
+	// topic of the conversation; one whose topic the previous answer does
+	// not cover starts a new one.
+	prev := lastTopic(history)
+	evidence, spans := q.norm, termSpans(rw)
+	anchors := own
+	continued := false
+	if prev != nil {
+		// "那省级的呢" names no topic; "那甲级民宿呢" names one the previous
+		// answer covers; "那旅行社呢" after 夜间文旅 starts a new one.
+		cont := ownSpecific < 1
+		if !cont && prev.Doc != "" {
+			cont = b.previousCovers(ctx, prev, own)
+		}
+		if standalone, ok := b.condense(genCtx, history, msg); ok {
+			_ = standalone // the model's rewrite is only a hint; scope stays with the code
+		}
+		if cont {
+			continued = true
+			joined := b.cfg.Rewriter.Rewrite(prev.Resolved + " " + msg)
+			evidence, spans = joined.Normalized, termSpans(joined)
+			anchors, weights = b.anchors(ctx, evidence, spans, q.english)
+			// The tier and figures are the new message's ("那市级的呢");
+			// the topic is the conversation's.
+			rw = query.Rewritten{Original: rw.Original, Normalized: q.norm, Expanded: joined.Expanded, English: q.english,
+				Terms: rw.Terms, Amounts: joined.Amounts, Spans: rw.Spans}
+		}
+	}
+	if prev == nil && followUpRE.MatchString(q.norm) && ownSpecific < 1 {
+		// "那甲级的呢？" with nothing before it: guessing the subject could
+		// quote the wrong reward.
+		return b.clarifyReply(q), "", nil
+	}
+	if !continued && ownWeight < topicMin {
+		// A topic the measures do not cover, named with no topic they do.
+		if routes := b.cfg.Routes.find(q.norm, RouteTopic); len(routes) > 0 {
+			return b.routeReply(Answer{Query: q.norm}, q, routes[0]), "", nil
+		}
+		// Too vague to answer: ask what it is about. A question that says
+		// more, in words the documents do not have, is not vague: it is not
+		// covered (钱多久能打到账上).
+		// A question about the documents themselves (有效期, 申报时间, 找谁)
+		// that names a policy area is not vague either.
+		docLevel := q.intents&(askValidity|askDeadline|askProcedure|askDepartment) != 0 && ownWeight > 0
+		if unknownBigrams(own) <= vagueUnknown && !docLevel {
+			return b.clarifyReply(q), "", nil
+		}
+	}
+
+	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: rw.Expanded, K: candidates, AsOf: b.cfg.Now(), IncludeInactive: asksAboutOldDocuments(q.norm)})
+	if err != nil {
+		return Answer{}, "", fmt.Errorf("search: %w", err)
+	}
+	ans := Answer{Retrieved: hits, Query: evidence}
+	arts := b.rank(hits, anchors, q)
+	if len(arts) == 0 {
+		return b.notCovered(ans, q, nil), "", nil
+	}
+	ans.Retrieved = reorder(hits, arts)
+	best := arts[0]
+	cov := best.m.coverage()
+	termHit := best.m.specific > 0
+	b.cfg.Logger.Debug("decision", "q", msg, "best", best.key(), "coverage", cov, "specific", best.m.specific, "known", best.m.known, "continued", continued)
+
+	// The criteria of a designation are its grantor's, not the measure's.
+	if q.intents.has(askCriteria) && !asksForMoney(q.norm) && !hasConditionFor(best) {
+		if routes := b.cfg.Routes.find(evidence, RouteGrants); len(routes) > 0 {
+			return b.routeReply(ans, q, routes[0]), "", nil
+		}
+	}
+	// Topics the measures do not cover go to the department that handles
+	// them — when the topic is what the question is about, not context
+	// beside the topic it asks about.
+	if routes := b.uncoveredRoutes(evidence, spans, best, RouteTopic); len(routes) > 0 {
+		if routeAsked(topicClause(q.norm, own), routes) {
+			return b.routeReply(ans, q, routes[0]), "", nil
+		}
+	}
+	// A definition the documents do not give.
+	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
+		return b.notCovered(ans, q, best), "", nil
+	}
+	switch {
+	case cov >= answerCoverage, termHit && cov >= answerCoverageTerm:
+		out := b.compose(ctx, q, evidence, weights, best, arts)
+		out.Retrieved, out.Query = ans.Retrieved, ans.Query
+		if b.cfg.Generator != nil {
+			out = b.generate(genCtx, msg, history, q.english, ans.Retrieved, out, onDelta)
+		}
+		return out, evidence, nil
+	case cov >= hedgeCoverage:
+		return b.hedge(ans, q, arts), evidence, nil
+	}
+	return b.notCovered(ans, q, best), "", nil
+}
+
+// routeAsked reports a routing keyword in the clause that holds the
+// question's topic, as opposed to the context around it.
+func routeAsked(topic string, routes []routeHit) bool {
+	for _, r := range routes {
+		if r.in(topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// topicClause returns the clause of a question that holds what it asks
+// about: the clause that asks ("…，能不能免进口关税") when it names a
+// topic, else the nearest clause before it that does ("去年通过高新技术企业
+// 认定，区里给多少奖励？"). Words of the corpus that weigh something, or
+// words it does not know at all, make a topic.
+func topicClause(q string, own []anchor) string {
+	// An English sentence ends with ". "; a Chinese figure (1.5亿) keeps its point.
+	parts := strings.FieldsFunc(strings.ReplaceAll(q, ". ", "。"), func(r rune) bool { return strings.ContainsRune("，,。；;！!?？", r) })
+	if len(parts) == 0 {
+		return q
+	}
+	ask := len(parts) - 1
+	for i := len(parts) - 1; i >= 0; i-- {
+		if asksQuestion(parts[i]) {
+			ask = i
+			break
+		}
+	}
+	for i := ask; i >= 0; i-- {
+		if namesTopic(parts[i], own) {
+			return parts[i]
+		}
+	}
+	return parts[ask]
+}
+
+// namesTopic reports whether a clause has an anchor that names a topic: a
+// recognised term or a word of the corpus that is not everyday.
+func namesTopic(clause string, own []anchor) bool {
+	for _, a := range own {
+		if a.dept || a.known && a.weight < minAnchorWeight {
+			continue
+		}
+		if !a.term && !a.known {
+			continue
+		}
+		for _, t := range append([]string{a.text}, a.texts...) {
+			if t != "" && strings.Contains(clause, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// asksQuestion reports a message that asks something (a question mark,
+// a question word), as opposed to a greeting with context.
+var questionRE = regexp.MustCompile(`[?？]|吗|么|呢|多少|怎么|如何|什么|啥|哪|几|能否|是否|能不能|可不可以|有没有|\b(how|what|when|where|which|who|can|could|does|do|is|are)\b`)
+
+func asksQuestion(s string) bool { return questionRE.MatchString(s) }
+
+var followUpRE = regexp.MustCompile(`^(那|那么|那如果|如果是|要是|还有|另外|再问|同样|这个|这项|该项|它|这种|那种)|呢[?？]?$|^(面积|金额|比例|上限|条件|期限|时间|要求|门槛|标准|多少|怎么申请|找谁|哪个部门)|^(what about|and |how about)`)
+
+var moneyWordsRE = regexp.MustCompile(`奖|补|钱|资助|扶持|支持|reward|subsid|grant|bonus|money|incentive`)
+
+func asksForMoney(s string) bool { return moneyWordsRE.MatchString(s) }
+
+// lastTopic returns the latest turn that carries a topic, skipping turns
+// that were refused, routed or only asked to clarify.
+func lastTopic(h []Turn) *Turn {
+	for i := len(h) - 1; i >= 0; i-- {
+		if strings.TrimSpace(h[i].Resolved) != "" {
+			return &h[i]
+		}
+	}
+	return nil
+}
+
+// previousCovers reports whether the article the previous turn cited
+// contains the specific terms of this question: "评上的话找哪个部门" after
+// 夜间文旅消费集聚区 continues it; "那旅行社呢" does not.
+func (b *Bot) previousCovers(ctx context.Context, prev *Turn, own []anchor) bool {
+	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: prev.Resolved, DocID: prev.Doc, K: 50, IncludeInactive: true})
+	if err != nil {
+		return false
+	}
+	for _, h := range hits {
+		if h.Chunk.Article != prev.Article {
+			continue
+		}
+		m := measureAnchors(own, passageOf(h.Chunk))
+		return m.missing == 0
+	}
+	return false
+}
+
+// rank groups the hits by article and orders the articles by how well they
+// cover the question's anchors, what the question asks (a deadline, a
+// department …) breaking near-ties, then the retrieval rank.
+func (b *Bot) rank(hits []retrieval.Hit, anchors []anchor, q understood) []*article {
+	var arts []*article
+	seen := map[string]bool{}
+	for i, h := range hits {
+		k := fmt.Sprintf("%s#%d", h.Chunk.DocID, h.Chunk.Article)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		a := &article{hit: h, passage: passageOf(h.Chunk), clauses: b.provisions(h.Chunk.Text)}
+		a.m = measureAnchors(anchors, a.passage)
+		a.score = a.m.coverage() + intentFit(q, a) - 0.01*float64(i)
+		arts = append(arts, a)
+		if len(arts) == maxArticles {
+			break
+		}
+	}
+	sortArticles(arts)
+	return arts
+}
+
+// intentFit favours, among articles that cover the question alike, the one
+// with the kind of clause the question asks for.
+func intentFit(q understood, a *article) float64 {
+	fit := 0.0
+	add := func(in intent, k policies.ClauseKind) {
+		if q.intents.has(in) && a.has(k) {
+			fit += 0.08
+		}
+	}
+	add(askDeadline, policies.ClauseProcedure)
+	add(askProcedure, policies.ClauseProcedure)
+	add(askValidity, policies.ClauseValidity)
+	add(askStacking, policies.ClauseStacking)
+	if entityRE.MatchString(q.norm) && q.intents.has(askEligible) && a.has(policies.ClauseScope) {
+		fit += 0.08
+	}
+	if exclusionFactRE.MatchString(q.norm) && a.has(policies.ClauseExclusion) {
+		fit += 0.08
+	}
+	if a.has(policies.ClauseBenefit) && (q.intents.has(askAmount) || q.intents.has(askCompute)) {
+		fit += 0.04
+	}
+	return fit
+}
+
+// entityRE: the question describes what kind of company it is or where it
+// is registered — the measure's scope article answers that.
+var entityRE = regexp.MustCompile(`我们是|我司是|公司是|企业是|属于|注册|纳税|税务|税收|分公司|子公司|独立法人|法人|外地|外资|个体|不生产|做.{1,8}的|registered|tax registration|branch`)
+
+// exclusionFactRE: the company mentions an accident, a penalty or a credit
+// problem — the measure's exclusions answer that.
+var exclusionFactRE = regexp.MustCompile(`事故|处罚|罚款|被罚|失信|黑名单|违法|违规|污染|老赖|受伤|安全|accident|penalt|blacklist|violation`)
+
+// passageOf is what a question's anchors are matched against: the folded
+// article with its document title and chapter.
+func passageOf(c retrieval.Chunk) string {
+	return norm.Fold(c.DocTitle + " " + c.Chapter + " " + c.Text + " " + c.Department)
+}
+
+// reorder returns hits with the ranked articles' chunks first.
+func reorder(hits []retrieval.Hit, arts []*article) []retrieval.Hit {
+	out := make([]retrieval.Hit, 0, len(hits))
+	used := map[string]bool{}
+	for _, a := range arts {
+		for _, h := range hits {
+			if fmt.Sprintf("%s#%d", h.Chunk.DocID, h.Chunk.Article) == a.key() && !used[h.Chunk.ID] {
+				out = append(out, h)
+				used[h.Chunk.ID] = true
+			}
+		}
+	}
+	for _, h := range hits {
+		if !used[h.Chunk.ID] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// provisions parses a chunk's clauses, once per distinct text.
+func (b *Bot) provisions(text string) []policies.Clause {
+	if v, ok := b.clauseCache.Load(text); ok {
+		return v.([]policies.Clause)
+	}
+	cs := policies.ParseProvisions(text)
+	if b.clauseCount.Add(1) > maxCachedArticles {
+		// A corpus that keeps changing would grow the cache without end.
+		b.clauseCache.Clear()
+		b.clauseCount.Store(0)
+	}
+	b.clauseCache.Store(text, cs)
+	return cs
+}
+
+const maxCachedArticles = 20000
+
+// uncoveredRoutes returns the routing topics the question names that the
+// best article does not mention, neither in the question's words nor in the
+// corpus wording of a term that contains them (tax registration → 税务征管).
+func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, best *article, kind RouteKind) []routeHit {
+	var out []routeHit
+	rs := []rune(evidence)
+	for _, h := range b.cfg.Routes.find(evidence, kind) {
+		if strings.Contains(best.passage, h.keyword) {
+			continue
+		}
+		covered := false
+		for _, sp := range spans {
+			if sp.Start < 0 || sp.End > len(rs) || !strings.Contains(string(rs[sp.Start:sp.End]), h.keyword) {
+				continue
+			}
+			for _, a := range sp.Alts {
+				if strings.Contains(best.passage, a) {
+					covered = true
+				}
+			}
+		}
+		if !covered {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// hasConditionFor reports whether an article states conditions of its own
+// (thresholds, requirements) rather than only rewarding a designation.
+func hasConditionFor(a *article) bool {
+	for _, c := range a.clauses {
+		if len(c.Thresholds) > 0 || c.Kind == policies.ClauseCondition {
+			return true
+		}
+	}
+	return false
+}
+
+var definitionRE = regexp.MustCompile(`是指|系指|指的是|包括|包含|以下统称|所称`)
+
+// definesTerm reports whether an article defines something (…是指…).
+func definesTerm(a *article) bool { return definitionRE.MatchString(a.chunk().Text) }
+
+// compose writes a confident answer from the best article: the clause(s)
+// that answer, the computation with the company's figures, and the general
+// provisions of the same document that the question's facts call for.
+func (b *Bot) compose(ctx context.Context, q understood, evidence string, weights map[string]float64, best *article, arts []*article) Answer {
+	sel := selectClauses(q, best, q.english, weights)
+	main := citationOf(best.chunk(), quoteOf(best, sel, q))
+	cites := []Citation{main}
+	lead := append(append([]string{}, sel.lead...), sel.notes...)
+	if q.english {
+		lead = append(b.englishSummary(best, sel), lead...)
+	}
+	for _, l := range b.linked(ctx, q, evidence, best) {
+		cites = append(cites, l)
+	}
+	ans := Answer{Mode: ModeAnswer, Citations: cites}
+	ans.Text = b.render(q, lead, cites, false)
+	for _, c := range cites {
+		if c.Sample {
+			ans.Notice = b.notice(q.english)
+		}
+	}
+	if !b.cfg.Hygiene.Clean(ans.Text) {
+		// The corpus is checked on the way in; reaching this means injected
+		// text slipped through, and it must not reach a company.
+		b.cfg.Logger.Error("answer blocked by hygiene check", "chunk", best.chunk().ID)
+		return b.notCovered(Answer{}, q, nil)
+	}
+	return ans
+}
+
+// render writes an answer's text: the direct answer lines, then each
+// citation with its quote and department.
+func (b *Bot) render(q understood, lead []string, cites []Citation, hedged bool) string {
+	var s strings.Builder
+	if hedged {
+		if q.english {
+			s.WriteString("I could not find a clause that clearly answers this. These may be related (they may not match your case; please check with the department):\n")
+		} else {
+			s.WriteString("没有找到与您的问题完全对应的条款。以下条款可能相关（未必完全对应您的情况，请以部门解释为准）：\n")
+		}
+	}
+	if q.english && !hedged && len(cites) > 0 {
+		// The answer itself first, in English; the clause follows as written.
+		fmt.Fprintf(&s, "According to %s of the cited measure:\n", englishLabel(cites[0].Label))
+	}
+	for _, l := range lead {
+		s.WriteString(l)
+		s.WriteString("\n")
+	}
+	for i, c := range cites {
+		if i > 0 {
+			s.WriteString("\n")
+		}
+		if q.english {
+			fmt.Fprintf(&s, "%s of 《%s》 (original Chinese): “%s”", englishLabel(c.Label), c.Title, c.Quote)
+			if c.Department != "" {
+				fmt.Fprintf(&s, "\nResponsible department: %s", b.englishDepartment(c.Department))
+			}
+		} else {
+			intro := "根据"
+			if i > 0 {
+				intro = "另据"
+			}
+			if hedged {
+				intro = "可能相关："
+			}
+			fmt.Fprintf(&s, "%s《%s》%s：“%s”", intro, c.Title, c.Label, c.Quote)
+			if c.Department != "" {
+				fmt.Fprintf(&s, "\n责任部门：%s", c.Department)
+			}
+		}
+	}
+	return strings.TrimSpace(s.String())
+}
+
+// linked returns the general provisions of the best article's document
+// that the question's facts call for: the scope article when the company
+// describes its registration or kind, the exclusions when it mentions an
+// accident or a penalty, the stacking, procedure or validity article when
+// it asks about those and the best article does not say.
+func (b *Bot) linked(ctx context.Context, q understood, evidence string, best *article) []Citation {
+	var want []policies.ClauseKind
+	if (entityRE.MatchString(evidence) || regionFactRE.MatchString(evidence)) && !best.has(policies.ClauseScope) {
+		want = append(want, policies.ClauseScope)
+	}
+	if exclusionFactRE.MatchString(evidence) && !best.has(policies.ClauseExclusion) {
+		want = append(want, policies.ClauseExclusion)
+	}
+	if q.intents.has(askStacking) && !best.has(policies.ClauseStacking) {
+		want = append(want, policies.ClauseStacking)
+	}
+	if (q.intents.has(askDeadline) || q.intents.has(askProcedure)) && !best.has(policies.ClauseProcedure) {
+		want = append(want, policies.ClauseProcedure)
+	}
+	if (q.intents.has(askValidity) || beyondValidity(q, best)) && !best.has(policies.ClauseValidity) {
+		want = append(want, policies.ClauseValidity)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: "适用于 不享受 不重复 就高 申报 有效期 施行 " + best.chunk().DocTitle, DocID: best.chunk().DocID, K: 50, IncludeInactive: true})
+	if err != nil {
+		return nil
+	}
+	var out []Citation
+	used := map[int]bool{best.chunk().Article: true}
+	for _, k := range want {
+		for _, h := range hits {
+			if used[h.Chunk.Article] {
+				continue
+			}
+			cs := b.provisions(h.Chunk.Text)
+			var quote []string
+			for _, c := range cs {
+				if c.Kind == k || k == policies.ClauseScope && strings.Contains(c.Text, "吴中区内") {
+					quote = append(quote, c.Text)
+				}
+			}
+			if len(quote) == 0 {
+				continue
+			}
+			used[h.Chunk.Article] = true
+			out = append(out, citationOf(h.Chunk, strings.Join(quote, "")))
+			break
+		}
+		if len(out) >= 2 {
+			break
+		}
+	}
+	return out
+}
+
+// regionFactRE: the company names a place for its activity (办在吴江, 场地在…).
+var regionFactRE = regexp.MustCompile(`场地|地点|放在|办在|在外地|区外|外区|吴江|相城|姑苏|园区|高新区|昆山|常熟|太仓|张家港|上海`)
+
+// beyondValidity reports a question about a year after the document
+// expires (2028年还能拿吗).
+func beyondValidity(q understood, a *article) bool {
+	to := a.chunk().EffectiveTo
+	if to.IsZero() {
+		return false
+	}
+	for _, y := range q.years {
+		if y > to.Year() {
+			return true
+		}
+	}
+	return false
+}
+
+// hedge offers the most related clauses, marked as possibly not matching.
+func (b *Bot) hedge(ans Answer, q understood, arts []*article) Answer {
+	ans.Mode = ModeHedge
+	ans.Citations = nil
+	for _, a := range arts {
+		if len(ans.Citations) == maxHedged || a.m.coverage() < hedgeCoverage/2 {
+			break
+		}
+		ans.Citations = append(ans.Citations, citationOf(a.chunk(), quoteOf(a, selectClauses(q, a, q.english, nil), q)))
+	}
+	ans.Text = b.render(q, nil, ans.Citations, true)
+	for _, c := range ans.Citations {
+		if c.Sample {
+			ans.Notice = b.notice(q.english)
+		}
+	}
+	if !b.cfg.Hygiene.Clean(ans.Text) {
+		return b.notCovered(Answer{Retrieved: ans.Retrieved, Query: ans.Query}, q, nil)
+	}
+	return ans
+}
+
+// notCovered says the documents do not answer the question and who to ask.
+// When the best article's department is known and the question is close to
+// it, that department is named.
+func (b *Bot) notCovered(ans Answer, q understood, best *article) Answer {
+	ans.Mode = ModeRefuse
+	ans.Refused = true
+	ans.Citations = nil
+	if q.english {
+		ans.Text = "Sorry, the policy documents I have do not cover this question, so I cannot give a reliable answer. Please ask: " + b.cfg.Contact + "."
+	} else {
+		ans.Text = "抱歉，现有政策文件中没有找到能回答这个问题的条款，无法给出可靠答复。建议咨询：" + b.cfg.Contact + "。"
+	}
+	return ans
+}
+
+// routeReply says the documents do not cover the question and names the
+// department that handles its topic.
+func (b *Bot) routeReply(ans Answer, q understood, h routeHit) Answer {
+	ans.Mode = ModeRoute
+	ans.Refused = true
+	ans.Citations = nil
+	ans.RouteTo = h.route.Department
+	contact := h.route.Contact
+	if contact == "" {
+		contact = b.cfg.Contact
+	}
+	if q.english {
+		ans.Text = fmt.Sprintf("The policy documents I have do not cover this. It is handled by %s (%s); please contact them: %s.", b.englishDepartment(h.route.Department), h.route.Department, contact)
+	} else {
+		ans.Text = fmt.Sprintf("现有政策文件中没有关于这个问题的条款。该事项由%s负责，建议直接咨询：%s（%s）。", h.route.Department, h.route.Department, contact)
+	}
+	return ans
+}
+
+// chatReply answers greetings, thanks, requests for a person and questions
+// about the bot itself.
+func (b *Bot) chatReply(q understood) Answer {
+	ans := Answer{Mode: ModeChat, Query: q.norm}
+	en := q.english
+	switch q.chat {
+	case chatThanks:
+		ans.Text = pick(en, "不客气！还有其他政策问题可以随时问我。", "You're welcome! Ask me any other policy question at any time.")
+	case chatBye:
+		ans.Text = pick(en, "再见，祝企业发展顺利！", "Goodbye, and all the best to your business!")
+	case chatHandover:
+		ans.Text = pick(en, "我是自动答复的政策助手，不能直接转接人工。需要人工咨询请联系："+b.cfg.Contact+"。",
+			"I am an automated policy assistant and cannot transfer you to a person. For a person, please contact: "+b.cfg.Contact+".")
+	case chatIdentity:
+		ans.Text = pick(en, "我是吴中区惠企政策问答助手（自动答复的程序，不是人工），根据区里发布的政策文件原文回答企业的问题，并注明出处。",
+			"I am an automated assistant for Wuzhong District's enterprise-support policies (a program, not a person). I answer from the policy texts and cite the article.")
+		ans.Choices = b.choices(en)
+	case chatCapability:
+		ans.Text = pick(en, "我可以根据区里的政策文件回答：奖励和补助的标准与金额、申报条件、计算方法、申报时间和责任部门等，每个回答都注明出处。例如可以问：",
+			"I answer from the district's policy texts: reward and subsidy amounts, conditions, how amounts are computed, when to apply and which department handles it, always citing the article. For example:")
+		ans.Choices = b.choices(en)
+	default:
+		ans.Text = pick(en, "您好！我是吴中区惠企政策问答助手，可以查询制造业、商务、文体旅等方面的扶持政策。请问想了解什么？",
+			"Hello! I answer questions about Wuzhong District's support policies for manufacturing, commerce and culture, sports and tourism. What would you like to know?")
+		ans.Choices = b.choices(en)
+	}
+	return ans
+}
+
+// clarifyReply asks the user to narrow a vague question down, offering
+// the policy areas as choices.
+func (b *Bot) clarifyReply(q understood) Answer {
+	ans := Answer{Mode: ModeClarify, Query: q.norm, Choices: b.choices(q.english)}
+	ans.Text = pick(q.english, "请问您想了解哪方面的政策？可以说说企业的行业和具体事项（例如“智改数转补助多少”“首店奖励有哪些档次”），或从下面选一个：",
+		"Which policy would you like to know about? Tell me your industry and the item (for example \"how much is the smart-manufacturing subsidy\"), or pick one below:")
+	return ans
+}
+
+// choices are the suggestions offered with clarifying and chat replies.
+func (b *Bot) choices(english bool) []Choice {
+	if english {
+		return []Choice{
+			{Label: "Manufacturing", Message: "What support does the manufacturing policy give?"},
+			{Label: "Commerce & trade", Message: "What support does the commerce policy give for foreign trade?"},
+			{Label: "Culture, sports & tourism", Message: "What support does the culture, sports and tourism policy give?"},
+		}
+	}
+	return []Choice{
+		{Label: "制造业政策", Message: "制造业政策有哪些奖励和补助？"},
+		{Label: "商务政策", Message: "商务政策对外贸和电商有哪些支持？"},
+		{Label: "文体旅政策", Message: "文体旅政策有哪些奖励？"},
+		{Label: "申报时间", Message: "这些政策什么时候申报？"},
+	}
+}
+
+func pick(english bool, zh, en string) string {
+	if english {
+		return en
+	}
+	return zh
+}
+
+func (b *Bot) notice(english bool) string {
+	if english {
+		return SampleNoticeEnglish
+	}
+	return SampleNotice
+}
+
+// SampleNoticeEnglish is SampleNotice for an answer in English.
+const SampleNoticeEnglish = "Note: the cited document is a sample text for demonstration; the official terms are those of the district government's published document."
+
+// englishLabel writes 第6条 as "Article 6", 第3段 as "Paragraph 3".
+func englishLabel(l string) string {
+	var n int
+	if _, err := fmt.Sscanf(l, "第%d条", &n); err == nil {
+		return fmt.Sprintf("Article %d", n)
+	}
+	if _, err := fmt.Sscanf(l, "第%d段", &n); err == nil {
+		return fmt.Sprintf("Paragraph %d", n)
+	}
+	return l
+}
+
+// englishDepartment writes "区工信局、区发改委" as "Wuzhong District Industry
+// and Information Technology Bureau (区工信局); Wuzhong District Development
+// and Reform Commission (区发改委)" through the glossary.
+func (b *Bot) englishDepartment(d string) string {
+	var out []string
+	for _, part := range strings.FieldsFunc(d, func(r rune) bool { return r == '、' || r == '，' || r == ',' }) {
+		part = strings.TrimSpace(part)
+		name := strings.TrimPrefix(part, "区")
+		if i := strings.IndexAny(name, "（("); i > 0 {
+			name = name[:i]
+		}
+		en := b.cfg.Rewriter.English(name)
+		if en == "" {
+			out = append(out, part)
+			continue
+		}
+		out = append(out, "Wuzhong District "+titleCase(en)+" ("+part+")")
+	}
+	return strings.Join(out, "; ")
+}
+
+func titleCase(s string) string {
+	ws := strings.Fields(s)
+	for i, w := range ws {
+		if w == "and" || w == "of" || w == "for" {
+			continue
+		}
+		ws[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(ws, " ")
+}

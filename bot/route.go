@@ -1,0 +1,179 @@
+package bot
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"policybot/policies/norm"
+)
+
+//go:embed routes.txt
+var defaultRoutes []byte
+
+// RouteKind says what a line of the routing directory is for.
+type RouteKind string
+
+const (
+	// RouteTopic: a topic the measures do not cover, and who handles it.
+	RouteTopic RouteKind = "topic"
+	// RouteGrants: the department that certifies a designation, for
+	// questions about its criteria.
+	RouteGrants RouteKind = "grants"
+)
+
+// Route is one department of the routing directory and what it handles.
+type Route struct {
+	Kind       RouteKind
+	Department string
+	Contact    string
+	Keywords   []string
+}
+
+// Routes is the routing directory (routes.txt): who handles the enterprise
+// questions that the policy documents do not answer. It is immutable and
+// safe for concurrent use.
+type Routes struct {
+	routes []Route
+	// keys are folded keywords, longest first, with the route they name.
+	keys []routeKey
+}
+
+type routeKey struct {
+	key   string
+	route int
+}
+
+// LoadRoutes reads the embedded directory and then the extra ones, in
+// order (same format; see routes.txt). An error names the source and line.
+func LoadRoutes(extra ...io.Reader) (*Routes, error) {
+	rs := &Routes{}
+	if err := rs.read("routes.txt (embedded)", bytes.NewReader(defaultRoutes)); err != nil {
+		return nil, err
+	}
+	for i, r := range extra {
+		name := fmt.Sprintf("routes file %d", i+1)
+		if n, ok := r.(interface{ Name() string }); ok {
+			name = n.Name()
+		}
+		if err := rs.read(name, r); err != nil {
+			return nil, err
+		}
+	}
+	for i, r := range rs.routes {
+		for _, k := range r.Keywords {
+			rs.keys = append(rs.keys, routeKey{norm.Fold(k), i})
+		}
+	}
+	sort.SliceStable(rs.keys, func(i, j int) bool { return len([]rune(rs.keys[i].key)) > len([]rune(rs.keys[j].key)) })
+	return rs, nil
+}
+
+// DefaultRoutes is the embedded directory alone.
+var DefaultRoutes = sync.OnceValue(func() *Routes {
+	rs, err := LoadRoutes()
+	if err != nil {
+		// routes.txt is checked by TestEmbeddedRoutes; degrade to no routing.
+		return &Routes{}
+	}
+	return rs
+})
+
+func (rs *Routes) read(src string, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" {
+			continue
+		}
+		f := strings.FieldsFunc(line, func(r rune) bool { return r == '|' || r == '｜' || r == '\t' })
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		if len(f) < 4 {
+			return fmt.Errorf("%s:%d: want kind | department | contact | keyword …, got %d fields (格式应为：类型 | 部门 | 联系方式 | 关键词 …)", src, n, len(f))
+		}
+		kind := RouteKind(f[0])
+		if kind != RouteTopic && kind != RouteGrants {
+			return fmt.Errorf("%s:%d: kind %q: want topic or grants (类型应为 topic 或 grants)", src, n, f[0])
+		}
+		if f[1] == "" {
+			return fmt.Errorf("%s:%d: no department (缺少部门名称)", src, n)
+		}
+		var kws []string
+		for _, k := range f[3:] {
+			if k != "" {
+				kws = append(kws, k)
+			}
+		}
+		if len(kws) == 0 {
+			return fmt.Errorf("%s:%d: no keyword (缺少关键词)", src, n)
+		}
+		rs.routes = append(rs.routes, Route{Kind: kind, Department: f[1], Contact: f[2], Keywords: kws})
+	}
+	return sc.Err()
+}
+
+// routeHit is a keyword of the directory found in a question.
+type routeHit struct {
+	route   *Route
+	keyword string // folded, as found
+}
+
+// in reports whether any keyword of the hit's route occurs in text.
+func (h routeHit) in(text string) bool {
+	for _, k := range h.route.Keywords {
+		if containsWord(text, norm.Fold(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the routes of kind whose keywords occur in the folded text,
+// longest keyword first, one hit per route.
+func (rs *Routes) find(text string, kind RouteKind) []routeHit {
+	if rs == nil {
+		return nil
+	}
+	var out []routeHit
+	seen := map[int]bool{}
+	for _, k := range rs.keys {
+		r := &rs.routes[k.route]
+		if r.Kind != kind || seen[k.route] || !containsWord(text, k.key) {
+			continue
+		}
+		seen[k.route] = true
+		out = append(out, routeHit{route: r, keyword: k.key})
+	}
+	return out
+}
+
+// containsWord is strings.Contains, but a Latin keyword must be a whole
+// word ("tax" is not in "taxi").
+func containsWord(text, key string) bool {
+	if key == "" {
+		return false
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], key)
+		if j < 0 {
+			return false
+		}
+		s, e := i+j, i+j+len(key)
+		if !isLatin(key[0]) || ((s == 0 || !isLatin(text[s-1])) && (e == len(text) || !isLatin(text[e]))) {
+			return true
+		}
+		i = s + 1
+	}
+}
+
+func isLatin(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

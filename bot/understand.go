@@ -1,0 +1,226 @@
+package bot
+
+import (
+	"regexp"
+	"strings"
+
+	"policybot/policies"
+	"policybot/policies/amount"
+	"policybot/retrieval/query"
+)
+
+// intent is what a question asks, as a set: a question may ask for the
+// amount and the department at once.
+type intent uint32
+
+const (
+	askAmount     intent = 1 << iota // 多少钱, 奖多少, how much
+	askCompute                       // the company's own figure with an amount or a rule
+	askEligible                      // 能不能, 算不算, 有没有份, can we
+	askCondition                     // 条件, 要求, 门槛
+	askProcedure                     // 怎么申请, 材料, 流程
+	askDeadline                      // 什么时候, 几月, 截止, 还能报吗
+	askDepartment                    // 找谁, 哪个部门
+	askStacking                      // 叠加, 同时, 全额还是扣掉
+	askValidity                      // 有效期, 哪天开始执行
+	askList                          // 有哪些, 有什么支持
+	askDefinition                    // 是什么, 具体指哪些
+	askCriteria                      // the criteria of a designation itself: 认定条件, 够格吗
+)
+
+func (i intent) has(x intent) bool { return i&x != 0 }
+
+// intentPatterns recognise the intents in folded Chinese and English text.
+var intentPatterns = []struct {
+	re *regexp.Regexp
+	in intent
+}{
+	{regexp.MustCompile(`多少|几万|几成|金额|额度|奖几|补几|给几|能拿|拿多|能领|标准是|怎么奖|怎么补|怎么算|按哪档|哪一档|奖金|有奖|有钱|有戏|how much|what amount|what rate|how is .* calculated|what.{0,20}reward|amount`), askAmount},
+	{regexp.MustCompile(`能不能|能否|可不可以|可以.{0,12}[吗么]|能.{0,14}[吗么]|算不算|算.{0,4}[吗么]|有没有(份|资格)|有.{0,3}份|管不管|适用|符合|轮得到|认不认|还能.{0,10}[吗么]|是不是|有戏|够不够|够格|有资格|\bcan (we|i)\b|eligible|qualify|count|apply for|are we|is .* covered|does .* cover`), askEligible},
+	{regexp.MustCompile(`条件|要求|门槛|需要(满足|什么|哪些)|前提|资格|什么样的|标准|requirement|condition|criteria|threshold`), askCondition},
+	{regexp.MustCompile(`怎么(申请|报|申报|办|领|弄)|如何(申请|申报|办理)|流程|材料|手续|在哪(报|申请|办|提交)|去哪|网上|线上|提交|how (do|can|to) .{0,12}apply|procedure|process|where .* apply|documents`), askProcedure},
+	{regexp.MustCompile(`什么时候|啥时候|几月|何时|截止|期限|多久|多长时间|还来得及|还能报|赶上|赶得上|哪天|时间|when\b|deadline|how long|until|time limit`), askDeadline},
+	{regexp.MustCompile(`找谁|找哪|哪个部门|什么部门|哪个局|谁管|谁负责|归谁|受理|对接|联系|咨询谁|谁办|办理部门|who (handles|processes|do we contact)|which (department|bureau|office|agency)|contact`), askDepartment},
+	{regexp.MustCompile(`叠加|同时|重复|都能|都可以|一起拿|两个都|两项都|兼得|扣掉|扣除|全额|补差|差额|再拿|再奖|再发|又评|再.{0,3}一次|还能再|拿过|按哪个|哪个高|stack|combine|both|twice|again|on top of|deduct`), askStacking},
+	{regexp.MustCompile(`有效期|到期|失效|过期|哪天开始|什么时候开始|从哪天|开始执行|开始实施|执行到|到什么时候|哪一年|几几年|valid|expire|in force|until when|from when`), askValidity},
+	{regexp.MustCompile(`有哪些|有什么|有啥|哪些(政策|奖励|补贴|支持)|什么(政策|扶持|支持)|啥(政策|扶持|支持)|都有|what (support|incentives|policies|benefits)|any (support|incentives|policies)`), askList},
+	{regexp.MustCompile(`指什么|指的是|是指|具体指|包括哪|哪几个|什么意思|啥意思|定义|what (is|are|does) .{0,30}(mean|stand for)|what is meant`), askDefinition},
+	{regexp.MustCompile(`(认定|评定|评选|评审|申报|入选|纳入|进)(的)?(条件|标准|门槛|要求)|怎么(认定|评上|评|才能)|才能(进|评|认定|算)|够格|够不够格|标准是多少|门槛是多少|criteria for|how to (become|get certified)`), askCriteria},
+}
+
+// chatKind is a message that is conversation, not a question about policy.
+type chatKind int
+
+const (
+	notChat chatKind = iota
+	chatGreeting
+	chatThanks
+	chatHandover
+	chatIdentity
+	chatCapability
+	chatBye
+)
+
+var chatPatterns = []struct {
+	re   *regexp.Regexp
+	kind chatKind
+}{
+	{regexp.MustCompile(`人工|真人|客服|转接|接线员|打电话|电话多少|联系方式|human|real person|agent|operator|talk to (someone|a person)`), chatHandover},
+	{regexp.MustCompile(`你是谁|你是什么|是机器人|机器人吗|是不是机器人|是ai|是人吗|你叫什么|who are you|are you (a )?(bot|robot|human|ai)|what are you`), chatIdentity},
+	{regexp.MustCompile(`你(都)?能(帮|做|干|查)|你会什么|能帮我|可以帮我|能查(些)?什么|你有什么用|怎么用|使用说明|what can you|how can you help|what do you (do|know)|help$`), chatCapability},
+	{regexp.MustCompile(`谢谢|感谢|多谢|谢了|辛苦了|thank|thx|明白了|知道了|了解了|懂了|收到|好的|好吧|ok|👍`), chatThanks},
+	{regexp.MustCompile(`再见|拜拜|bye|goodbye`), chatBye},
+	{regexp.MustCompile(`^(你好|您好|hi|hello|hey|哈喽|嗨|在吗|在不在|早上好|上午好|下午好|晚上好|早|喂)`), chatGreeting},
+}
+
+// pastMarkers before a tier say it is the company's old tier (原来是省级…今年升到国家级).
+var pastTierRE = regexp.MustCompile(`(原来|以前|之前|前几年|曾经|过去|本来|去年|早年|已经)(是|评上|评为|拿过|获评|认定为?)?[^，,。；]{0,6}$`)
+
+// negatedTierRE: 不是省里的 — the tier is named to say it is not the one.
+var negatedTierRE = regexp.MustCompile(`(不是|并非|没有|没评上|不属于|而非)[^，,。]{0,4}$`)
+
+// tierMentionRE finds tiers in folded Chinese text.
+var tierMentionRE = regexp.MustCompile(`国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|五星|四星|三星|5星|4星|3星|甲级|乙级|华东`)
+
+var tierCanon = map[string]string{
+	"国际": "国际级", "国际性": "国际级", "国际级": "国际级",
+	"国家": "国家级", "国家级": "国家级", "国字号": "国家级", "国级": "国家级", "全国": "国家级", "中国内地": "国家级", "内地": "国家级",
+	"省级": "省级", "省里": "省级", "省内": "省级", "江苏省": "省级", "全省": "省级", "省长": "省级",
+	"苏州市级": "市级", "市级": "市级", "市里": "市级", "苏州市": "市级", "全市": "市级", "市长": "市级",
+	"区级": "区级", "区里评": "区级", "区长": "区级",
+	"5a": "5A", "4a": "4A", "3a": "3A", "五星": "五星级", "四星": "四星级", "三星": "三星级",
+	"5星": "五星级", "4星": "四星级", "3星": "三星级", "甲级": "甲级", "乙级": "乙级", "华东": "华东",
+}
+
+var englishTierRE = regexp.MustCompile(`\b(international|national|state-level|provincial|province|jiangsu|municipal|city-level|city level|suzhou city|district-level|5a|4a|3a|five-star|four-star|three-star|5-star|4-star|3-star|grade a|grade b|east china)\b`)
+
+var englishTierCanon = map[string]string{
+	"international": "国际级", "national": "国家级", "state-level": "国家级", "provincial": "省级", "province": "省级", "jiangsu": "省级",
+	"municipal": "市级", "city-level": "市级", "city level": "市级", "suzhou city": "市级", "district-level": "区级",
+	"5a": "5A", "4a": "4A", "3a": "3A", "five-star": "五星级", "four-star": "四星级", "three-star": "三星级",
+	"5-star": "五星级", "4-star": "四星级", "3-star": "三星级", "grade a": "甲级", "grade b": "乙级", "east china": "华东",
+}
+
+// tierMention is a tier the question names.
+type tierMention struct {
+	tier string
+	pos  int  // byte offset in the folded question
+	past bool // the company's former tier (原来是省级)
+	not  bool // named to deny it (不是省里的)
+}
+
+// question is what the bot understood of a message.
+type understood struct {
+	text    string // as asked
+	norm    string // folded, white space collapsed
+	rw      query.Rewritten
+	english bool
+	intents intent
+	// facts are the company's own figures: amounts of money, quantities
+	// and rates (dates and ordinals apart).
+	facts []amount.Amount
+	years []int
+	tiers []tierMention
+	chat  chatKind
+}
+
+// understand reads a message: its intents, tiers, figures and whether it
+// is conversation rather than a question.
+func understand(rw query.Rewritten) understood {
+	q := understood{text: rw.Original, norm: rw.Normalized, rw: rw, english: rw.English}
+	for _, p := range intentPatterns {
+		if p.re.MatchString(q.norm) {
+			q.intents |= p.in
+		}
+	}
+	for _, p := range chatPatterns {
+		if p.re.MatchString(q.norm) {
+			q.chat = p.kind
+			break
+		}
+	}
+	usd := strings.Contains(q.norm, "美元") || strings.Contains(q.norm, "美金") || strings.Contains(q.norm, "dollar") || strings.Contains(q.norm, "usd") || strings.Contains(q.norm, "$")
+	for _, a := range amount.Scan(q.norm) {
+		switch {
+		case a.Kind == amount.Date:
+			if a.Year > 0 {
+				q.years = append(q.years, a.Year)
+			}
+		case a.Kind == amount.Money, a.Kind == amount.Percent:
+			q.facts = append(q.facts, a)
+		case a.Kind == amount.Quantity && a.Unit != "年" && a.Unit != "个":
+			q.facts = append(q.facts, a)
+		case a.Kind == amount.Bare && a.Value >= 1e4 && strings.Trim(a.Text, "0123456789,.") != "":
+			// 2700来万, 一个多亿: money written without its currency.
+			a.Kind, a.Unit = amount.Money, "元"
+			if usd {
+				a.Unit = "美元"
+			}
+			q.facts = append(q.facts, a)
+		}
+	}
+	if len(q.facts) > 0 && (q.intents.has(askAmount) || q.intents.has(askEligible) || q.intents.has(askCondition)) {
+		q.intents |= askCompute
+	}
+	q.tiers = findTiers(q.norm, q.english)
+	return q
+}
+
+func findTiers(s string, english bool) []tierMention {
+	var out []tierMention
+	re, canon := tierMentionRE, tierCanon
+	if english {
+		re, canon = englishTierRE, englishTierCanon
+	}
+	for _, m := range re.FindAllStringIndex(s, -1) {
+		w := s[m[0]:m[1]]
+		t := tierMention{tier: canon[w], pos: m[0]}
+		before := s[:m[0]]
+		t.past = pastTierRE.MatchString(before)
+		t.not = negatedTierRE.MatchString(before)
+		// 市级以上 is a floor, not a tier; 苏州市首台套 names the city.
+		out = append(out, t)
+	}
+	return out
+}
+
+// currentTiers returns the tiers the question asks about: named, not
+// denied, and not the company's former tier when a newer one is named too.
+func (q understood) currentTiers() []string {
+	var cur, past []string
+	for _, t := range q.tiers {
+		switch {
+		case t.not:
+		case t.past:
+			past = append(past, t.tier)
+		default:
+			cur = appendUnique(cur, t.tier)
+		}
+	}
+	if len(cur) == 0 {
+		return nil
+	}
+	return cur
+}
+
+// formerTier returns the tier the company held before (原来是省级), or "".
+func (q understood) formerTier() string {
+	for _, t := range q.tiers {
+		if t.past && !t.not {
+			return t.tier
+		}
+	}
+	return ""
+}
+
+func appendUnique(s []string, x string) []string {
+	for _, y := range s {
+		if y == x {
+			return s
+		}
+	}
+	return append(s, x)
+}
+
+// clauseTier is the tier of a clause as the question would name it.
+func clauseTier(c policies.Clause) string { return c.Tier }
