@@ -64,7 +64,8 @@ func selectClauses(q understood, a *article, english bool, weights map[string]fl
 		}
 	}
 	chosen := benefits
-	if len(benefits) >= 2 {
+	if len(benefits) >= 2 && !(q.intents.has(askList) && len(q.currentTiers()) == 0) {
+		// "有啥政策可以申请": every benefit of the article, unless a tier is named.
 		chosen = chooseTier(q, cs, benefits, &sel, english, weights)
 	}
 	// The company's figures against the chosen benefits.
@@ -381,18 +382,21 @@ func upgradeLines(q understood, cs []policies.Clause, chosen []int, english bool
 }
 
 // stepFact returns the index of the question's figure that a Steps clause
-// measures (same unit as its thresholds), or -1.
+// measures (same unit as its thresholds), or -1. Of several, the last one
+// written is what the company asks about ("去年98亿，今年预计106亿，第一次过
+// 百亿的话…").
 func stepFact(q understood, c policies.Clause) int {
 	if len(c.Benefit.Steps) == 0 {
 		return -1
 	}
 	u := c.Benefit.Steps[0].Threshold.Value.Unit
+	last := -1
 	for i, f := range q.facts {
 		if f.Unit == u && !f.Vague {
-			return i
+			last = i
 		}
 	}
-	return -1
+	return last
 }
 
 // chooseStep picks the step of a 分别 list that the company's figure

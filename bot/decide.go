@@ -52,12 +52,8 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	ownSpecific := specificity(own)
 
 	if q.chat != notChat && (ownWeight < topicMin || !asksQuestion(q.norm)) {
-		ans := b.chatReply(q)
-		ctxText := ""
-		if ownWeight >= topicMin {
-			ctxText = q.norm // "你好，我们是吴中的旅行社": what the company said carries over
-		}
-		return ans, ctxText, nil
+		// "你好，我们是吴中的旅行社": what the company said carries over.
+		return b.chatReply(q), carried(lastTopic(history), q, own), nil
 	}
 
 	genCtx := ctx
@@ -86,7 +82,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		}
 		if cont {
 			continued = true
-			joined := b.cfg.Rewriter.Rewrite(prev.Resolved + " " + msg)
+			joined := b.cfg.Rewriter.Rewrite(clip(prev.Resolved + " " + msg))
 			evidence, spans = joined.Normalized, termSpans(joined)
 			anchors, weights = b.anchors(ctx, evidence, spans, q.english)
 			// The tier and figures are the new message's ("那市级的呢");
@@ -98,7 +94,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	if prev == nil && followUpRE.MatchString(q.norm) && ownSpecific < 1 {
 		// "那甲级的呢？" with nothing before it: guessing the subject could
 		// quote the wrong reward.
-		return b.clarifyReply(q), "", nil
+		return b.clarifyReply(q), carried(prev, q, own), nil
 	}
 	if !continued && ownWeight < topicMin {
 		// A topic the measures do not cover, named with no topic they do.
@@ -112,7 +108,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		// that names a policy area is not vague either.
 		docLevel := q.intents&(askValidity|askDeadline|askProcedure|askDepartment) != 0 && ownWeight > 0
 		if unknownBigrams(own) <= vagueUnknown && !docLevel {
-			return b.clarifyReply(q), "", nil
+			return b.clarifyReply(q), carried(prev, q, own), nil
 		}
 	}
 
@@ -229,7 +225,35 @@ var followUpRE = regexp.MustCompile(`^(那|那么|那如果|如果是|要是|还
 
 var moneyWordsRE = regexp.MustCompile(`奖|补|钱|资助|扶持|支持|reward|subsid|grant|bonus|money|incentive`)
 
+// asksForMoney reports a question about money (奖, 补, reward …).
 func asksForMoney(s string) bool { return moneyWordsRE.MatchString(s) }
+
+// carried is the context a turn that gets no answer of its own passes on:
+// what the company told ("我们在越南租了两个仓"), joined to the topic
+// before it; "" for a turn that said nothing (谢谢, 补贴).
+func carried(prev *Turn, q understood, own []anchor) string {
+	says := topicWeight(own) > 0 || unknownBigrams(own) > vagueUnknown
+	switch {
+	case !says && prev != nil:
+		return prev.Resolved
+	case !says:
+		return ""
+	case prev != nil:
+		return clip(prev.Resolved + " " + q.norm)
+	}
+	return q.norm
+}
+
+// maxTopicRunes bounds the context a conversation carries.
+const maxTopicRunes = 300
+
+func clip(s string) string {
+	rs := []rune(s)
+	if len(rs) > maxTopicRunes {
+		return string(rs[len(rs)-maxTopicRunes:])
+	}
+	return s
+}
 
 // lastTopic returns the latest turn that carries a topic, skipping turns
 // that were refused, routed or only asked to clarify.
@@ -280,9 +304,39 @@ func (b *Bot) rank(hits []retrieval.Hit, anchors []anchor, q understood) []*arti
 			break
 		}
 	}
+	// A question that names a measure ("文旅奖励", "制造业的") prefers its
+	// articles: a word of one candidate document's title and not of all.
+	titles := map[string]string{}
+	for _, a := range arts {
+		titles[a.chunk().DocID] = norm.Fold(a.chunk().DocTitle)
+	}
+	for _, an := range anchors {
+		if !an.known || an.weight < minAnchorWeight {
+			continue
+		}
+		in := map[string]bool{}
+		for doc, t := range titles {
+			for _, alt := range an.alts {
+				if strings.Contains(t, alt) {
+					in[doc] = true
+				}
+			}
+		}
+		if len(in) == 0 || len(in) == len(titles) {
+			continue
+		}
+		for _, a := range arts {
+			if in[a.chunk().DocID] {
+				a.score += titleBonus
+			}
+		}
+	}
 	sortArticles(arts)
 	return arts
 }
+
+// titleBonus favours the articles of the measure a question names.
+const titleBonus = 0.1
 
 // intentFit favours, among articles that cover the question alike, the one
 // with the kind of clause the question asks for.

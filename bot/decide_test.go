@@ -1,0 +1,137 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+)
+
+// answerCase is a question and what its reply must and must not say.
+type answerCase struct {
+	name     string
+	q        string
+	mode     Mode
+	article  int // first citation, 0 for any
+	contains []string
+	not      []string
+}
+
+func checkAnswer(t *testing.T, b *Bot, conv string, tc answerCase) Answer {
+	t.Helper()
+	ans := ask(t, b, conv, tc.q)
+	if ans.Mode != tc.mode {
+		t.Fatalf("Ask(%q) mode = %s, want %s\n%s", tc.q, ans.Mode, tc.mode, ans.Text)
+	}
+	if tc.article != 0 && (len(ans.Citations) == 0 || ans.Citations[0].Article != tc.article) {
+		t.Errorf("Ask(%q) cites %+v, want 第%d条 first", tc.q, ans.Citations, tc.article)
+	}
+	for _, s := range tc.contains {
+		if !strings.Contains(ans.Text, s) {
+			t.Errorf("Ask(%q) = %q, want it to contain %q", tc.q, ans.Text, s)
+		}
+	}
+	for _, s := range tc.not {
+		if strings.Contains(ans.Text, s) {
+			t.Errorf("Ask(%q) = %q, must not contain %q", tc.q, ans.Text, s)
+		}
+	}
+	return ans
+}
+
+// A tier named in the question gets its own amount and never a sibling
+// tier's; the clauses that qualify the amount are quoted with it.
+func TestTierAnswers(t *testing.T) {
+	b := newTestBot(t)
+	for _, tc := range []answerCase{
+		{name: "named tier only", q: "我们的车间被评为省级智能制造示范车间，奖金是多少", mode: ModeAnswer, article: 5,
+			contains: []string{"50万元", "不重复享受"}, not: []string{"200万元", "100万元", "20万元"}},
+		{name: "grade", q: "景区新评上3A了区里奖多少钱", mode: ModeAnswer, article: 3,
+			contains: []string{"30万元"}, not: []string{"500万元", "100万元"}},
+		{name: "former tier is not the tier asked", q: "去年还是省级企业技术中心，今年升为国家级了，奖多少", mode: ModeAnswer, article: 9,
+			contains: []string{"100万元"}, not: []string{"30万元"}},
+		{name: "tier the article does not list", q: "我们酒店是三星级，有奖励吗", mode: ModeAnswer, article: 4,
+			contains: []string{"未列出", "四星级"}},
+		{name: "no tier: every tier", q: "夜间文旅消费集聚区评上了能奖多少", mode: ModeAnswer, article: 9,
+			contains: []string{"100万元", "50万元"}},
+		{name: "upgrade tops up the difference", q: "原来是省级专精特新，今年晋级国家级小巨人，还能拿多少", mode: ModeAnswer, article: 6,
+			contains: []string{"补足差额", "50万元 − 20万元 = 30万元"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkAnswer(t, b, "", tc) })
+	}
+}
+
+// The company's own figures are applied in code, with the working shown.
+func TestComputedAnswers(t *testing.T) {
+	b := newTestBot(t)
+	for _, tc := range []answerCase{
+		{name: "rate under the cap", q: "智改数转项目今年设备加软件花了800万，补助大概多少", mode: ModeAnswer, article: 4,
+			contains: []string{"800万元×12%", "96万元", "未超过"}},
+		{name: "rate over the cap", q: "智改数转投了4000万元，能补多少", mode: ModeAnswer, article: 4,
+			contains: []string{"480万元", "按300万元计"}},
+		{name: "below the threshold", q: "海外仓面积只有1500平米，能补吗", mode: ModeAnswer, article: 7,
+			contains: []string{"1500平方米", "未达到", "2000平方米"}},
+		{name: "per unit", q: "演唱会单场卖了两万张票，主办方能拿多少奖励", mode: ModeAnswer, article: 6,
+			contains: []string{"2万张×10元", "20万元"}},
+		{name: "per step with cap", q: "今年外贸比去年多做了9000万美元，增量奖能拿多少", mode: ModeAnswer, article: 3,
+			contains: []string{"90万元", "按50万元计"}},
+		{name: "step a figure reaches", q: "公司年营收第一次突破52亿，区里奖多少", mode: ModeAnswer, article: 7,
+			contains: []string{"100万元"}, not: []string{"200万元"}},
+		{name: "threshold tier a figure reaches", q: "跨境电商进出口额首次到了600万美元，能奖多少", mode: ModeAnswer, article: 6,
+			contains: []string{"20万元"}, not: []string{"50万元"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkAnswer(t, b, "", tc) })
+	}
+}
+
+// Each kind of message gets its kind of reply.
+func TestModes(t *testing.T) {
+	b := newTestBot(t)
+	for _, tc := range []answerCase{
+		{name: "route: tax", q: "拿到的奖励资金要不要交企业所得税", mode: ModeRoute, contains: []string{"税务"}},
+		{name: "route: social insurance", q: "员工社保缴费基数怎么调整", mode: ModeRoute, contains: []string{"人社"}},
+		{name: "route: criteria of a designation", q: "评专精特新需要满足什么认定条件", mode: ModeRoute, contains: []string{"工信"}},
+		{name: "refuse: unrelated", q: "吴中这周末天气怎么样", mode: ModeRefuse, contains: []string{"12345"}},
+		{name: "refuse: a definition the documents do not give", q: "3+2+N重点产业集群具体是指哪些产业", mode: ModeRefuse},
+		{name: "clarify: no topic", q: "有没有补贴", mode: ModeClarify},
+		{name: "chat: thanks", q: "好的，谢谢", mode: ModeChat},
+		{name: "chat: a person", q: "我要找人工客服", mode: ModeChat, contains: []string{"12345"}},
+		{name: "answer: scope", q: "我们是分公司，没有独立法人资格，制造业的政策能申请吗", mode: ModeAnswer, contains: []string{"独立法人"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ans := checkAnswer(t, b, "", tc)
+			if tc.mode != ModeAnswer && len(ans.Citations) != 0 {
+				t.Errorf("a %s reply cites %+v", ans.Mode, ans.Citations)
+			}
+			if (tc.mode == ModeRoute || tc.mode == ModeRefuse) != ans.Refused {
+				t.Errorf("Refused = %v for mode %s", ans.Refused, ans.Mode)
+			}
+			if tc.mode == ModeClarify && len(ans.Choices) == 0 {
+				t.Error("a clarifying reply offers no choices")
+			}
+		})
+	}
+}
+
+// A question without a topic of its own continues the conversation's
+// topic; a refused or routed turn does not break the chain; a new topic
+// starts a new one.
+func TestConversationTopic(t *testing.T) {
+	b := newTestBot(t)
+	checkAnswer(t, b, "c1", answerCase{q: "智改数转项目的补助怎么算", mode: ModeAnswer, article: 4})
+	checkAnswer(t, b, "c1", answerCase{q: "补助款要交个人所得税吗", mode: ModeRoute})
+	checkAnswer(t, b, "c1", answerCase{q: "每年最多能拿多少", mode: ModeAnswer, article: 4, contains: []string{"300万元"}})
+	checkAnswer(t, b, "c1", answerCase{q: "那海外仓呢", mode: ModeAnswer, article: 7, contains: []string{"100万元"}})
+
+	// What the company says before it asks carries over.
+	checkAnswer(t, b, "c2", answerCase{q: "你好，我们是做旅行社的", mode: ModeChat})
+	checkAnswer(t, b, "c2", answerCase{q: "这种区里有什么奖励", mode: ModeAnswer, article: 8, contains: []string{"1万人次"}})
+}
+
+// An English question is answered in English, amounts with their Chinese form.
+func TestEnglishAnswer(t *testing.T) {
+	b := newTestBot(t)
+	ans := checkAnswer(t, b, "", answerCase{q: "How much is the reward for a national-level green factory?", mode: ModeAnswer, article: 11,
+		contains: []string{"According to", "500,000 yuan (50万元)", "Responsible department:"}, not: []string{"20万元"}})
+	if ans.Notice != SampleNoticeEnglish {
+		t.Errorf("notice = %q, want the English sample notice", ans.Notice)
+	}
+}
