@@ -156,6 +156,7 @@ func build(synonyms, glossary []namedReader) (*Rewriter, error) {
 			m.add(v, ids...)
 		}
 	}
+	addPinyin(m)
 	m.index()
 	english := map[string]string{}
 	for _, e := range gloEntries {

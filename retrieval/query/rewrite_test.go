@@ -316,3 +316,21 @@ func TestEnglish(t *testing.T) {
 		}
 	}
 }
+
+func TestPinyin(t *testing.T) {
+	r := Default()
+	for _, tc := range []struct{ q, term string }{
+		{"zhibo基地有jiangli吗", "奖励"},
+		{"haiwaicang怎么补", "海外仓"},
+		{"shoudian奖励", "首店"},
+	} {
+		w := r.Rewrite(tc.q)
+		if !slices.Contains(w.Terms, tc.term) {
+			t.Errorf("Rewrite(%q).Terms = %v, want %q", tc.q, w.Terms, tc.term)
+		}
+	}
+	// English words are not read as pinyin.
+	if w := r.Rewrite("What is the subsidy for booths?"); slices.Contains(w.Terms, "首店") {
+		t.Errorf("English question read as pinyin: %v", w.Terms)
+	}
+}
