@@ -345,10 +345,25 @@ func measureAnchors(as []anchor, passage string) match {
 }
 
 // literal reports whether the passage has one of the question's own
-// wordings of a term, or the term is what the question wrote.
+// wordings of a term, or most of its bigrams (节能降碳改造 in 节能降碳技术
+// 改造): a term reached only through the synonym table (第一家门店 → 首店)
+// is weaker evidence.
 func literal(a anchor, passage string) bool {
 	for _, t := range a.texts {
-		if t != "" && strings.Contains(passage, t) {
+		if t == "" {
+			continue
+		}
+		if strings.Contains(passage, t) {
+			return true
+		}
+		bgs := bigramsOf(t)
+		in := 0
+		for _, bg := range bgs {
+			if strings.Contains(passage, bg) {
+				in++
+			}
+		}
+		if len(bgs) >= 2 && float64(in) >= 0.6*float64(len(bgs)) {
 			return true
 		}
 	}

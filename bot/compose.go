@@ -171,14 +171,15 @@ func chooseTier(q understood, cs []policies.Clause, benefits []int, sel *selecti
 	switch {
 	case len(byTier) == 1:
 		// 省长质量奖的提名: the tier says one clause, a rare word of the
-		// question (提名) another.
+		// question next to it (提名) another.
 		t := byTier[0]
+		clause := tierClause(q, cs[t].Tier)
 		for _, j := range benefits {
 			if j == t || cs[j].Tier == cs[t].Tier || cs[j].Tier == q.formerTier() || english {
 				continue
 			}
 			for _, w := range minus(words[j], words[t]) {
-				if words[j][w] >= conflictWeight {
+				if words[j][w] >= conflictWeight && strings.Contains(clause, w) {
 					return benefits
 				}
 			}
@@ -193,6 +194,22 @@ func chooseTier(q understood, cs []policies.Clause, benefits []int, sel *selecti
 		return []int{byWords}
 	}
 	return benefits
+}
+
+// tierClause returns the clause of the question that names tier.
+func tierClause(q understood, tier string) string {
+	for _, t := range q.tiers {
+		if t.tier != tier || t.not || t.past {
+			continue
+		}
+		start := strings.LastIndexAny(q.norm[:t.pos], "，,。；;？?！!") + 1
+		end := strings.IndexAny(q.norm[t.pos:], "，,。；;？?！!")
+		if end < 0 {
+			return q.norm[start:]
+		}
+		return q.norm[start : t.pos+end]
+	}
+	return q.norm
 }
 
 // conflictWeight is how rare a word must be (the weight of a word in about

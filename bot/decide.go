@@ -137,7 +137,14 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	// them — when the topic is what the question is about, not context
 	// beside the topic it asks about.
 	if routes := b.uncoveredRoutes(evidence, spans, best, RouteTopic); len(routes) > 0 {
-		if routeAsked(topicClause(q.norm, own), routes) {
+		tc := topicClause(q.norm, own)
+		if h, ok := routeAsked(tc, routes); ok {
+			return b.routeReply(ans, q, h), "", nil
+		}
+		if cov < hedgeCoverage {
+			// Nothing of the question is covered, and the company describes
+			// itself by a topic the measures leave to a department (种植茶园的
+			// 合作社): better that department than no one.
 			return b.routeReply(ans, q, routes[0]), "", nil
 		}
 	}
@@ -159,15 +166,17 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	return b.notCovered(ans, q, best), "", nil
 }
 
-// routeAsked reports a routing keyword in the clause that holds the
-// question's topic, as opposed to the context around it.
-func routeAsked(topic string, routes []routeHit) bool {
+// routeAsked returns the route of a keyword in the clause that holds the
+// question's topic, as opposed to the context around it; of several, the
+// one written last, the head of the phrase (研发费用那个所得税优惠 → 税务).
+func routeAsked(topic string, routes []routeHit) (routeHit, bool) {
+	best, bestEnd := routeHit{}, -1
 	for _, r := range routes {
-		if r.in(topic) {
-			return true
+		if end := r.lastEnd(topic); end > bestEnd {
+			best, bestEnd = r, end
 		}
 	}
-	return false
+	return best, bestEnd >= 0
 }
 
 // topicClause returns the clause of a question that holds what it asks
@@ -357,7 +366,10 @@ func intentFit(q understood, a *article) float64 {
 	if exclusionFactRE.MatchString(q.norm) && a.has(policies.ClauseExclusion) {
 		fit += 0.08
 	}
-	if a.has(policies.ClauseBenefit) && (q.intents.has(askAmount) || q.intents.has(askCompute)) {
+	switch {
+	case a.has(policies.ClauseBenefit) && q.intents.has(askCompute):
+		fit += 0.12 // the company's figure needs a clause to apply it to
+	case a.has(policies.ClauseBenefit) && q.intents.has(askAmount):
 		fit += 0.04
 	}
 	return fit
@@ -369,7 +381,7 @@ var entityRE = regexp.MustCompile(`我们是|我司是|公司是|企业是|属�
 
 // exclusionFactRE: the company mentions an accident, a penalty or a credit
 // problem — the measure's exclusions answer that.
-var exclusionFactRE = regexp.MustCompile(`事故|处罚|罚款|被罚|失信|黑名单|违法|违规|污染|老赖|受伤|安全|accident|penalt|blacklist|violation`)
+var exclusionFactRE = regexp.MustCompile(`事故|处罚|罚|失信|黑名单|违法|违规|污染|环保|超标|老赖|受伤|安全|accident|penalt|fine[ds]?\b|blacklist|violation`)
 
 // passageOf is what a question's anchors are matched against: the folded
 // article with its document title and chapter.

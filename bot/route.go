@@ -128,14 +128,17 @@ type routeHit struct {
 	keyword string // folded, as found
 }
 
-// in reports whether any keyword of the hit's route occurs in text.
-func (h routeHit) in(text string) bool {
+// lastEnd returns where the last keyword of the hit's route found in text
+// ends (a byte offset), or -1.
+func (h routeHit) lastEnd(text string) int {
+	end := -1
 	for _, k := range h.route.Keywords {
-		if containsWord(text, norm.Fold(k)) {
-			return true
+		k = norm.Fold(k)
+		if i := strings.LastIndex(text, k); i >= 0 && containsWord(text, k) {
+			end = max(end, i+len(k))
 		}
 	}
-	return false
+	return end
 }
 
 // find returns the routes of kind whose keywords occur in the folded text,

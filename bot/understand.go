@@ -35,7 +35,7 @@ var intentPatterns = []struct {
 	re *regexp.Regexp
 	in intent
 }{
-	{regexp.MustCompile(`多少|几万|几成|金额|额度|奖几|补几|给几|能拿|拿多|能领|标准是|怎么奖|怎么补|怎么算|按哪档|哪一档|奖金|有奖|有钱|有戏|how much|what amount|what rate|how is .* calculated|what.{0,20}reward|amount`), askAmount},
+	{regexp.MustCompile(`多少|几万|几成|金额|额度|奖几|补几|给几|能拿|拿多|能领|标准是|怎么奖|怎么补|怎么算|按哪档|哪一档|奖金|有奖|有钱|有戏|how much|what amount|what rate|how is .* calculated|what.{0,20}reward|amount|any (reward|subsid|grant|incentive|support|bonus)|(reward|subsidy|grant|incentive|bonus) for`), askAmount},
 	{regexp.MustCompile(`能不能|能否|可不可以|可以.{0,12}[吗么]|能.{0,14}[吗么]|算不算|算.{0,4}[吗么]|有没有(份|资格)|有.{0,3}份|管不管|适用|符合|轮得到|认不认|还能.{0,10}[吗么]|是不是|有戏|够不够|够格|有资格|\bcan (we|i)\b|eligible|qualify|count|apply for|are we|is .* covered|does .* cover`), askEligible},
 	{regexp.MustCompile(`条件|要求|门槛|需要(满足|什么|哪些)|前提|资格|什么样的|标准|requirement|condition|criteria|threshold`), askCondition},
 	{regexp.MustCompile(`怎么(申请|报|申报|办|领|弄)|如何(申请|申报|办理)|流程|材料|手续|在哪(报|申请|办|提交)|去哪|网上|线上|提交|how (do|can|to) .{0,12}apply|procedure|process|where .* apply|documents`), askProcedure},

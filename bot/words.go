@@ -100,7 +100,9 @@ func termSpans(rw query.Rewritten) []TermSpan {
 // generic are canonical terms that every policy article matches: a question
 // whose only recognised terms are these has named no topic.
 var generic = map[string]bool{"奖励": true, "补助": true, "政策措施": true, "最高": true, "比例": true,
-	"申报": true, "施行": true, "有效期": true, "达到 以上": true, "达到": true, "以上": true}
+	"申报": true, "施行": true, "有效期": true, "达到 以上": true, "达到": true, "以上": true,
+	// Units say how much, not of what.
+	"美元": true, "万元": true, "亿元": true, "元": true, "平方米": true}
 
 func genericTerms(alts []string) bool {
 	for _, a := range alts {
