@@ -36,6 +36,11 @@ const (
 	topicMin = 2.2
 	// maxHedged is how many clauses a hedge offers.
 	maxHedged = 3
+	// unknownTopic and unknownFound: a question with at least unknownTopic
+	// words the corpus does not know, no specific term and less than
+	// unknownFound of anchor weight found is about something else.
+	unknownTopic = 3
+	unknownFound = 6.0
 	// vagueUnknown is the most words unknown to the corpus a question
 	// without a topic may have and still be only vague.
 	vagueUnknown = 2
@@ -147,6 +152,15 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 			// 合作社): better that department than no one.
 			return b.routeReply(ans, q, routes[0]), "", nil
 		}
+	}
+	// When the money arrives, where the measure does not say: its department.
+	if q.intents.has(askPayment) && !statesPayment(best) {
+		return b.departmentReply(ans, q, best), "", nil
+	}
+	// A question about something the corpus has no words for, that only an
+	// everyday word ties to an article (明天会下雨吗…户外活动): not covered.
+	if best.m.specific == 0 && !namesMeasure(anchors, best) && unknownBigrams(anchors) >= unknownTopic && best.m.found < unknownFound {
+		return b.notCovered(ans, q, best), "", nil
 	}
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
@@ -618,6 +632,54 @@ func beyondValidity(q understood, a *article) bool {
 		}
 	}
 	return false
+}
+
+// namesMeasure reports an anchor of the question in the title of the best
+// article's document (制造业这些政策能用吗).
+func namesMeasure(as []anchor, a *article) bool {
+	title := norm.Fold(a.chunk().DocTitle)
+	for _, an := range as {
+		if !an.known || an.weight < minAnchorWeight {
+			continue
+		}
+		for _, alt := range an.alts {
+			if strings.Contains(title, alt) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var paymentRE = regexp.MustCompile(`拨付|到账|兑付|兑现|发放`)
+
+// statesPayment reports whether an article says when or how money is paid.
+func statesPayment(a *article) bool {
+	for _, c := range a.clauses {
+		if paymentRE.MatchString(c.Text) && !strings.Contains(c.Text, "实际到账外资") {
+			return true
+		}
+	}
+	return false
+}
+
+// departmentReply says the documents do not state what is asked and names
+// the department of the measure it is about.
+func (b *Bot) departmentReply(ans Answer, q understood, best *article) Answer {
+	d := best.chunk().Department
+	if d == "" {
+		return b.notCovered(ans, q, best)
+	}
+	ans.Mode = ModeRoute
+	ans.Refused = true
+	ans.Citations = nil
+	ans.RouteTo = d
+	if q.english {
+		ans.Text = fmt.Sprintf("The policy documents do not state this. %s handles the measure it concerns (《%s》); please ask them, or: %s.", b.englishDepartment(d), best.chunk().DocTitle, b.cfg.Contact)
+	} else {
+		ans.Text = fmt.Sprintf("政策文件中没有关于这一点的规定。相关措施（《%s》）由%s负责，建议直接咨询%s，或拨打%s。", best.chunk().DocTitle, d, d, b.cfg.Contact)
+	}
+	return ans
 }
 
 // hedge offers the most related clauses, marked as possibly not matching.

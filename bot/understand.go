@@ -26,6 +26,7 @@ const (
 	askList                          // 有哪些, 有什么支持
 	askDefinition                    // 是什么, 具体指哪些
 	askCriteria                      // the criteria of a designation itself: 认定条件, 够格吗
+	askPayment                       // when the money arrives: 多久能到账
 )
 
 func (i intent) has(x intent) bool { return i&x != 0 }
@@ -45,6 +46,7 @@ var intentPatterns = []struct {
 	{regexp.MustCompile(`有效期|到期|失效|过期|哪天开始|什么时候开始|从哪天|开始执行|开始实施|执行到|到什么时候|哪一年|几几年|valid|expire|in force|until when|from when`), askValidity},
 	{regexp.MustCompile(`有哪些|有什么|有啥|哪些(政策|奖励|补贴|支持)|什么(政策|扶持|支持)|啥(政策|扶持|支持)|都有|what (support|incentives|policies|benefits)|any (support|incentives|policies)`), askList},
 	{regexp.MustCompile(`指什么|指的是|是指|具体指|包括哪|哪几个|什么意思|啥意思|定义|what (is|are|does) .{0,30}(mean|stand for)|what is meant`), askDefinition},
+	{regexp.MustCompile(`(多久|多长时间|什么时候|啥时候|几个月|几天|何时|哪天).{0,6}(到账|拨付|兑付|兑现|发放|发钱|打款|打到|下来|到位)|(到账|拨付|兑付|发放|打款).{0,4}(多久|时间|周期|什么时候)|when .{0,20}(paid|payment|disburs|arrive)|how long .{0,20}(pay|payment|money)`), askPayment},
 	{regexp.MustCompile(`(认定|评定|评选|评审|申报|入选|纳入|进)(的)?(条件|标准|门槛|要求)|怎么(认定|评上|评|才能)|才能(进|评|认定|算)|够格|够不够格|标准是多少|门槛是多少|criteria for|how to (become|get certified)`), askCriteria},
 }
 
