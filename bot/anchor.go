@@ -70,6 +70,15 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 		if sp.Start >= 0 && sp.End <= len(rs) && sp.Start < sp.End {
 			t = string(rs[sp.Start:sp.End])
 		}
+		if isPlace(t) {
+			// Where, not what: a place says which measures apply, not which
+			// article answers (and a question naming only a place is not
+			// about a topic).
+			for i := sp.Start; i < sp.End; i++ {
+				inSpan[i] = true
+			}
+			continue
+		}
 		terms = append(terms, anchor{alts: alts, term: true, text: t, texts: []string{t}, dept: isDepartment(alts)})
 		termSpans = append(termSpans, sp)
 	}
@@ -94,6 +103,9 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 					continue
 				}
 				bg := string(run.runes[i : i+2])
+				if isPlace(bg) {
+					continue
+				}
 				bigrams = append(bigrams, anchor{alts: []string{bg}, text: bg})
 			}
 		}
@@ -392,3 +404,17 @@ func unknownBigrams(as []anchor) int {
 	}
 	return n
 }
+
+// places are names of places a question may give as context (its own
+// location, a supplier's, a venue): they say where, not what.
+var places = map[string]bool{}
+
+func init() {
+	for _, p := range strings.Fields(`苏州 苏州市 吴中 吴中区 相城 相城区 姑苏 姑苏区 吴江 吴江区 园区 工业园区 苏州工业园区
+	高新区 虎丘 虎丘区 昆山 常熟 太仓 张家港 江苏 江苏省 上海 南京 无锡 杭州 浙江 北京 太湖 东山 西山 光福 木渎
+	甪直 胥口 临湖 越溪 横泾 香山 金庭 城南 长桥 郭巷 太湖街道 国内 国外 境内`) {
+		places[p] = true
+	}
+}
+
+func isPlace(s string) bool { return places[s] }

@@ -104,7 +104,11 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	if !continued && ownWeight < topicMin {
 		// A topic the measures do not cover, named with no topic they do.
 		if routes := b.cfg.Routes.find(q.norm, RouteTopic); len(routes) > 0 {
-			return b.routeReply(Answer{Query: q.norm}, q, routes[0]), "", nil
+			h, ok := routeAsked(topicClause(q.norm, own), routes)
+			if !ok {
+				h = routes[0]
+			}
+			return b.routeReply(Answer{Query: q.norm}, q, h), "", nil
 		}
 		// Too vague to answer: ask what it is about. A question that says
 		// more, in words the documents do not have, is not vague: it is not
@@ -112,7 +116,13 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		// A question about the documents themselves (有效期, 申报时间, 找谁)
 		// that names a policy area is not vague either.
 		docLevel := q.intents&(askValidity|askDeadline|askProcedure|askDepartment) != 0 && ownWeight > 0
-		if unknownBigrams(own) <= vagueUnknown && !docLevel {
+		// Vague is about policy (补贴, 有什么政策, 能拿多少钱); a question
+		// in words of something else (今天天气怎么样) is not covered.
+		policyWords := asksForMoney(q.norm) || q.intents&(askAmount|askList) != 0
+		for _, t := range rw.Terms {
+			policyWords = policyWords || !isPlace(t)
+		}
+		if unknownBigrams(own) <= vagueUnknown && !docLevel && (policyWords || unknownBigrams(own) == 0) {
 			return b.clarifyReply(q), carried(prev, q, own), nil
 		}
 	}
@@ -142,15 +152,8 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	// them — when the topic is what the question is about, not context
 	// beside the topic it asks about.
 	if routes := b.uncoveredRoutes(evidence, spans, best, RouteTopic); len(routes) > 0 {
-		tc := topicClause(q.norm, own)
-		if h, ok := routeAsked(tc, routes); ok {
+		if h, ok := b.routeFor(q, own, best, routes); ok {
 			return b.routeReply(ans, q, h), "", nil
-		}
-		if cov < hedgeCoverage {
-			// Nothing of the question is covered, and the company describes
-			// itself by a topic the measures leave to a department (种植茶园的
-			// 合作社): better that department than no one.
-			return b.routeReply(ans, q, routes[0]), "", nil
 		}
 	}
 	// When the money arrives, where the measure does not say: its department.
@@ -159,8 +162,8 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	}
 	// A question about something the corpus has no words for, that only an
 	// everyday word ties to an article (明天会下雨吗…户外活动): not covered.
-	if best.m.specific == 0 && !namesMeasure(anchors, best) && unknownBigrams(anchors) >= unknownTopic && best.m.found < unknownFound {
-		return b.notCovered(ans, q, best), "", nil
+	if u := unknownBigrams(anchors); best.m.specific == 0 && !namesMeasure(anchors, best) && u >= unknownTopic && best.m.found < unknownFound {
+		return b.uncovered(ans, q, evidence, spans, best), "", nil
 	}
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
@@ -177,7 +180,79 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	case cov >= hedgeCoverage:
 		return b.hedge(ans, q, arts), evidence, nil
 	}
-	return b.notCovered(ans, q, best), "", nil
+	return b.uncovered(ans, q, evidence, spans, best), "", nil
+}
+
+// uncovered is the reply to a question the documents do not answer: the
+// department of a routing topic it names, if any, else the general contact.
+func (b *Bot) uncovered(ans Answer, q understood, evidence string, spans []TermSpan, best *article) Answer {
+	if routes := b.uncoveredRoutes(evidence, spans, best, RouteTopic); len(routes) > 0 {
+		h, ok := routeAsked(evidence, routes)
+		if !ok {
+			h = routes[0]
+		}
+		return b.routeReply(ans, q, h)
+	}
+	return b.notCovered(ans, q, best)
+}
+
+// routeFor decides whether a question that names a routing topic the best
+// article lacks goes to that topic's department:
+//   - the clause that asks names it (…，能不能免进口关税);
+//   - the clause that holds the topic names it, and the topic is a domain
+//     term the corpus does not have (高新技术企业认定，…奖多少), or the best
+//     article has no specific term of the question, or covers too little;
+//   - nothing of the question is covered at all.
+func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []routeHit) (routeHit, bool) {
+	if h, ok := routeAsked(askPart(q.norm), routes); ok {
+		return h, true
+	}
+	cov := best.m.coverage()
+	if h, ok := routeAsked(topicClause(q.norm, own), routes); ok {
+		if unknownTermHas(own, h) || best.m.specific == 0 || cov < answerCoverage {
+			return h, true
+		}
+	}
+	if cov < hedgeCoverage {
+		return routes[0], true
+	}
+	return routeHit{}, false
+}
+
+// unknownTermHas reports a recognised domain term of the question that the
+// corpus does not have and that a keyword of the route names.
+func unknownTermHas(own []anchor, h routeHit) bool {
+	for _, a := range own {
+		if !a.term || a.known {
+			continue
+		}
+		for _, t := range a.texts {
+			if h.lastEnd(t) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// askPart returns the last clause of a question that asks something.
+func askPart(q string) string {
+	parts := clauses(q)
+	for i := len(parts) - 1; i >= 0; i-- {
+		if asksQuestion(parts[i]) {
+			return parts[i]
+		}
+	}
+	if len(parts) > 0 {
+		return parts[len(parts)-1]
+	}
+	return q
+}
+
+// clauses splits a question at its punctuation; an English sentence ends
+// with ". ", a Chinese figure (1.5亿) keeps its point.
+func clauses(q string) []string {
+	return strings.FieldsFunc(strings.ReplaceAll(q, ". ", "。"), func(r rune) bool { return strings.ContainsRune("，,。；;！!?？", r) })
 }
 
 // routeAsked returns the route of a keyword in the clause that holds the
@@ -199,8 +274,7 @@ func routeAsked(topic string, routes []routeHit) (routeHit, bool) {
 // 认定，区里给多少奖励？"). Words of the corpus that weigh something, or
 // words it does not know at all, make a topic.
 func topicClause(q string, own []anchor) string {
-	// An English sentence ends with ". "; a Chinese figure (1.5亿) keeps its point.
-	parts := strings.FieldsFunc(strings.ReplaceAll(q, ". ", "。"), func(r rune) bool { return strings.ContainsRune("，,。；;！!?？", r) })
+	parts := clauses(q)
 	if len(parts) == 0 {
 		return q
 	}
@@ -220,13 +294,11 @@ func topicClause(q string, own []anchor) string {
 }
 
 // namesTopic reports whether a clause has an anchor that names a topic: a
-// recognised term or a word of the corpus that is not everyday.
+// recognised term, a word of the corpus that is not everyday, or a word the
+// corpus does not have at all (环评要怎么报批).
 func namesTopic(clause string, own []anchor) bool {
 	for _, a := range own {
 		if a.dept || a.known && a.weight < minAnchorWeight {
-			continue
-		}
-		if !a.term && !a.known {
 			continue
 		}
 		for _, t := range append([]string{a.text}, a.texts...) {
