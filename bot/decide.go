@@ -208,8 +208,17 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 		return h, true
 	}
 	cov := best.m.coverage()
-	if h, ok := routeAsked(topicClause(q.norm, own), routes); ok {
-		if unknownTermHas(own, h) || best.m.specific == 0 || cov < answerCoverage {
+	tc := topicClause(q.norm, own)
+	if h, ok := routeAsked(tc, routes); ok {
+		// The topic clause's own words, as the best article covers them.
+		var inClause []anchor
+		for _, a := range own {
+			if literalIn(a, tc) {
+				inClause = append(inClause, a)
+			}
+		}
+		m := measureAnchors(inClause, best.passage)
+		if unknownTermHas(own, h) || best.m.specific == 0 && m.specific == 0 && m.coverage() < answerCoverage {
 			return h, true
 		}
 	}
@@ -217,6 +226,15 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 		return routes[0], true
 	}
 	return routeHit{}, false
+}
+
+func literalIn(a anchor, clause string) bool {
+	for _, t := range append([]string{a.text}, a.texts...) {
+		if t != "" && strings.Contains(clause, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownTermHas reports a recognised domain term of the question that the
