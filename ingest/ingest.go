@@ -281,6 +281,17 @@ func detect(name string, data []byte, maxZipEntries int) (typ, warning string, e
 	}
 
 	byMagic := sniff(data)
+	if byMagic == "binary" || byMagic == "image" {
+		// A file named .pdf or .docx that is not one was damaged on the way
+		// (a broken download, a truncated copy): say so, not that the type
+		// is unsupported.
+		switch byExt {
+		case TypePDF:
+			return "", "", errorf(ErrInvalid, nil, "the file is named .pdf but is not a valid PDF (no %%PDF header): it is damaged, export or download it again (文件不是有效的 PDF，可能已损坏，请重新导出或下载)")
+		case TypeDocx:
+			return "", "", errorf(ErrInvalid, nil, "the file is named .docx but is not a valid Word document: it is damaged, save it again as .docx (文件不是有效的 .docx，可能已损坏，请重新另存为 .docx)")
+		}
+	}
 	switch byMagic {
 	case "zip":
 		if !zipHasDocument(data, maxZipEntries) {

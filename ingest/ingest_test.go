@@ -262,6 +262,9 @@ func TestConvertRefuses(t *testing.T) {
 		{"binary named txt", "a.txt", []byte("\x7fELF\x02\x01\x01\x00\x00\x00"), Options{}, ErrUnsupported, "binary"},
 		{"zip named md", "a.md", zipFiles(t, []string{"x"}, map[string]string{"x": "y"}), Options{}, ErrUnsupported, "zip"},
 		{"text named pdf", "a.pdf", []byte("第一条 甲。"), Options{}, ErrInvalid, "not a PDF"},
+		{"corrupt pdf", "a.pdf", append([]byte{0x1f, 0x8b, 0x08, 0x00}, bytes.Repeat([]byte{0x00, 0xA5}, 200)...), Options{}, ErrInvalid, "not a valid PDF"},
+		{"image named pdf", "a.pdf", []byte("\x89PNG\r\n\x1a\n\x00\x00"), Options{}, ErrInvalid, "damaged"},
+		{"corrupt docx", "a.docx", bytes.Repeat([]byte{0x00, 0xA5}, 200), Options{}, ErrInvalid, "not a valid Word document"},
 		{"text named docx", "a.docx", []byte("第一条 甲。"), Options{}, ErrInvalid, "not a Word document"},
 		{"not text", "a.txt", []byte{0x81, 0x30, 0xFF, 0xFF, 0x81}, Options{}, ErrInvalid, "UTF-8"},
 	}

@@ -108,6 +108,12 @@ type Article struct {
 	Number int
 	// Chapter is the title of the enclosing chapter ("总则"), or "".
 	Chapter string
+	// ChapterHeading is the enclosing chapter's heading as the document
+	// writes it ("第一章 总则", "一、总则"), or "".
+	ChapterHeading string
+	// Heading is the article's label as the document writes it ("第六条",
+	// "第6条"); "" for a paragraph. Citations use Document.Label.
+	Heading string
 	// Text is the article body without its "第N条" label.
 	Text string
 	// Department is the responsible department named in the article

@@ -3,6 +3,7 @@ package policies
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"policybot/policies/amount"
 	"regexp"
 	"sort"
@@ -28,6 +29,17 @@ func ParseFile(path string, data []byte) (*Document, []Finding) {
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+
+// MaxIDLength is the longest document id: ids appear in URLs, file names
+// and every citation.
+const MaxIDLength = 64
+
+// httpURL reports whether s is an absolute http(s) URL: a source link must
+// not run script (javascript:) or carry a document of its own (data:).
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (strings.EqualFold(u.Scheme, "http") || strings.EqualFold(u.Scheme, "https")) && u.Host != ""
+}
 
 // fields are the front-matter keys, in the order the format lists them.
 var fields = []string{
@@ -95,7 +107,8 @@ func (p *Parser) Parse(path string, data []byte) (*Document, []Finding) {
 	return doc, fs
 }
 
-// decode returns data as UTF-8 text. A UTF-8 byte-order mark is an error;
+// decode returns data as UTF-8 text. A UTF-8 byte-order mark is removed
+// with a warning;
 // GB18030 (which covers GBK and GB2312) is converted with a warning;
 // anything else is an error.
 func decode(path string, data []byte) (string, []Finding) {
@@ -105,8 +118,9 @@ func decode(path string, data []byte) (string, []Finding) {
 			Msg: "binary file (contains NUL bytes): save the document as UTF-8 text or Markdown (二进制文件，请另存为 UTF-8 文本)"}}
 	}
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		fs = append(fs, Finding{Path: path, Line: 1, Col: 1, Severity: Error, Code: CodeBOM,
-			Msg: "byte-order mark at the start of the file: save as UTF-8 without BOM (文件开头有 BOM，请另存为无 BOM 的 UTF-8)"})
+		// Word and Notepad write one; it carries no text.
+		fs = append(fs, Finding{Path: path, Line: 1, Col: 1, Severity: Warning, Code: CodeBOM,
+			Msg: "byte-order mark at the start of the file was removed (文件开头的 BOM 已去除)"})
 		data = data[3:]
 	}
 	if utf8.Valid(data) {
@@ -212,7 +226,10 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 		switch k.Value {
 		case "id":
 			doc.ID, doc.idLine = val, line
-			if !idRE.MatchString(val) {
+			switch {
+			case len(val) > MaxIDLength:
+				add(line, "id is %d characters long, the limit is %d: use a short id such as wz-mfg-2025 (id 过长，最多 %d 个字符)", len(val), MaxIDLength, MaxIDLength)
+			case !idRE.MatchString(val):
 				add(line, "bad id %q: use lower-case letters, digits and single hyphens, e.g. wz-mfg-2025 (id 只能包含小写字母、数字和连字符)", val)
 			}
 		case "title":
@@ -260,6 +277,9 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			}
 		case "source_url":
 			doc.SourceURL = val
+			if val != "" && !httpURL(val) {
+				add(line, "source_url %q must be an http:// or https:// address of the original text (原文链接只能是 http:// 或 https:// 网址)", val)
+			}
 		default:
 			add(line, "unknown field %q: the fields are %s (未知字段)", k.Value, strings.Join(fields, ", "))
 		}
@@ -313,12 +333,13 @@ var (
 func parseBody(path string, doc *Document, lines []string, start int) []Finding {
 	var fs []Finding
 	type span struct {
-		num        int
-		chapter    string
-		first, end int // line indexes, end exclusive
+		num                     int
+		chapter, chapterHeading string
+		heading                 string
+		first, end              int // line indexes, end exclusive
 	}
 	var arts []span
-	chapter := ""
+	chapter, chapterHeading := "", ""
 	var preamble []string
 	for i := start; i < len(lines); i++ {
 		line := lines[i]
@@ -327,6 +348,7 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 				arts[len(arts)-1].end = i
 			}
 			chapter = strings.TrimSpace(m[3])
+			chapterHeading = headingText(line)
 			continue
 		}
 		if m := articleRE.FindStringSubmatch(line); m != nil {
@@ -339,7 +361,8 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 			if len(arts) > 0 && arts[len(arts)-1].end < 0 {
 				arts[len(arts)-1].end = i
 			}
-			arts = append(arts, span{num: n, chapter: chapter, first: i, end: -1})
+			arts = append(arts, span{num: n, chapter: chapter, chapterHeading: chapterHeading,
+				heading: "第" + m[1] + "条", first: i, end: -1})
 			continue
 		}
 		if len(arts) == 0 {
@@ -366,7 +389,8 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 		first := articleRE.ReplaceAllString(lines[a.first], "")
 		body := append([]string{first}, lines[a.first+1:a.end]...)
 		text, lastLine := joinLines(body)
-		art := Article{Number: a.num, Chapter: a.chapter, StartLine: a.first + 1, EndLine: a.first + 1 + lastLine}
+		art := Article{Number: a.num, Chapter: a.chapter, ChapterHeading: a.chapterHeading, Heading: a.heading,
+			StartLine: a.first + 1, EndLine: a.first + 1 + lastLine}
 		if m := departmentRE.FindStringSubmatchIndex(text); m != nil {
 			art.Department = strings.TrimSpace(text[m[2]:m[3]])
 			text = strings.TrimSpace(text[:m[0]])
@@ -392,6 +416,14 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 		doc.Articles = append(doc.Articles, art)
 	}
 	return fs
+}
+
+// headingText is a chapter heading line as a reader sees it: without the
+// Markdown heading marks and bold, spaces collapsed.
+func headingText(line string) string {
+	s := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#"))
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "**"), "**"))
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u3000' }), " ")
 }
 
 // joinLines joins the lines of one article or paragraph: Chinese lines

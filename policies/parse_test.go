@@ -44,10 +44,10 @@ func TestParseSplitsChaptersAndArticles(t *testing.T) {
 		t.Fatalf("unexpected findings: %v", fs)
 	}
 	want := []Article{
-		{Number: 1, Chapter: "总则", Text: "为了测试，制定本措施。", StartLine: 13, EndLine: 14},
-		{Number: 2, Chapter: "总则", Text: "适用于企业。", Department: "区工信局、区发改委", StartLine: 16, EndLine: 16},
-		{Number: 3, Chapter: "支持项目", Text: "奖励50万元。本措施第六条、第七条另有规定。", StartLine: 20, EndLine: 20},
-		{Number: 4, Chapter: "支持项目", Text: "按投入额的12%给予补助。", StartLine: 21, EndLine: 21},
+		{Number: 1, Chapter: "总则", ChapterHeading: "第一章 总则", Heading: "第一条", Text: "为了测试，制定本措施。", StartLine: 13, EndLine: 14},
+		{Number: 2, Chapter: "总则", ChapterHeading: "第一章 总则", Heading: "第二条", Text: "适用于企业。", Department: "区工信局、区发改委", StartLine: 16, EndLine: 16},
+		{Number: 3, Chapter: "支持项目", ChapterHeading: "一、支持项目", Heading: "第三条", Text: "奖励50万元。本措施第六条、第七条另有规定。", StartLine: 20, EndLine: 20},
+		{Number: 4, Chapter: "支持项目", ChapterHeading: "一、支持项目", Heading: "第四条", Text: "按投入额的12%给予补助。", StartLine: 21, EndLine: 21},
 	}
 	if len(doc.Articles) != len(want) {
 		t.Fatalf("got %d articles, want %d: %+v", len(doc.Articles), len(want), doc.Articles)
@@ -130,7 +130,11 @@ func TestValidation(t *testing.T) {
 		{"first article not one", header + "第二条 乙。\n", CodeArticle, 6, Error, "start at 第一条"},
 		{"empty article", header + "第一条 甲。\n第二条\n第三条 丙。\n", CodeArticle, 7, Error, "is empty"},
 		{"empty body", header, CodeArticle, 0, Error, "no text"},
-		{"byte-order mark", "\ufeff" + header + body, CodeBOM, 1, Error, "byte-order mark"},
+		{"byte-order mark", "\ufeff" + header + body, CodeBOM, 1, Warning, "removed"},
+		{"javascript source_url", header[:len(header)-4] + "source_url: javascript:alert(1)\n---\n" + body, CodeField, 5, Error, "http:// or https://"},
+		{"data source_url", header[:len(header)-4] + "source_url: data:text/html,hi\n---\n" + body, CodeField, 5, Error, "http:// or https://"},
+		{"relative source_url", header[:len(header)-4] + "source_url: /x.html\n---\n" + body, CodeField, 5, Error, "http:// or https://"},
+		{"long id", "---\nid: " + strings.Repeat("a", 65) + "\ntitle: t\ncategory: news\n---\n" + body, CodeField, 2, Error, "limit is 64"},
 		{"binary", "\x00\x01\x02PK", CodeEncoding, 0, Error, "binary"},
 		{"empty file", "", CodeSize, 0, Error, "empty"},
 		{"not utf-8", header + "\xff\xfe\xfd\xfc\x80\x81\n", CodeEncoding, 0, Error, "not UTF-8"},
