@@ -330,7 +330,7 @@ func TestBrowserWidget(t *testing.T) {
 		live: __pb('.pb-log').getAttribute('aria-live'),
 		maxlength: __pb('.pb-input').getAttribute('maxlength'),
 		expanded: __pb('.pb-bubble').getAttribute('aria-expanded'),
-		bubbleLabel: __pb('.pb-bubble').getAttribute('aria-label'),
+		bubbleLabel: __pb('.pb-bubble').getAttribute('aria-label') || '',
 		title: __pb('.pb-title').textContent,
 		inputFont: getComputedStyle(__pb('.pb-input')).fontSize,
 	})`)
@@ -341,7 +341,7 @@ func TestBrowserWidget(t *testing.T) {
 		}
 	}
 	if a11y["bubbleLabel"] == "" {
-		t.Error("the bubble has no aria-label")
+		t.Error("the open bubble (its label hidden) has no aria-label")
 	}
 
 	// Shift+Enter is a newline, Enter sends.
@@ -405,12 +405,27 @@ func TestBrowserWidget(t *testing.T) {
 		t.Errorf("feedback requests = %v, want one {message_id: msg-1, rating: up}", fb)
 	}
 
-	// 👎 changes the rating and offers an optional comment.
+	// 👎 changes the rating and offers an optional comment. On a short
+	// screen, with the log scrolled to the 👎 button, the box opens below
+	// the visible part of the log unless the widget brings it into view.
+	do(t, ctx, "short screen", chromedp.EmulateViewport(1280, 480))
+	// The widget keeps the log at its end on a resize; let that happen first.
+	waitFor(t, ctx, "the resize handled", `innerHeight === 480 && new Promise(function (ok) { requestAnimationFrame(function () { requestAnimationFrame(function () { ok(true); }); }); })`)
+	do(t, ctx, "scroll the log to the buttons", chromedp.Evaluate[chromedp.Void](`(function(){
+		var log = __pb('.pb-log'), b = __pb('.pb-fb-down');
+		log.scrollTop += b.getBoundingClientRect().bottom - log.getBoundingClientRect().bottom + 2;
+	})()`))
 	clickWidget(t, ctx, ".pb-fb-down")
 	waitFor(t, ctx, "comment box", `__pb('.pb-fb-text') && __pbAll('.pb-fb-down[aria-pressed="true"]').length === 1`)
-	do(t, ctx, "write a comment", chromedp.Evaluate[chromedp.Void](`__pb('.pb-fb-text').focus()`), chromedp.KeyEvent("没说申请条件"))
+	// The box opens in view, with the cursor in it.
+	waitFor(t, ctx, "comment box in view and focused", `(function(){
+		var log = __pb('.pb-log').getBoundingClientRect(), f = __pb('.pb-fb-send').getBoundingClientRect();
+		return f.top >= log.top && f.bottom <= log.bottom && document.querySelector('policybot-widget').shadowRoot.activeElement === __pb('.pb-fb-text');
+	})()`)
+	do(t, ctx, "write a comment", chromedp.KeyEvent("没说申请条件"))
 	clickWidget(t, ctx, ".pb-fb-send")
 	waitFor(t, ctx, "comment acknowledged", `!__pb('.pb-fb-form') && __pbLastBot().querySelector('.pb-fb-status').textContent.indexOf('已收到') >= 0`)
+	do(t, ctx, "desktop screen", chromedp.EmulateViewport(1280, 800))
 	fb, _ := json.Marshal(api.feedbackRequests())
 	if want := `[{"message_id":"msg-1","rating":"up"},{"message_id":"msg-1","rating":"down"},{"comment":"没说申请条件","message_id":"msg-1","rating":"down"}]`; string(fb) != want {
 		t.Errorf("feedback requests = %s, want %s", fb, want)
@@ -444,6 +459,10 @@ func TestBrowserWidget(t *testing.T) {
 	if sendDisabled := eval[bool](t, ctx, `__pb('.pb-send').disabled`); sendDisabled {
 		t.Error("send button still disabled after an error")
 	}
+	// The question that got no answer is back in the input, to send again.
+	if v := eval[string](t, ctx, `__pb('.pb-input').value`); v != "再问一次" {
+		t.Errorf("after a 429 the input holds %q, want the question back", v)
+	}
 
 	// Phones: under 480px the panel covers the screen.
 	do(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
@@ -462,6 +481,16 @@ func TestBrowserDemo(t *testing.T) {
 	if title := eval[string](t, ctx, `document.querySelector('h1').textContent`); title == "" {
 		t.Error("demo page has no heading")
 	}
+	waitFor(t, ctx, "widget loaded", `__pb('.pb-bubble') && !__pb('.pb-root').hidden`)
+	checkAxe(t, ctx, "demo page, widget closed")
+	if name := eval[string](t, ctx, `__pb('.pb-bubble').getAttribute('aria-label') || __pb('.pb-bubble').textContent`); name != "政策咨询" {
+		t.Errorf("the closed bubble's accessible name is %q, want its visible label 政策咨询", name)
+	}
+	if icon := eval[string](t, ctx, `(document.querySelector('link[rel=icon]') || {}).href || ''`); !strings.HasSuffix(icon, "/favicon.svg") {
+		t.Errorf("demo page icon = %q, want /favicon.svg", icon)
+	} else if st, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch('/favicon.ico').then(function (r) { return r.status; })`, chromedp.EvalAwaitPromise)); err != nil || st != 200 {
+		t.Errorf("GET /favicon.ico = %d, %v; want 200", st, err)
+	}
 	clickWidget(t, ctx, ".pb-bubble")
 	waitFor(t, ctx, "input focused, panel shown", `document.querySelector('policybot-widget').shadowRoot.activeElement === __pb('.pb-input') && __pb('.pb-panel').getAnimations().length === 0`)
 	shot(t, ctx, "demo-open")
@@ -476,6 +505,15 @@ func TestBrowserDemo(t *testing.T) {
 				r.addedNodes.forEach(function (n) { if (n.nodeType === 3) window.__pbVersions.push(n.data); });
 			});
 		}).observe(__pb('.pb-log'), {childList: true, subtree: true, characterData: true});
+		// Frames painted while the answer shows only its typing dots: an
+		// offline answer is ready at once, and must still show that it is
+		// being worked on.
+		window.__pbTypingFrames = 0;
+		(function frame() {
+			var b = __pbLastBot();
+			if (b && b.querySelector('.pb-typing') && !b.querySelector('.pb-text').textContent) window.__pbTypingFrames++;
+			if (!b || !b.querySelector('.pb-feedback')) requestAnimationFrame(frame);
+		})();
 	})()`))
 
 	const question = "首次被认定为国家级专精特新小巨人企业奖励多少？"
@@ -487,6 +525,15 @@ func TestBrowserDemo(t *testing.T) {
 	if !strings.Contains(answer, "50万元") {
 		t.Errorf("answer = %q, want it to contain 50万元", answer)
 	}
+	if frames := eval[int](t, ctx, `window.__pbTypingFrames`); frames < 3 {
+		t.Errorf("the typing dots were painted in %d frames before the offline answer appeared, want them seen (3 or more)", frames)
+	}
+	// The clause is quoted once: in the answer, not again under 出处.
+	if got := eval[map[string]any](t, ctx, `({text: __pbLastBot().querySelector('.pb-text').textContent, all: __pbLastBot().textContent,
+		quotes: __pbLastBot().querySelectorAll('.pb-quote').length})`); got["quotes"] != 0.0 {
+		t.Errorf("the answer quotes its clause and the 出处 block quotes it again (%v blocks): %q", got["quotes"], got["all"])
+	}
+	checkAxe(t, ctx, "demo page, an answer shown")
 	versions := eval[[]string](t, ctx, `window.__pbVersions`)
 	if len(versions) < 2 || versions[len(versions)-1] != answer {
 		t.Errorf("answer text went through %d versions %q, want it streamed in pieces ending with the answer", len(versions), versions)
@@ -520,8 +567,15 @@ func TestBrowserDemo(t *testing.T) {
 	if notice := eval[string](t, ctx, `(document.querySelector('.notice') || {}).textContent || ''`); !strings.Contains(notice, "示例") {
 		t.Errorf("policy page sample notice = %q, want it shown", notice)
 	}
+	// Headings as the document writes them.
+	if got := eval[map[string]string](t, ctx, `({label: document.querySelector('#article-6 .label').firstChild.textContent.trim(),
+		chapter: Array.prototype.map.call(document.querySelectorAll('h2.chapter'), function (h) { return h.textContent; }).join('|')})`); got["label"] != "第六条" ||
+		!strings.Contains(got["chapter"], "第三章 培育优质企业") || !strings.HasPrefix(got["chapter"], "第一章 总则|") {
+		t.Errorf("policy page headings = %v, want 第六条 and chapters such as 第三章 培育优质企业", got)
+	}
 	// The widget is on the policy page too, closed, with the conversation kept.
 	waitFor(t, ctx, "widget on the policy page", `__pb('.pb-bubble') && __pb('.pb-panel').hidden && __pbAll('.pb-user').length === 1`)
+	checkAxe(t, ctx, "policy page")
 	if top := eval[float64](t, ctx, `document.getElementById('article-6').getBoundingClientRect().top`); top < 0 || top > 100 {
 		t.Errorf("#article-6 is %vpx from the top of the window, want it scrolled to the top", top)
 	}
@@ -545,6 +599,7 @@ func TestBrowserDemo(t *testing.T) {
 	do(t, ctx, "open the demo page", chromedp.Navigate(base+"/"))
 	waitFor(t, ctx, "panel restored", `!__pb('.pb-root').hidden && !__pb('.pb-panel').hidden && __pbAll('a.pb-cite-link').length === 1 && __pb('.pb-panel').getBoundingClientRect().width === innerWidth`)
 	shot(t, ctx, "demo-answer-phone")
+	checkAxe(t, ctx, "demo page on a phone, the answer shown")
 	clickWidget(t, ctx, ".pb-close")
 	waitFor(t, ctx, "panel closed", `__pb('.pb-panel').hidden`)
 	noOverflow("/")

@@ -141,6 +141,43 @@ func citationsJSON(base string, cs []bot.Citation) []citationJSON {
 	return out
 }
 
+// choiceJSON is a suggestion offered with a clarifying reply: the widget
+// shows Label on a button and sends Message when it is clicked.
+type choiceJSON struct {
+	Label   string `json:"label"`
+	Message string `json:"message"`
+}
+
+// replyKind is what every channel says about the kind of reply: its mode
+// (bot.Mode: answer, hedge, route, refuse, clarify or chat), the choices
+// offered with it and the department a route reply sends the company to.
+type replyKind struct {
+	Mode    bot.Mode     `json:"mode"`
+	Choices []choiceJSON `json:"choices"`
+	RouteTo string       `json:"route_to,omitempty"`
+}
+
+func kindOf(a bot.Answer) replyKind {
+	k := replyKind{Mode: a.Mode, Choices: []choiceJSON{}, RouteTo: a.RouteTo}
+	if k.Mode == "" {
+		// An answerer that does not say: a refusal or an answer.
+		k.Mode = bot.ModeAnswer
+		if a.Refused {
+			k.Mode = bot.ModeRefuse
+		}
+	}
+	for _, c := range a.Choices {
+		if strings.TrimSpace(c.Message) == "" {
+			continue
+		}
+		if c.Label == "" {
+			c.Label = c.Message
+		}
+		k.Choices = append(k.Choices, choiceJSON{Label: c.Label, Message: c.Message})
+	}
+	return k
+}
+
 type chatRequest struct {
 	Message        string `json:"message"`
 	ConversationID string `json:"conversation_id"`
@@ -153,6 +190,7 @@ type chatResponse struct {
 	Refused        bool           `json:"refused"`
 	Notice         string         `json:"notice,omitempty"`
 	Citations      []citationJSON `json:"citations"`
+	replyKind
 }
 
 // maxChatBody bounds a chat request: 1,000 characters fit many times over,
@@ -175,6 +213,7 @@ func handleChat(a *asker, base baseURL) http.Handler {
 		writeJSON(w, http.StatusOK, chatResponse{
 			ConversationID: res.ConversationID, MessageID: res.MessageID, Answer: res.Text,
 			Refused: res.Refused, Notice: res.Notice, Citations: citationsJSON(base(r), res.Citations),
+			replyKind: kindOf(res.Answer),
 		})
 	})
 }
@@ -190,6 +229,7 @@ type doneEvent struct {
 	Refused        bool   `json:"refused"`
 	Notice         string `json:"notice"`
 	Replaced       bool   `json:"replaced"`
+	replyKind
 }
 
 // handleChatStream answers POST /api/chat/stream as Server-Sent Events:
@@ -213,9 +253,9 @@ func handleChatStream(a *asker, base baseURL) http.Handler {
 				writeError(w, r, a.log, err)
 				return
 			}
-			_, _, en, zh := statusOf(err)
+			_, code, en, zh := statusOf(err)
 			a.log.Warn("stream failed", "err", err)
-			_ = sse.Event("error", errorBody{Error: en, ErrorZh: zh})
+			_ = sse.Event("error", errorBody{Error: en, ErrorZh: zh, Code: code})
 			return
 		}
 		if err := sse.Event("citations", citationsJSON(base(r), res.Citations)); err != nil {
@@ -223,7 +263,7 @@ func handleChatStream(a *asker, base baseURL) http.Handler {
 		}
 		_ = sse.Event("done", doneEvent{
 			ConversationID: res.ConversationID, MessageID: res.MessageID, Answer: res.Text,
-			Refused: res.Refused, Notice: res.Notice, Replaced: res.Replaced,
+			Refused: res.Refused, Notice: res.Notice, Replaced: res.Replaced, replyKind: kindOf(res.Answer),
 		})
 	})
 }

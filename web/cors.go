@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 )
 
 // NormalizeOrigin returns the origin of a URL as browsers send it in the
@@ -91,12 +93,43 @@ func isAPI(path string) bool {
 	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/v1/")
 }
 
+// refusedOrigins remembers when each refused origin was last logged, so a
+// site that is not allowed costs one log line every quarter of an hour, not
+// one per question. It is bounded: when full it starts afresh.
+type refusedOrigins struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+const (
+	refusedLogEvery = 15 * time.Minute
+	refusedMax      = 1000
+)
+
+func (ro *refusedOrigins) shouldLog(origin string, now time.Time) bool {
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	if ro.seen == nil || len(ro.seen) >= refusedMax {
+		ro.seen = map[string]time.Time{}
+	}
+	if at, ok := ro.seen[origin]; ok && now.Sub(at) < refusedLogEvery {
+		return false
+	}
+	ro.seen[origin] = now
+	return true
+}
+
 // cors answers preflight requests and marks the API's answers as readable
 // by allowed origins. A browser request from any other origin is refused
 // outright (403), not merely left unreadable, so that a page that is not
-// allowed cannot spend the server's work either. Requests without Origin
-// (curl, SDKs, servers) are not browsers' and pass.
-func cors(p *corsPolicy, log *slog.Logger) func(http.Handler) http.Handler {
+// allowed cannot spend the server's work either; but the refusal itself is
+// readable (its preflight passes, and it carries the origin), so the
+// widget can tell the visitor that the site is not allowed instead of
+// reporting a network error, and the log names the origin and the setting
+// that allows it. Requests without Origin (curl, SDKs, servers) are not
+// browsers' and pass.
+func cors(p *corsPolicy, log *slog.Logger, now func() time.Time) func(http.Handler) http.Handler {
+	refused := &refusedOrigins{}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !isAPI(r.URL.Path) {
@@ -113,23 +146,30 @@ func cors(p *corsPolicy, log *slog.Logger) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			if !p.allows(origin, r) {
-				writeError(w, r, log, &apiError{code: codeForbidden,
-					en: "This site is not allowed to use the PolicyBot API (origin " + origin + ").",
-					zh: "该网站未获准调用政策问答接口。"})
-				return
-			}
+			allowed := p.allows(origin, r)
 			h.Set("Access-Control-Allow-Origin", origin)
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Add("Vary", "Access-Control-Request-Method")
 				h.Add("Vary", "Access-Control-Request-Headers")
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Conversation-Id")
-				h.Set("Access-Control-Max-Age", "600")
+				if allowed {
+					h.Set("Access-Control-Max-Age", "600")
+				}
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
 			h.Set("Access-Control-Expose-Headers", "Retry-After, X-Conversation-Id")
+			if !allowed {
+				if refused.shouldLog(origin, now()) {
+					log.Warn("refused a browser request from a site that is not allowed to use the API; to let it embed the widget, add its origin to POLICYBOT_ALLOWED_ORIGINS",
+						"origin", origin, "path", r.URL.Path, "setting", "POLICYBOT_ALLOWED_ORIGINS")
+				}
+				writeError(w, r, log, &apiError{code: codeOriginNotAllowed,
+					en: "This site (" + origin + ") is not allowed to use the PolicyBot API: the PolicyBot administrator must add it to POLICYBOT_ALLOWED_ORIGINS.",
+					zh: "本网站暂未获准使用政策咨询服务（网站地址未在允许列表中），请联系网站管理员开通。"})
+				return
+			}
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -17,15 +17,18 @@ import (
 type errorCode string
 
 const (
-	codeInvalid     errorCode = "invalid_request"
-	codeTooLarge    errorCode = "too_large"
-	codeNotFound    errorCode = "not_found"
-	codeMethod      errorCode = "method_not_allowed"
-	codeForbidden   errorCode = "forbidden"
-	codeRateLimited errorCode = "rate_limited"
-	codeUnavailable errorCode = "unavailable"
-	codeTimeout     errorCode = "timeout"
-	codeInternal    errorCode = "internal_error"
+	codeInvalid   errorCode = "invalid_request"
+	codeTooLarge  errorCode = "too_large"
+	codeNotFound  errorCode = "not_found"
+	codeMethod    errorCode = "method_not_allowed"
+	codeForbidden errorCode = "forbidden"
+	// codeOriginNotAllowed is a 403 for a page on a site that is not in
+	// POLICYBOT_ALLOWED_ORIGINS: the widget tells the visitor so.
+	codeOriginNotAllowed errorCode = "origin_not_allowed"
+	codeRateLimited      errorCode = "rate_limited"
+	codeUnavailable      errorCode = "unavailable"
+	codeTimeout          errorCode = "timeout"
+	codeInternal         errorCode = "internal_error"
 
 	// The admin API's (admin.go).
 	codeUnauthorized  errorCode = "unauthorized"
@@ -82,7 +85,7 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		status = http.StatusNotFound
 	case codeMethod:
 		status = http.StatusMethodNotAllowed
-	case codeForbidden:
+	case codeForbidden, codeOriginNotAllowed:
 		status = http.StatusForbidden
 	case codeRateLimited:
 		status = http.StatusTooManyRequests
@@ -102,10 +105,12 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 	return status, code, en, zh
 }
 
-// errorBody is the JSON of every error: {"error": "...", "error_zh": "..."}.
+// errorBody is the JSON of every error: {"error": "...", "error_zh": "...",
+// "code": "..."}; code is the errorCode, for clients that act on it.
 type errorBody struct {
-	Error   string `json:"error"`
-	ErrorZh string `json:"error_zh"`
+	Error   string    `json:"error"`
+	ErrorZh string    `json:"error_zh"`
+	Code    errorCode `json:"code"`
 }
 
 // openAIErrorBody is an error as OpenAI clients expect it, with the
@@ -123,7 +128,7 @@ type openAIErrorBody struct {
 // their detail; the client only sees the messages of statusOf. Under /v1/
 // the body has the OpenAI error shape so that SDKs show the message.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	status, _, en, zh := statusOf(err)
+	status, code, en, zh := statusOf(err)
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusGatewayTimeout {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {
@@ -137,7 +142,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		writeJSON(w, status, openAIError(err))
 		return
 	}
-	writeJSON(w, status, errorBody{Error: en, ErrorZh: zh})
+	writeJSON(w, status, errorBody{Error: en, ErrorZh: zh, Code: code})
 }
 
 // openAIError is err as the body of an OpenAI error (also sent as the last

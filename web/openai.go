@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"policybot/bot"
 )
 
 // The OpenAI-compatible endpoint lets existing chat clients and SDKs talk
@@ -90,6 +92,7 @@ type oaiExtension struct {
 	Notice         string         `json:"notice,omitempty"`
 	Replaced       bool           `json:"replaced"`
 	Citations      []citationJSON `json:"citations"`
+	replyKind
 }
 
 type oaiResponse struct {
@@ -139,11 +142,30 @@ func openAIConversation(r *http.Request, client, first string) string {
 	return "oai-" + hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// sourcesText is the end of the reply's content: where the answer comes from.
-func sourcesText(cs []citationJSON, notice string) string {
+// hedgeLabel marks the citations of a hedged reply in every channel.
+const hedgeLabel = "可能相关的条款（未必完全对应您的问题） Possibly related provisions (they may not match your question exactly)"
+
+// sourcesText is the end of the reply's content: where the answer comes
+// from (marked as possibly related for a hedge; none for a route or a
+// refusal), the choices of a clarifying reply as lines to copy, and the
+// notice. A chat client has no buttons.
+func sourcesText(k replyKind, cs []citationJSON, notice string) string {
 	var b strings.Builder
+	if len(k.Choices) > 0 {
+		b.WriteString("\n\n您可以这样问 You can ask:")
+		for i, c := range k.Choices {
+			fmt.Fprintf(&b, "\n%d. %s", i+1, c.Message)
+		}
+	}
+	if k.Mode == bot.ModeRoute || k.Mode == bot.ModeRefuse {
+		cs = nil
+	}
 	if len(cs) > 0 {
-		b.WriteString("\n\n来源 Sources:")
+		if k.Mode == bot.ModeHedge {
+			b.WriteString("\n\n" + hedgeLabel + ":")
+		} else {
+			b.WriteString("\n\n来源 Sources:")
+		}
 		for i, c := range cs {
 			fmt.Fprintf(&b, "\n[%d] 《%s》%s", i+1, c.Title, c.Label)
 			if c.Department != "" {
@@ -195,7 +217,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 				return
 			}
 			cites := citationsJSON(base(r), res.Citations)
-			content := res.Text + sourcesText(cites, res.Notice)
+			content := res.Text + sourcesText(kindOf(res.Answer), cites, res.Notice)
 			w.Header().Set("X-Conversation-Id", res.ConversationID)
 			writeJSON(w, http.StatusOK, oaiResponse{
 				ID: "chatcmpl-" + res.MessageID, Object: "chat.completion", Created: created, Model: openAIModel,
@@ -229,7 +251,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 			return
 		}
 		cites := citationsJSON(base(r), res.Citations)
-		tail := sourcesText(cites, res.Notice)
+		tail := sourcesText(kindOf(res.Answer), cites, res.Notice)
 		if res.Replaced {
 			tail = replacedText + res.Text + tail
 		}
@@ -258,7 +280,7 @@ func urlsOf(cs []citationJSON) []string {
 
 func extension(res answered, cites []citationJSON) *oaiExtension {
 	return &oaiExtension{ConversationID: res.ConversationID, MessageID: res.MessageID, Refused: res.Refused,
-		Notice: res.Notice, Replaced: res.Replaced, Citations: cites}
+		Notice: res.Notice, Replaced: res.Replaced, Citations: cites, replyKind: kindOf(res.Answer)}
 }
 
 type oaiModel struct {

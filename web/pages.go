@@ -60,9 +60,11 @@ type policyPage struct {
 	Articles  []policyArticle
 }
 
+// policyArticle is an article as the page shows it: Label and
+// ChapterHeading as the document writes them ("第六条", "第三章 培育优质企业").
 type policyArticle struct {
-	Number                           int
-	Label, Chapter, Text, Department string
+	Number                                           int
+	Label, Chapter, ChapterHeading, Text, Department string
 }
 
 func newPolicyPage(d *policies.Document, base string) policyPage {
@@ -71,9 +73,15 @@ func newPolicyPage(d *policies.Document, base string) policyPage {
 		p.Notice = bot.SampleNotice
 	}
 	for _, a := range d.Articles {
-		p.Articles = append(p.Articles, policyArticle{
-			Number: a.Number, Label: d.Label(a.Number), Chapter: a.Chapter, Text: a.Text, Department: a.Department,
-		})
+		pa := policyArticle{Number: a.Number, Label: a.Heading, Chapter: a.Chapter, ChapterHeading: a.ChapterHeading,
+			Text: a.Text, Department: a.Department}
+		if pa.Label == "" {
+			pa.Label = d.Label(a.Number)
+		}
+		if pa.ChapterHeading == "" {
+			pa.ChapterHeading = a.Chapter
+		}
+		p.Articles = append(p.Articles, pa)
 	}
 	return p
 }
@@ -107,6 +115,7 @@ func handlePolicy(lib func() library, base baseURL, log *slog.Logger) http.Handl
 var notFoundTemplate = template.Must(template.New("404").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>页面不存在 · Not found</title>
+<link rel="icon" type="image/svg+xml" href="/favicon.svg">
 <style>body{font-family:-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;max-width:40em;margin:4em auto;padding:0 20px;line-height:1.8;color:#1d2733}a{color:#1a5aa6}</style>
 </head><body>
 <h1>页面不存在</h1>

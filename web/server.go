@@ -89,7 +89,7 @@ func NewServer(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	addRoutes(mux, d, m)
 	var h http.Handler = mux
-	h = cors(newCORSPolicy(d.AllowedOrigins, d.PublicURL), d.Logger)(h)
+	h = cors(newCORSPolicy(d.AllowedOrigins, d.PublicURL), d.Logger, d.Now)(h)
 	h = instrument(m, d.Logger)(h)
 	h = recoverPanics(d.Logger)(h)
 	return h

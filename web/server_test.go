@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -69,6 +70,13 @@ func counter(prefix string) func() string {
 // when not nil, replaces the real bot. The browser tests use it too.
 func newTestServer(tb testing.TB, opts web.Options, answerer web.Answerer) *testEnv {
 	tb.Helper()
+	return newTestServerWith(tb, opts, answerer, nil)
+}
+
+// newTestServerWith is newTestServer with edits to the server's Deps (a
+// logger, a readiness check) made by with, when not nil.
+func newTestServerWith(tb testing.TB, opts web.Options, answerer web.Answerer, with func(*web.Deps)) *testEnv {
+	tb.Helper()
 	docs, ix := bundledIndex(tb)
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(tb.TempDir(), "policybot.db"))
 	if err != nil {
@@ -85,10 +93,14 @@ func newTestServer(tb testing.TB, opts web.Options, answerer web.Answerer) *test
 		}
 		answerer = b
 	}
-	h := web.NewServer(web.Deps{
+	d := web.Deps{
 		Bot: answerer, Store: st, Documents: docs,
 		Now: func() time.Time { return testNow }, NewID: counter("msg"), Options: opts,
-	})
+	}
+	if with != nil {
+		with(&d)
+	}
+	h := web.NewServer(d)
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return &testEnv{Server: srv, store: st}
@@ -180,6 +192,25 @@ type chatResponse struct {
 type errorResponse struct {
 	Error   string `json:"error"`
 	ErrorZh string `json:"error_zh"`
+	Code    string `json:"code"`
+}
+
+// syncBuffer is a log destination that handlers write to concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 const (
@@ -582,10 +613,14 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	e := newTestServer(t, web.Options{AllowedOrigins: []string{"https://www.szwz.gov.cn"}}, nil)
-	t.Run("preflight allowed", func(t *testing.T) {
+	var logs syncBuffer
+	e := newTestServerWith(t, web.Options{AllowedOrigins: []string{"https://www.szwz.gov.cn"}}, nil, func(d *web.Deps) {
+		d.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	preflight := func(t *testing.T, origin string) *http.Response {
+		t.Helper()
 		req, _ := http.NewRequest(http.MethodOptions, e.URL+"/api/chat/stream", nil)
-		req.Header.Set("Origin", "https://www.szwz.gov.cn")
+		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", "POST")
 		req.Header.Set("Access-Control-Request-Headers", "content-type")
 		res, err := e.Client().Do(req)
@@ -593,21 +628,34 @@ func TestCORS(t *testing.T) {
 			t.Fatal(err)
 		}
 		res.Body.Close()
+		return res
+	}
+	t.Run("preflight allowed", func(t *testing.T) {
+		res := preflight(t, "https://www.szwz.gov.cn")
 		if res.StatusCode != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://www.szwz.gov.cn" ||
-			!strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Content-Type") {
+			!strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Content-Type") || res.Header.Get("Access-Control-Max-Age") == "" {
 			t.Errorf("preflight = %d %v", res.StatusCode, res.Header)
+		}
+	})
+	// The preflight of a site that is not allowed passes (uncached), so
+	// that the browser sends the request and the page can read why it is
+	// refused; the request itself is refused before any work.
+	t.Run("preflight of another site", func(t *testing.T) {
+		res := preflight(t, "https://evil.example")
+		if res.StatusCode != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://evil.example" || res.Header.Get("Access-Control-Max-Age") != "" {
+			t.Errorf("preflight = %d %v, want 204 readable by the page, not cached", res.StatusCode, res.Header)
 		}
 	})
 	tests := []struct {
 		name, origin string
 		status       int
-		allowed      bool
+		readable     bool
 	}{
 		{"allowlisted", "https://www.szwz.gov.cn", 200, true},
 		{"own origin", e.URL, 200, true},
 		{"no origin (not a browser)", "", 200, false},
-		{"other site", "https://evil.example", 403, false},
-		{"http instead of https", "http://www.szwz.gov.cn", 403, false},
+		{"other site", "https://evil.example", 403, true},
+		{"http instead of https", "http://www.szwz.gov.cn", 403, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -619,13 +667,28 @@ func TestCORS(t *testing.T) {
 			if res.StatusCode != tc.status {
 				t.Errorf("Origin %q = %d, want %d", tc.origin, res.StatusCode, tc.status)
 			}
-			if got := res.Header.Get("Access-Control-Allow-Origin"); (got == tc.origin && got != "") != tc.allowed {
+			if got := res.Header.Get("Access-Control-Allow-Origin"); (got == tc.origin && got != "") != tc.readable {
 				t.Errorf("Origin %q: Access-Control-Allow-Origin = %q", tc.origin, got)
 			}
-			if tc.status == 403 && decode[errorResponse](t, res).ErrorZh == "" {
-				t.Error("403 without a Chinese message")
+			if tc.status == 403 {
+				er := decode[errorResponse](t, res)
+				if er.Code != "origin_not_allowed" || !strings.Contains(er.ErrorZh, "未获准") || !strings.Contains(er.Error, tc.origin) {
+					t.Errorf("403 body = %+v, want code origin_not_allowed, a Chinese message and the origin", er)
+				}
 			}
 		})
+	}
+	// A second refusal of the same site is not logged again.
+	e.post(t, "/api/chat", map[string]string{"message": qLittleGiant}, "Origin", "https://evil.example")
+	var refusals []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "not allowed to use the API") {
+			refusals = append(refusals, l)
+		}
+	}
+	if len(refusals) != 2 || !strings.Contains(refusals[0], "origin=https://evil.example") || !strings.Contains(refusals[0], "POLICYBOT_ALLOWED_ORIGINS") ||
+		!strings.Contains(refusals[1], "origin=http://www.szwz.gov.cn") {
+		t.Errorf("refusal log lines = %q, want one per refused site, naming it and POLICYBOT_ALLOWED_ORIGINS", refusals)
 	}
 	if res := e.get(t, "/widget.js", "Origin", "https://evil.example"); res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("widget.js for any site = %d, ACAO %q", res.StatusCode, res.Header.Get("Access-Control-Allow-Origin"))

@@ -32,6 +32,15 @@
   var STORE_KEY = 'policybot:conversation';
   var MAX_CHARS = 1000;
   var MAX_STORED = 60; // messages kept in sessionStorage
+  // The typing dots show at least this long, and the text then appears at
+  // a reading pace: an offline answer arrives all at once, and without this
+  // it would flash in with no sign that anything was being worked on.
+  var MIN_TYPING_MS = 450;
+  var REVEAL_STEP_MS = 30;
+  // What a message keeps in sessionStorage (the rest is drawing state).
+  var STORED_KEYS = ['role', 'text', 'citations', 'notice', 'refused', 'messageId', 'rating', 'error',
+    'mode', 'choices', 'routeTo'];
+  var HEDGE_LABEL = '可能相关的条款（未必完全对应您的问题）';
   var SUGGESTIONS = [
     '首次被认定为国家级专精特新小巨人企业奖励多少？',
     '智改数转项目怎么补助？',
@@ -89,9 +98,9 @@
         openPath: location.pathname,
         messages: msgs.slice(-MAX_STORED).map(function (m) {
           var o = {};
-          for (var k in m) {
-            if (Object.prototype.hasOwnProperty.call(m, k) && k !== 'node') o[k] = m[k];
-          }
+          STORED_KEYS.forEach(function (k) {
+            if (Object.prototype.hasOwnProperty.call(m, k)) o[k] = m[k];
+          });
           return o;
         })
       }));
@@ -165,9 +174,10 @@
     root.appendChild(link);
     root.appendChild(wrap);
 
+    // Closed, the button's name is its visible label (speech input users
+    // say what they see); open, the label is hidden and aria-label names it.
     var bubble = attrs(el('button', 'pb-bubble'), {
-      type: 'button', 'aria-label': '打开' + TITLE, 'aria-expanded': 'false', 'aria-controls': 'pb-panel',
-      'aria-haspopup': 'dialog'
+      type: 'button', 'aria-expanded': 'false', 'aria-controls': 'pb-panel', 'aria-haspopup': 'dialog'
     });
     bubble.appendChild(icon('chat'));
     bubble.appendChild(icon('down'));
@@ -179,7 +189,8 @@
     });
     panel.hidden = true;
 
-    var header = el('header', 'pb-header');
+    // A div, not <header>: the host page has its own banner landmark.
+    var header = el('div', 'pb-header');
     var heading = el('div', 'pb-heading');
     heading.appendChild(attrs(el('h2', 'pb-title', TITLE), { id: 'pb-title' }));
     heading.appendChild(attrs(el('p', 'pb-subtitle', '依据吴中区政策原文作答，每条回答注明出处'), { id: 'pb-subtitle' }));
@@ -286,7 +297,7 @@
     ui.panel.hidden = false;
     ui.wrap.classList.add('pb-open');
     ui.bubble.setAttribute('aria-expanded', 'true');
-    ui.bubble.setAttribute('aria-label', '关闭' + TITLE);
+    ui.bubble.setAttribute('aria-label', '收起' + TITLE);
     scrollToEnd(true);
     if (!restoring) {
       ui.input.focus();
@@ -300,7 +311,7 @@
     ui.panel.hidden = true;
     ui.wrap.classList.remove('pb-open');
     ui.bubble.setAttribute('aria-expanded', 'false');
-    ui.bubble.setAttribute('aria-label', '打开' + TITLE);
+    ui.bubble.removeAttribute('aria-label');
     ui.bubble.focus();
     save();
   }
@@ -357,32 +368,59 @@
   }
 
   // updateBot redraws a bot message from its state. It is called for every
-  // streamed piece, so it rewrites only the text node when nothing else changed.
+  // piece of text revealed, so it rewrites only the text node when nothing
+  // else changed.
   function updateBot(node, m) {
     var text = node.querySelector('.pb-text');
     if (!text) {
       node.appendChild(el('span', 'pb-sr', '助手回答：'));
       text = node.appendChild(el('div', 'pb-text'));
     }
-    text.textContent = m.text;
+    var shown = visibleText(m);
+    if (text.textContent !== shown) text.textContent = shown;
+    var mode = m.mode || (m.refused ? 'refuse' : 'answer');
+    var working = !!(m.pending || m.hold);
     node.classList.toggle('pb-error', !!m.error);
     node.classList.toggle('pb-refused', !!m.refused);
+    node.classList.toggle('pb-working', working);
+    node.setAttribute('data-mode', working ? '' : mode);
 
+    // The typing dots stay while the answer is being looked up and while
+    // its text is still coming in.
     var typing = node.querySelector('.pb-typing');
-    if (m.pending && !m.text && !typing) {
-      typing = attrs(el('div', 'pb-typing'), { role: 'status' });
-      typing.appendChild(el('span', 'pb-sr', '正在查找政策条款…'));
-      for (var i = 0; i < 3; i++) typing.appendChild(attrs(el('span', 'pb-dot'), { 'aria-hidden': 'true' }));
-      node.appendChild(typing);
-    } else if (typing && (!m.pending || m.text)) {
+    if (working && !m.error) {
+      if (!typing) {
+        typing = attrs(el('div', 'pb-typing'), { role: 'status' });
+        typing.appendChild(el('span', 'pb-sr'));
+        for (var i = 0; i < 3; i++) typing.appendChild(attrs(el('span', 'pb-dot'), { 'aria-hidden': 'true' }));
+        node.appendChild(typing);
+      }
+      var say = shown ? '正在回答…' : '正在查找政策条款…';
+      if (typing.firstChild.textContent !== say) typing.firstChild.textContent = say;
+    } else if (typing) {
       node.removeChild(typing);
     }
 
     if (m.error && !node.querySelector('.pb-error-text')) {
       node.appendChild(attrs(el('p', 'pb-error-text', m.error), { role: 'alert' }));
     }
-    if (m.citations && m.citations.length && !node.querySelector('.pb-cites')) {
-      node.appendChild(renderCitations(m.citations));
+    if (working) return;
+
+    if (mode === 'hedge' && !node.querySelector('.pb-hedge')) {
+      var hedge = attrs(el('p', 'pb-hedge'), { role: 'note' });
+      hedge.appendChild(icon('info'));
+      hedge.appendChild(el('span', null, HEDGE_LABEL));
+      node.insertBefore(hedge, text);
+    }
+    if (mode === 'route' && m.routeTo && (m.text || '').indexOf(m.routeTo) < 0 && !node.querySelector('.pb-route')) {
+      node.appendChild(el('p', 'pb-route', '建议咨询：' + m.routeTo));
+    }
+    // A route or a refusal cites nothing: the documents do not cover it.
+    if (mode !== 'route' && mode !== 'refuse' && m.citations && m.citations.length && !node.querySelector('.pb-cites')) {
+      node.appendChild(renderCitations(m.citations, m.text || ''));
+    }
+    if (m.choices && m.choices.length && !node.querySelector('.pb-choices')) {
+      node.appendChild(renderChoices(m.choices));
     }
     if (m.notice && !node.querySelector('.pb-notice')) {
       var notice = attrs(el('p', 'pb-notice'), { role: 'note' });
@@ -390,12 +428,23 @@
       notice.appendChild(el('span', null, m.notice));
       node.appendChild(notice);
     }
-    if (m.messageId && !m.pending && !node.querySelector('.pb-feedback')) {
+    if (m.messageId && !node.querySelector('.pb-feedback')) {
       node.appendChild(renderFeedback(m));
     }
   }
 
-  function renderCitations(cites) {
+  // visibleText is as much of a bot message's text as has been revealed.
+  function visibleText(m) {
+    var t = m.text || '';
+    if (m.hold) return '';
+    if (typeof m.shown === 'number' && m.shown < t.length) return t.slice(0, m.shown);
+    return t;
+  }
+
+  // renderCitations lists the cited articles. The quoted clause is shown
+  // under its citation only when the answer does not already quote it, so
+  // a clause is never shown twice.
+  function renderCitations(cites, answer) {
     var box = el('div', 'pb-cites');
     box.appendChild(el('p', 'pb-cites-h', '出处'));
     var list = el('ol', 'pb-cite-list');
@@ -415,10 +464,25 @@
         a = el('span', 'pb-cite-link', text);
       }
       li.appendChild(a);
-      if (c.quote) li.appendChild(el('blockquote', 'pb-quote', c.quote));
+      if (c.quote && answer.indexOf(c.quote) < 0) li.appendChild(el('blockquote', 'pb-quote', c.quote));
       list.appendChild(li);
     });
     box.appendChild(list);
+    return box;
+  }
+
+  // renderChoices offers a clarifying reply's suggestions as buttons that
+  // ask them.
+  function renderChoices(choices) {
+    var box = attrs(el('div', 'pb-choices'), { role: 'group', 'aria-label': '您可以选择' });
+    choices.forEach(function (c) {
+      var b = attrs(el('button', 'pb-chip pb-choice', c.label), { type: 'button' });
+      b.addEventListener('click', function () {
+        ask(c.message);
+        if (ui) ui.input.focus();
+      });
+      box.appendChild(b);
+    });
     return box;
   }
 
@@ -457,7 +521,14 @@
       });
       var old = box.querySelector('.pb-fb-form');
       if (old) box.removeChild(old);
-      if (r === 'down') box.appendChild(commentForm(m, status));
+      if (r === 'down') {
+        // The box opens under the last answer, below the visible part of the
+        // log: bring it into view and put the cursor in it.
+        var f = box.appendChild(commentForm(m, status));
+        var t = f.querySelector('textarea');
+        f.scrollIntoView({ block: 'nearest' });
+        t.focus({ preventScroll: true });
+      }
     }
     up.addEventListener('click', function () { rate('up'); });
     down.addEventListener('click', function () { rate('down'); });
@@ -525,6 +596,50 @@
     ask(q);
   }
 
+  // giveBack puts a question that got no answer back into the empty input,
+  // so that it need not be typed again.
+  function giveBack(question) {
+    if (!ui || ui.input.value) return;
+    ui.input.value = question;
+    updateCount();
+    autoGrow();
+  }
+
+  // reveal shows a bot message's text at a reading pace once the typing
+  // dots have been seen, and finishes the message (citations, choices,
+  // feedback) when all of it is shown and the stream has ended.
+  function reveal(m) {
+    if (m.timer) return;
+    var wait = (m.revealAt || 0) - Date.now();
+    if (wait > 0) {
+      m.timer = setTimeout(function () { m.timer = 0; reveal(m); }, wait);
+      return;
+    }
+    if (m.hold) {
+      m.hold = false;
+      m.shown = 0;
+    }
+    var total = (m.text || '').length;
+    var shown = typeof m.shown === 'number' ? m.shown : total;
+    if (shown < total) {
+      shown = Math.min(total, shown + Math.max(4, Math.ceil((total - shown) / 10)));
+      // Never between the two halves of a character outside the BMP.
+      var code = m.text.charCodeAt(shown - 1);
+      if (code >= 0xD800 && code <= 0xDBFF && shown < total) shown++;
+      m.shown = shown;
+    }
+    if (shown >= total && m.streamDone) {
+      m.pending = false;
+      delete m.shown;
+    }
+    redraw(m);
+    if (m.pending && (shown < total || !m.streamDone)) {
+      m.timer = setTimeout(function () { m.timer = 0; reveal(m); }, shown < total ? REVEAL_STEP_MS : 100);
+      return;
+    }
+    if (!m.pending) save();
+  }
+
   function ask(question) {
     question = String(question || '').trim().slice(0, MAX_CHARS);
     if (!question || busy || !ui) return;
@@ -532,12 +647,13 @@
     var user = { role: 'user', text: question };
     state.messages.push(user);
     if (state.messages.length === 1) renderAll(); else ui.log.appendChild(renderMessage(user));
-    var bot = { role: 'bot', text: '', pending: true };
+    var bot = { role: 'bot', text: '', pending: true, hold: true, revealAt: Date.now() + MIN_TYPING_MS };
     state.messages.push(bot);
     ui.log.appendChild(renderMessage(bot));
     scrollToEnd(true);
     save();
     setBusy(true);
+    reveal(bot);
 
     var body = { message: question };
     if (state.conversationId) body.conversation_id = state.conversationId;
@@ -549,7 +665,11 @@
       body: JSON.stringify(body)
     }).then(function (res) {
       if (!res.ok) {
-        return httpError(res).then(function (msg) { fail(bot, msg); finished = true; });
+        return httpError(res).then(function (msg) {
+          fail(bot, msg);
+          giveBack(question);
+          finished = true;
+        });
       }
       if (!res.body || !res.body.getReader) {
         throw new Error('no readable stream');
@@ -560,28 +680,29 @@
           case 'delta':
             if (data && typeof data.text === 'string') {
               bot.text += data.text;
-              redraw(bot);
+              reveal(bot);
             }
             break;
           case 'citations':
+            // Shown with the rest of the answer once it is complete.
             bot.citations = sanitizeCitations(data);
-            redraw(bot);
             break;
           case 'done':
             data = data || {};
-            if (typeof data.answer === 'string' && (data.replaced || data.answer)) bot.text = data.answer;
+            if (typeof data.answer === 'string' && (data.replaced || data.answer)) {
+              if (data.replaced && data.answer !== bot.text) bot.shown = data.answer.length; // no retyping
+              bot.text = data.answer;
+            }
             if (typeof data.conversation_id === 'string' && data.conversation_id) state.conversationId = data.conversation_id;
             bot.messageId = typeof data.message_id === 'string' ? data.message_id : (data.message_id != null ? String(data.message_id) : '');
             bot.refused = !!data.refused;
             bot.notice = typeof data.notice === 'string' ? data.notice : '';
-            if (data.replaced) {
-              // The streamed draft was withdrawn; its citations may not belong to the final text.
-              var old = bot.node.querySelector('.pb-cites');
-              if (old && !(bot.citations && bot.citations.length)) old.parentNode.removeChild(old);
-            }
-            bot.pending = false;
+            bot.mode = typeof data.mode === 'string' ? data.mode : '';
+            bot.routeTo = typeof data.route_to === 'string' ? data.route_to : '';
+            bot.choices = sanitizeChoices(data.choices);
             finished = true;
-            redraw(bot);
+            bot.streamDone = true;
+            reveal(bot);
             break;
           case 'error':
             fail(bot, (data && (data.error_zh || data.error)) || '回答时出错，请稍后再试。');
@@ -592,9 +713,11 @@
         if (!finished) fail(bot, '回答中断了，请重新提问。');
       });
     }).catch(function () {
-      if (!finished) fail(bot, '网络连接异常，请检查网络后重试。');
+      if (!finished) {
+        fail(bot, '网络连接异常，请检查网络后重试。');
+        giveBack(question);
+      }
     }).then(function () {
-      bot.pending = false;
       setBusy(false);
       save();
     });
@@ -610,9 +733,22 @@
     });
   }
 
+  function sanitizeChoices(data) {
+    if (!Array.isArray(data)) return [];
+    return data.filter(function (c) {
+      return c && typeof c === 'object' && typeof c.message === 'string' && c.message.trim();
+    }).slice(0, 8).map(function (c) {
+      return { label: str(c.label) || c.message, message: c.message.slice(0, MAX_CHARS) };
+    });
+  }
+
   function str(v) { return typeof v === 'string' ? v : ''; }
 
   function fail(bot, msg) {
+    if (bot.timer) clearTimeout(bot.timer);
+    bot.timer = 0;
+    bot.hold = false;
+    delete bot.shown;
     bot.pending = false;
     bot.error = msg;
     redraw(bot);
@@ -624,10 +760,16 @@
     var retry = parseInt(res.headers.get('Retry-After') || '', 10);
     return res.json().catch(function () { return {}; }).then(function (j) {
       var msg = (j && typeof j.error_zh === 'string' && j.error_zh) || '';
+      if (j && j.code === 'origin_not_allowed' && window.console) {
+        // For the site's developer: the fix is on the PolicyBot server.
+        console.warn('PolicyBot: ' + (j.error || 'this site is not allowed') +
+          ' Ask the PolicyBot administrator to add ' + location.origin + ' to POLICYBOT_ALLOWED_ORIGINS.');
+      }
       if (!msg) {
         if (res.status === 413) msg = '问题太长了，请精简到' + MAX_CHARS + '字以内。';
         else if (res.status === 429) msg = '提问太频繁了，请稍后再试。';
         else if (res.status === 400) msg = '请求有误，请修改问题后重试。';
+        else if (res.status === 403) msg = '本网站暂未开通政策咨询服务，请联系网站管理员。';
         else msg = '服务暂时不可用，请稍后再试。';
       }
       if (res.status === 429 && retry > 0 && msg.indexOf(String(retry)) < 0) {
