@@ -78,7 +78,7 @@ func (s *Service) answer(ctx context.Context, q question) {
 		fail(err)
 		return
 	}
-	replies := renderAnswer(ans, s.cfg.PublicURL, q.messageID())
+	replies := renderAnswer(ans, s.cfg.PublicURL, q)
 	meta := slack.MsgOptionMetadata(answerMetadata(q.conv, q.text, ans))
 	for i, r := range replies {
 		opts := []slack.MsgOption{slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)}

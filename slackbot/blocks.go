@@ -1,10 +1,12 @@
 package slackbot
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -22,8 +24,19 @@ const (
 	feedbackBlockID  = "policybot_feedback"
 	citationsBlockID = "policybot_citations"
 	noticeBlockID    = "policybot_notice"
+	hedgeBlockID     = "policybot_hedge"
+	chosenBlockID    = "policybot_chosen"
+	choicesBlockID   = "policybot_choices"
 	actionUp         = "policybot_feedback_up"
 	actionDown       = "policybot_feedback_down"
+	// actionChoice prefixes the action ids of a clarifying reply's choice
+	// buttons ("policybot_choice_0", …: unique within their block).
+	actionChoice    = "policybot_choice_"
+	maxChoices      = 5  // buttons of one actions block
+	maxButtonLabel  = 75 // characters of a button's text
+	maxButtonValue  = 2000
+	hedgeText       = "可能相关的条款（未必完全对应您的问题）"
+	chosenTextStart = "选择了："
 )
 
 // reply is one Slack message of an answer.
@@ -50,15 +63,31 @@ func citationURL(publicURL string, c bot.Citation) string {
 	return fmt.Sprintf("%s/policies/%s#article-%d", publicURL, url.PathEscape(c.Doc), c.Article)
 }
 
-// renderAnswer lays an answer out as Slack messages: the text in sections
-// of at most maxSectionText characters, then the citations, the sample
-// notice and the feedback buttons carrying messageID. Almost every answer
-// fits one message; a longer one continues in further messages, each
-// within maxBlocks, the trailing blocks on the last.
-func renderAnswer(ans bot.Answer, publicURL, messageID string) []reply {
-	var trailing []slack.Block
-	if b := citationBlocks(ans.Citations, publicURL); b != nil {
-		trailing = append(trailing, b...)
+// renderAnswer lays the answer to q out as Slack messages: a hedge's mark,
+// the text in sections of at most maxSectionText characters, then the
+// citations (none for a route or a refusal), a clarifying reply's choices
+// as buttons, the sample notice and the feedback buttons carrying q's
+// message id. Almost every answer fits one message; a longer one continues
+// in further messages, each within maxBlocks, the trailing blocks on the
+// last.
+func renderAnswer(ans bot.Answer, publicURL string, q question) []reply {
+	var leading, trailing []slack.Block
+	if q.chosen != "" {
+		// Who asked what: a choice button has no message of the user's.
+		leading = append(leading, slack.NewContextBlock(chosenBlockID,
+			slack.NewTextBlockObject(slack.MarkdownType, "<@"+q.user+"> "+chosenTextStart+escape(q.chosen), false, false)))
+	}
+	if ans.Mode == bot.ModeHedge {
+		leading = append(leading, slack.NewContextBlock(hedgeBlockID,
+			slack.NewTextBlockObject(slack.MarkdownType, "⚠️ *"+hedgeText+"*", false, false)))
+	}
+	if ans.Mode != bot.ModeRoute && ans.Mode != bot.ModeRefuse {
+		if b := citationBlocks(ans.Citations, publicURL); b != nil {
+			trailing = append(trailing, b...)
+		}
+	}
+	if b := choicesBlock(ans.Choices, q); b != nil {
+		trailing = append(trailing, b)
 	}
 	notice := ans.Notice
 	if notice == "" {
@@ -73,14 +102,15 @@ func renderAnswer(ans bot.Answer, publicURL, messageID string) []reply {
 		trailing = append(trailing, slack.NewContextBlock(noticeBlockID,
 			slack.NewTextBlockObject(slack.MarkdownType, "⚠️ "+escape(notice), false, false)))
 	}
-	trailing = append(trailing, feedbackBlock(messageID))
+	trailing = append(trailing, feedbackBlock(q.messageID()))
 
 	parts := splitText(escape(ans.Text), maxSectionText)
 	var out []reply
 	for n := 0; ; {
-		last := len(parts) <= maxBlocks-len(trailing)
-		take := min(len(parts), maxBlocks)
-		var blocks []slack.Block
+		blocks := leading
+		leading = nil
+		last := len(parts) <= maxBlocks-len(trailing)-len(blocks)
+		take := min(len(parts), maxBlocks-len(blocks))
 		for _, p := range parts[:take] {
 			blocks = append(blocks, slack.NewSectionBlock(
 				slack.NewTextBlockObject(slack.MarkdownType, p, false, false), nil, nil,
@@ -154,6 +184,49 @@ func citationBlocks(cs []bot.Citation, publicURL string) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock(id, elems[i:min(i+maxContextElems, len(elems))]...))
 	}
 	return blocks
+}
+
+// choiceValue is what a choice button carries: the question it asks and
+// where its answer goes (the conversation, the thread, or the response URL
+// of a slash command, which Slack sends with the click).
+type choiceValue struct {
+	Conv    string `json:"c"`
+	Thread  string `json:"t,omitempty"`
+	Command bool   `json:"cmd,omitempty"`
+	Label   string `json:"l"`
+	Message string `json:"q"`
+}
+
+// choicesBlock offers a clarifying reply's choices as buttons that ask
+// their message in the same conversation; nil when there are none.
+func choicesBlock(cs []bot.Choice, q question) slack.Block {
+	var buttons []slack.BlockElement
+	for _, c := range cs {
+		if len(buttons) == maxChoices {
+			break
+		}
+		msg := strings.TrimSpace(c.Message)
+		if msg == "" {
+			continue
+		}
+		label := strings.TrimSpace(c.Label)
+		if label == "" {
+			label = msg
+		}
+		if r := []rune(label); len(r) > maxButtonLabel {
+			label = string(r[:maxButtonLabel-1]) + "…"
+		}
+		v, err := json.Marshal(choiceValue{Conv: q.conv, Thread: q.threadTS, Command: q.command, Label: label, Message: msg})
+		if err != nil || utf8.RuneCount(v) > maxButtonValue {
+			continue
+		}
+		buttons = append(buttons, slack.NewButtonBlockElement(fmt.Sprintf("%s%d", actionChoice, len(buttons)), string(v),
+			slack.NewTextBlockObject(slack.PlainTextType, label, false, false)))
+	}
+	if len(buttons) == 0 {
+		return nil
+	}
+	return slack.NewActionBlock(choicesBlockID, buttons...)
 }
 
 // feedbackBlock is the 👍/👎 buttons; their value names the answer.

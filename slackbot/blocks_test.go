@@ -51,7 +51,7 @@ func TestRenderLongAnswer(t *testing.T) {
 	// 200,000 characters: more than one message of 50 blocks.
 	ans := giantAnswer(bot.Request{ConversationID: "c"})
 	ans.Text = strings.Repeat("根据第六条，首次认定为国家级专精特新小巨人企业的，给予一次性奖励50万元。\n", 5000)
-	replies := renderAnswer(ans, testPublicURL, "slack:C1:1/1")
+	replies := renderAnswer(ans, testPublicURL, question{conv: "slack:C1:1", ts: "1"})
 	if len(replies) < 2 {
 		t.Fatalf("renderAnswer gave %d messages for %d characters, want several", len(replies), len([]rune(ans.Text)))
 	}
@@ -83,7 +83,7 @@ func TestRenderLongAnswer(t *testing.T) {
 
 func TestRenderRefusal(t *testing.T) {
 	ans := bot.Answer{Text: "抱歉，现有政策文件中没有找到能回答这个问题的条款。", Refused: true}
-	replies := renderAnswer(ans, testPublicURL, "slack:C1:1/1")
+	replies := renderAnswer(ans, testPublicURL, question{conv: "slack:C1:1", ts: "1"})
 	if len(replies) != 1 {
 		t.Fatalf("%d messages, want 1", len(replies))
 	}

@@ -47,6 +47,12 @@ type question struct {
 	// someone else is not for the bot).
 	followUp bool
 	rawText  string
+	// command marks a slash command's question (and a choice clicked under
+	// its answer): answered through the response URL, visible to the
+	// asker only.
+	command bool
+	// chosen is the label of the choice button that asked the question.
+	chosen string
 }
 
 // newThread reports whether the question starts its thread, so there is

@@ -136,7 +136,7 @@ func (s *Service) handleCommands() http.Handler {
 			s.writeError(w, err)
 			return
 		}
-		ack, err := s.handleCommand(slack.SlashCommand{
+		ack, err := s.handleCommand(r.Context(), slack.SlashCommand{
 			Command: form.Get("command"), Text: form.Get("text"),
 			UserID: form.Get("user_id"), ChannelID: form.Get("channel_id"),
 			ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),

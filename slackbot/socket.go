@@ -70,7 +70,7 @@ func (s *Service) handleSocketEvent(ctx context.Context, client *socketmode.Clie
 		}
 	case socketmode.EventTypeSlashCommand:
 		cmd, _ := evt.Data.(slack.SlashCommand)
-		ack, err := s.handleCommand(cmd)
+		ack, err := s.handleCommand(ctx, cmd)
 		if err != nil {
 			s.log.Error("slash command not handled", "err", err)
 			ack = commandAck{ResponseType: slack.ResponseTypeEphemeral, Text: userMessage(err)}
