@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"path"
 	"regexp"
 	"strconv"
@@ -52,8 +54,12 @@ type AdminDeps struct {
 	// MaxUpload caps an uploaded file (413 above); 0 means DefaultMaxUpload.
 	MaxUpload int64
 	// PublicURL, when https, makes the session cookie Secure behind a
-	// TLS-terminating proxy.
+	// TLS-terminating proxy; its origin is where the admin page is used
+	// from (a proxy may rewrite Host).
 	PublicURL string
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed
+	// when sign-in tries are counted per client.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a page sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// UploadTimeout bounds reading and converting one upload (a large PDF
@@ -68,8 +74,11 @@ type admin struct {
 	corpus        CorpusAdmin
 	keys          *adminKeys
 	sessions      *sessions
+	login         *loginGuard
+	trusted       []netip.Prefix
 	maxUpload     int64
 	publicURL     string
+	publicOrigin  string // of PublicURL; "" when unset
 	uploadTimeout time.Duration
 	log           *slog.Logger
 	now           func() time.Time
@@ -87,7 +96,7 @@ func NewAdminHandler(d AdminDeps) http.Handler {
 	}
 	if len(d.Tokens) == 0 || d.Corpus == nil {
 		log := d.Logger
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { adminNotFound(w, r, log) })
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { adminOff(w, r, log) })
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -103,8 +112,12 @@ func NewAdminHandler(d AdminDeps) http.Handler {
 	}
 	a := &admin{
 		corpus: d.Corpus, keys: newAdminKeys(d.Tokens), sessions: newSessions(d.SessionTTL, d.Now),
+		login: newLoginGuard(d.Now, d.Logger), trusted: d.TrustedProxies,
 		maxUpload: d.MaxUpload, publicURL: d.PublicURL, uploadTimeout: d.UploadTimeout,
 		log: d.Logger, now: d.Now, assets: adminAssets(),
+	}
+	if u, err := url.Parse(d.PublicURL); err == nil && u.Host != "" {
+		a.publicOrigin, _ = NormalizeOrigin(u.Scheme + "://" + u.Host)
 	}
 	api := http.NewServeMux()
 	api.Handle("GET /admin/api/session", a.handleSession())
@@ -135,6 +148,23 @@ func NewAdminHandler(d AdminDeps) http.Handler {
 func adminNotFound(w http.ResponseWriter, r *http.Request, log *slog.Logger) {
 	if strings.HasPrefix(r.URL.Path, "/admin/api/") {
 		writeError(w, r, log, &apiError{code: codeNotFound, en: "There is no such endpoint.", zh: "接口不存在。"})
+		return
+	}
+	notFoundPage(w, r, log)
+}
+
+// errAdminOff is the answer of every admin API path when no admin token is
+// configured: the surface is off, and whoever calls it (policybot docs, a
+// script) is told how to turn it on.
+var errAdminOff = &apiError{code: codeAdminOff,
+	en: "Corpus management is off on this server: set POLICYBOT_ADMIN_TOKENS (name:token,…) or POLICYBOT_ADMIN_TOKEN on the server and restart it.",
+	zh: "该服务器未开启政策文件管理：请在服务器上设置 POLICYBOT_ADMIN_TOKENS（名称:令牌,…）或 POLICYBOT_ADMIN_TOKEN 后重启服务。"}
+
+// adminOff answers every /admin path when the surface is off: 404, with
+// what to set under /admin/api/.
+func adminOff(w http.ResponseWriter, r *http.Request, log *slog.Logger) {
+	if strings.HasPrefix(r.URL.Path, "/admin/api/") {
+		writeError(w, r, log, errAdminOff)
 		return
 	}
 	notFoundPage(w, r, log)

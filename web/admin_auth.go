@@ -253,7 +253,7 @@ func (a *admin) requireAdmin(next http.Handler) http.Handler {
 			return
 		}
 		if u.session != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if !sameOrigin(r) {
+			if !a.sameOrigin(r) {
 				writeError(w, r, a.log, errAdminOrigin)
 				return
 			}
@@ -268,11 +268,17 @@ func (a *admin) requireAdmin(next http.Handler) http.Handler {
 }
 
 // sameOrigin reports whether r's Origin header, when there is one, names
-// the host r was sent to.
-func sameOrigin(r *http.Request) bool {
+// the host r was sent to or the origin of POLICYBOT_PUBLIC_URL (behind a
+// proxy that rewrites Host, the browser's origin is the public one).
+func (a *admin) sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return true
+	}
+	if a.publicOrigin != "" {
+		if n, err := NormalizeOrigin(o); err == nil && n == a.publicOrigin {
+			return true
+		}
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
@@ -304,8 +310,16 @@ func (a *admin) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 func (a *admin) handleLogin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if !sameOrigin(r) {
+		if !a.sameOrigin(r) {
+			a.log.Warn("admin: sign-in from another origin refused", "origin", r.Header.Get("Origin"), "host", r.Host,
+				"hint", "behind a proxy that rewrites Host, set POLICYBOT_PUBLIC_URL to the address people use")
 			writeError(w, r, a.log, errAdminOrigin)
+			return
+		}
+		client := clientKey(clientAddr(r, a.trusted))
+		if ok, wait := a.login.allow(client); !ok {
+			writeError(w, r, a.log, &apiError{code: codeRateLimited, retryAfter: wait,
+				en: "Too many wrong admin tokens: wait before trying again.", zh: "管理令牌错误次数过多，请稍后再试。"})
 			return
 		}
 		var token string
@@ -337,10 +351,11 @@ func (a *admin) handleLogin() http.Handler {
 		}
 		name := a.keys.name(strings.TrimSpace(token))
 		if name == "" {
-			a.log.Warn("admin: failed sign-in", "remote", r.RemoteAddr)
+			a.login.failed(client)
 			writeError(w, r, a.log, errAdminBadToken)
 			return
 		}
+		a.login.succeeded(client)
 		if c, err := r.Cookie(adminCookie); err == nil {
 			a.sessions.end(c.Value)
 		}

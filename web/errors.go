@@ -34,6 +34,9 @@ const (
 	codeUnauthorized  errorCode = "unauthorized"
 	codeConflict      errorCode = "conflict"
 	codeUnprocessable errorCode = "unprocessable"
+	// codeAdminOff is a 404 under /admin/api/ of a server with no admin
+	// token: policybot docs says how to turn it on.
+	codeAdminOff errorCode = "admin_off"
 )
 
 // apiError is an error with what the user is told, in English and Chinese.
@@ -81,7 +84,7 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		status = http.StatusBadRequest
 	case codeTooLarge:
 		status = http.StatusRequestEntityTooLarge
-	case codeNotFound:
+	case codeNotFound, codeAdminOff:
 		status = http.StatusNotFound
 	case codeMethod:
 		status = http.StatusMethodNotAllowed

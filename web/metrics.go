@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -23,7 +25,7 @@ type metrics struct {
 	answers     *prometheus.CounterVec
 	refusals    *prometheus.CounterVec
 	fallbacks   *prometheus.CounterVec
-	rateLimited prometheus.Counter
+	rateLimited *prometheus.CounterVec
 	feedback    *prometheus.CounterVec
 }
 
@@ -52,9 +54,9 @@ func newMetrics() *metrics {
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "policybot_generator_fallbacks_total", Help: "Answers a configured language model did not write: replaced (withdrawn after streaming: it failed the guardrail) or offline (the offline answer instead: model error, timeout or a failed guardrail).",
 		}, []string{"reason"}),
-		rateLimited: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "policybot_rate_limited_total", Help: "Requests refused by the per-client rate limit.",
-		}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "policybot_rate_limited_total", Help: "Requests refused by a rate limit: scope client (one address, POLICYBOT_RATE_LIMIT) or global (all clients together, POLICYBOT_RATE_LIMIT_GLOBAL).",
+		}, []string{"scope"}),
 		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "policybot_feedback_total", Help: "Ratings of answers.",
 		}, []string{"rating"}),
@@ -68,6 +70,9 @@ func newMetrics() *metrics {
 	}
 	for _, ch := range []string{ChannelChat, ChannelStream, ChannelOpenAI} {
 		m.refusals.WithLabelValues(ch)
+	}
+	for _, s := range []string{"client", "global"} {
+		m.rateLimited.WithLabelValues(s)
 	}
 	return m
 }
@@ -92,8 +97,24 @@ func (m *metrics) observeAnswer(channel string, a bot.Answer, generator bool) {
 	}
 }
 
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+// handler serves the series; with a token, only to requests that bear it
+// (Authorization: Bearer <token>, as Prometheus' bearer_token sends it).
+func (m *metrics) handler(token string, log *slog.Logger) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte("Bearer " + token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="policybot-metrics"`)
+			writeError(w, r, log, &apiError{code: codeUnauthorized,
+				en: "Metrics need the token of POLICYBOT_METRICS_TOKEN (Authorization: Bearer <token>).", zh: "读取监控指标需要令牌。"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // instrument counts and times every request by its route pattern (never

@@ -2,10 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"policybot/bot"
 	"policybot/policies"
@@ -177,10 +180,34 @@ func handleHealthz() http.Handler {
 }
 
 // handleReadyz answers GET /readyz. The server exists only once the index
-// is loaded (see Starting), so being asked means being ready.
-func handleReadyz(lib func() library) http.Handler {
+// is loaded (see Starting), so it is ready unless ready (the database
+// check) fails: then 503 {"status": "degraded", "reason": …}. Questions are
+// still answered then, but not recorded, and feedback, the admin API and
+// publishing fail: a load balancer should prefer other replicas. The
+// database's own error (which may name its host and user) goes to the log,
+// once each time the check starts failing, not to the public answer.
+func handleReadyz(lib func() library, ready func(context.Context) error, log *slog.Logger) http.Handler {
+	var failing atomic.Bool
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "documents": len(lib())})
+		docs := len(lib())
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			err := ready(ctx)
+			cancel()
+			if err != nil {
+				if !failing.Swap(true) {
+					log.Error("readyz: the database does not answer; reporting degraded", "err", err)
+				}
+				w.Header().Set("Retry-After", "5")
+				writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "degraded", "documents": docs,
+					"reason": "the database does not answer: questions are answered but not recorded; feedback, the admin API and publishing fail until it is back"})
+				return
+			}
+			if failing.Swap(false) {
+				log.Warn("readyz: the database answers again")
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "documents": docs})
 	})
 }
 

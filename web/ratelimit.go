@@ -215,19 +215,27 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// limitRate refuses a client's requests beyond the limit with 429 and
-// Retry-After.
-func limitRate(l *limiter, trusted []netip.Prefix, m *metrics, log *slog.Logger) func(http.Handler) http.Handler {
+// limitRate refuses a client's requests beyond the per-client limit, and
+// everybody's beyond the global one, with 429 and Retry-After. The two are
+// separate: a whole office behind one NAT address shares the per-client
+// limit, which can be raised for it while the global limit still bounds
+// the load.
+func limitRate(client, global *limiter, trusted []netip.Prefix, m *metrics, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		if l.limit.Off() {
+		if client.limit.Off() && global.limit.Off() {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ok, wait := l.allow(clientKey(clientAddr(r, trusted)))
-			if !ok {
-				m.rateLimited.Inc()
+			if ok, wait := client.allow(clientKey(clientAddr(r, trusted))); !ok {
+				m.rateLimited.WithLabelValues("client").Inc()
 				writeError(w, r, log, &apiError{code: codeRateLimited, retryAfter: wait,
 					en: "Too many requests; please wait a moment.", zh: "请求过于频繁，请稍后再试。"})
+				return
+			}
+			if ok, wait := global.allow("*"); !ok {
+				m.rateLimited.WithLabelValues("global").Inc()
+				writeError(w, r, log, &apiError{code: codeRateLimited, retryAfter: wait,
+					en: "Many people are asking at the moment; please try again shortly.", zh: "当前咨询人数较多，请稍后再试。"})
 				return
 			}
 			next.ServeHTTP(w, r)

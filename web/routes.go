@@ -8,7 +8,7 @@ import (
 func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	base := newBaseURL(d.PublicURL, d.TrustedProxies)
 	client := func(r *http.Request) string { return clientKey(clientAddr(r, d.TrustedProxies)) }
-	limit := limitRate(newLimiter(d.RateLimit, d.Now), d.TrustedProxies, m, d.Logger)
+	limit := limitRate(newLimiter(d.RateLimit, d.Now), newLimiter(d.GlobalRateLimit, d.Now), d.TrustedProxies, m, d.Logger)
 	lib := newLibrary(d.Documents)
 	docs := func() library { return lib }
 	if d.LiveDocuments != nil {
@@ -18,8 +18,10 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 		timeout: d.AnswerTimeout, generator: d.Generator, slots: make(chan struct{}, d.MaxConcurrentAnswers)}
 
 	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(docs))
-	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("GET /readyz", handleReadyz(docs, d.Ready, d.Logger))
+	if !d.MetricsSeparate {
+		mux.Handle("GET /metrics", m.handler(d.MetricsToken, d.Logger))
+	}
 
 	mux.Handle("POST /api/chat", limit(handleChat(a, base)))
 	mux.Handle("POST /api/chat/stream", limit(handleChatStream(a, base)))

@@ -6,6 +6,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -27,8 +28,16 @@ type Options struct {
 	// AllowedOrigins are the sites whose pages may call the API ("*" for
 	// any); the server's own origin is always allowed.
 	AllowedOrigins []string
-	// RateLimit is per client; the zero value turns it off.
+	// RateLimit is per client (address); the zero value turns it off.
 	RateLimit RateLimit
+	// GlobalRateLimit is for all clients together; the zero value turns
+	// it off.
+	GlobalRateLimit RateLimit
+	// MetricsToken, when set, is required to read /metrics (Bearer).
+	MetricsToken string
+	// MetricsSeparate keeps /metrics off the main handler: it is served
+	// only by the handler NewServerAndMetrics returns for another address.
+	MetricsSeparate bool
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// AnswerTimeout bounds answering one question; 0 means 60s.
@@ -55,7 +64,10 @@ type Deps struct {
 	// Admin serves /admin and /admin/… (NewAdminHandler); nil: no admin.
 	Admin http.Handler
 	// Slack serves POST /slack/… (the Events API); nil: none.
-	Slack  http.Handler
+	Slack http.Handler
+	// Ready is what /readyz checks besides the index being loaded (the
+	// database); nil: nothing. Its error is the reason given.
+	Ready  func(context.Context) error
 	Logger *slog.Logger
 	// Now and NewID are the clock and the message-id maker; nil means
 	// time.Now and random ids.
@@ -66,6 +78,14 @@ type Deps struct {
 
 // NewServer returns the HTTP handler of the whole service.
 func NewServer(d Deps) http.Handler {
+	h, _ := NewServerAndMetrics(d)
+	return h
+}
+
+// NewServerAndMetrics returns the HTTP handler of the whole service and
+// the handler of /metrics alone, for a separate listen address
+// (POLICYBOT_METRICS_ADDR; then set Options.MetricsSeparate).
+func NewServerAndMetrics(d Deps) (http.Handler, http.Handler) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -92,7 +112,7 @@ func NewServer(d Deps) http.Handler {
 	h = cors(newCORSPolicy(d.AllowedOrigins, d.PublicURL), d.Logger, d.Now)(h)
 	h = instrument(m, d.Logger)(h)
 	h = recoverPanics(d.Logger)(h)
-	return h
+	return h, recoverPanics(d.Logger)(m.handler(d.MetricsToken, d.Logger))
 }
 
 // Starting is the handler while the index loads: alive (/healthz) but not

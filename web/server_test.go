@@ -576,7 +576,7 @@ func TestRateLimit(t *testing.T) {
 			t.Errorf("/healthz after the limit = %d", res.StatusCode)
 		}
 		metrics := readBody(t, e.get(t, "/metrics"))
-		if !strings.Contains(metrics, "policybot_rate_limited_total 1") {
+		if !strings.Contains(metrics, `policybot_rate_limited_total{scope="client"} 1`) {
 			t.Errorf("metrics:\n%s", grep(metrics, "rate_limited"))
 		}
 	})
@@ -805,4 +805,96 @@ func grep(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestReadyzDegraded: /readyz reports a database that does not answer as
+// degraded (503, with the reason), and ready again once it answers;
+// /healthz stays 200 throughout.
+func TestReadyzDegraded(t *testing.T) {
+	var down atomic.Bool
+	e := newTestServerWith(t, web.Options{}, nil, func(d *web.Deps) {
+		d.Ready = func(ctx context.Context) error {
+			if down.Load() {
+				return fmt.Errorf("dial tcp 10.0.0.5:5432: connection refused")
+			}
+			return nil
+		}
+	})
+	type readyz struct {
+		Status, Reason string
+		Documents      int
+	}
+	if r := decode[readyz](t, e.get(t, "/readyz")); r.Status != "ready" || r.Documents == 0 {
+		t.Errorf("readyz = %+v, want ready", r)
+	}
+	down.Store(true)
+	res := e.get(t, "/readyz")
+	r := decode[readyz](t, res)
+	if res.StatusCode != http.StatusServiceUnavailable || r.Status != "degraded" || !strings.Contains(r.Reason, "database") || strings.Contains(r.Reason, "10.0.0.5") {
+		t.Errorf("readyz with the database down = %d %+v, want 503 degraded with the reason (and not the database's address)", res.StatusCode, r)
+	}
+	if res := e.get(t, "/healthz"); res.StatusCode != http.StatusOK {
+		t.Errorf("healthz with the database down = %d, want 200 (alive)", res.StatusCode)
+	}
+	down.Store(false)
+	if r := decode[readyz](t, e.get(t, "/readyz")); r.Status != "ready" {
+		t.Errorf("readyz after the database is back = %+v", r)
+	}
+}
+
+// TestMetricsProtected: with a token /metrics needs it; kept separate, it
+// is not on the main handler at all but on its own.
+func TestMetricsProtected(t *testing.T) {
+	e := newTestServer(t, web.Options{MetricsToken: "metrics-secret-123"}, nil)
+	if res := e.get(t, "/metrics"); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token = %d, want 401", res.StatusCode)
+	}
+	if res := e.get(t, "/metrics", "Authorization", "Bearer wrong"); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/metrics with a wrong token = %d, want 401", res.StatusCode)
+	}
+	if body := readBody(t, e.get(t, "/metrics", "Authorization", "Bearer metrics-secret-123")); !strings.Contains(body, "policybot_http_requests_total") {
+		t.Errorf("/metrics with the token lacks the series")
+	}
+
+	docs, ix := bundledIndex(t)
+	b, err := bot.New(bot.Config{Index: ix, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, metrics := web.NewServerAndMetrics(web.Deps{Bot: b, Store: e.store, Documents: docs, Options: web.Options{MetricsSeparate: true}})
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("/metrics on the main handler when kept separate = %d, want 404", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "policybot_refusals_total") {
+		t.Errorf("the separate metrics handler = %d", rec.Code)
+	}
+}
+
+// TestGlobalRateLimit: the limit of all clients together is separate from
+// the per-address one: many addresses (behind a trusted proxy) each within
+// their own limit are still held to the global one.
+func TestGlobalRateLimit(t *testing.T) {
+	proxy, _ := web.ParseTrustedProxies("127.0.0.1")
+	e := newTestServer(t, web.Options{RateLimit: web.RateLimit{N: 100, Per: time.Minute},
+		GlobalRateLimit: web.RateLimit{N: 5, Per: time.Minute}, TrustedProxies: proxy}, nil)
+	codes := map[int]int{}
+	for i := range 8 {
+		res := e.post(t, "/api/chat", map[string]string{"message": qLittleGiant}, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+		codes[res.StatusCode]++
+		if res.StatusCode == http.StatusTooManyRequests {
+			if er := decode[errorResponse](t, res); !strings.Contains(er.ErrorZh, "人数较多") || res.Header.Get("Retry-After") == "" {
+				t.Errorf("global 429 = %+v, Retry-After %q", er, res.Header.Get("Retry-After"))
+			}
+		}
+	}
+	if codes[200] != 5 || codes[429] != 3 {
+		t.Errorf("8 questions from 8 addresses under a global limit of 5/min: %v, want 5 answered, 3 refused", codes)
+	}
+	if m := readBody(t, e.get(t, "/metrics")); !strings.Contains(m, `policybot_rate_limited_total{scope="global"} 3`) {
+		t.Errorf("metrics do not count the global refusals:\n%s", grep(m, "rate_limited"))
+	}
 }

@@ -85,6 +85,11 @@ func runCheck(_ context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		fmt.Fprintln(stdout)
 	}
 	for _, f := range corpus.Findings {
+		if f.Line > 0 && f.Col == 0 {
+			// file:line:col always, as editors jump to it: a problem of
+			// the whole line is at its first column.
+			f.Col = 1
+		}
 		fmt.Fprintln(stdout, f)
 		if f.Severity == policies.Error {
 			errs++

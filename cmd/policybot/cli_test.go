@@ -156,3 +156,42 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestAskFlagsAfterTheQuestion: "ask 问题 --json" is the question with
+// --json, not a question ending in "--json"; after "--" all is question.
+func TestAskFlagsAfterTheQuestion(t *testing.T) {
+	out, _, err := runCLI(t, nil, "ask", "境外展会的展位费补助上限是多少", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Answer  string `json:"answer"`
+		Mode    string `json:"mode"`
+		Choices []any  `json:"choices"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Mode == "" || got.Choices == nil {
+		t.Fatalf("ask QUESTION --json printed %q (%v), want JSON with mode and choices", out, err)
+	}
+	out, _, err = runCLI(t, nil, "ask", "--", "--json")
+	if err != nil || strings.HasPrefix(strings.TrimSpace(out), "{") {
+		t.Errorf("ask -- --json = %q, %v; want --json taken as the question", out, err)
+	}
+}
+
+// TestCheckPrintsColumns: every finding with a line has a column.
+func TestCheckPrintsColumns(t *testing.T) {
+	dir := t.TempDir()
+	body := "---\nid: bad-doc\ntitle: 坏\ncategory: nonsense\n---\n第一条 内容。\n第三条 跳号。\n"
+	if err := os.WriteFile(filepath.Join(dir, "bad.md"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, nil, "check", dir)
+	if err == nil {
+		t.Fatalf("check succeeded:\n%s", out)
+	}
+	for _, want := range []string{"bad.md:4:1: error: unknown category", "bad.md:7:1: error: 第3条 follows 第1条"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -37,7 +37,10 @@ type Config struct {
 	Addr           string         // POLICYBOT_ADDR: listen address
 	PublicURL      string         // POLICYBOT_PUBLIC_URL: base of citation links and of the widget snippet
 	AllowedOrigins []string       // POLICYBOT_ALLOWED_ORIGINS: sites whose pages may call the API
-	RateLimit      web.RateLimit  // POLICYBOT_RATE_LIMIT: per client, e.g. 30/min; 0 turns it off
+	RateLimit      web.RateLimit  // POLICYBOT_RATE_LIMIT: per client address, e.g. 30/min; 0 turns it off
+	GlobalLimit    web.RateLimit  // POLICYBOT_RATE_LIMIT_GLOBAL: all clients together; 0 (the default) turns it off
+	MetricsAddr    string         // POLICYBOT_METRICS_ADDR: serve /metrics there only; empty: on Addr
+	MetricsToken   string         // POLICYBOT_METRICS_TOKEN (secret): required to read /metrics when set
 	TrustedProxies []netip.Prefix // POLICYBOT_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 	// DatabaseURL (DATABASE_URL, secret: it holds the password) puts every
 	// store in PostgreSQL, shared by the replicas; empty means SQLite in
@@ -113,6 +116,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.RateLimit, err = web.ParseRateLimit(get("POLICYBOT_RATE_LIMIT", "30/min")); err != nil {
 		return c, fmt.Errorf("POLICYBOT_RATE_LIMIT=%q: %w", getenv("POLICYBOT_RATE_LIMIT"), err)
+	}
+	if c.GlobalLimit, err = web.ParseRateLimit(get("POLICYBOT_RATE_LIMIT_GLOBAL", "0")); err != nil {
+		return c, fmt.Errorf("POLICYBOT_RATE_LIMIT_GLOBAL=%q: %w", getenv("POLICYBOT_RATE_LIMIT_GLOBAL"), err)
+	}
+	c.MetricsAddr, c.MetricsToken = get("POLICYBOT_METRICS_ADDR", ""), get("POLICYBOT_METRICS_TOKEN", "")
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		return c, fmt.Errorf("POLICYBOT_METRICS_ADDR=%q is POLICYBOT_ADDR: give another address (e.g. 127.0.0.1:9090), or leave it empty", c.MetricsAddr)
 	}
 	if c.TrustedProxies, err = web.ParseTrustedProxies(get("POLICYBOT_TRUSTED_PROXIES", "")); err != nil {
 		return c, fmt.Errorf("POLICYBOT_TRUSTED_PROXIES: %w", err)

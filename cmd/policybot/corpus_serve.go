@@ -85,7 +85,8 @@ func openCorpus(ctx context.Context, cfg Config, adm AdminConfig, st corpusDB, l
 // when no admin token is configured).
 func adminHandler(cfg Config, adm AdminConfig, svc *corpus.Service, log *slog.Logger) http.Handler {
 	return web.NewAdminHandler(web.AdminDeps{
-		Corpus: svc, Tokens: adm.Tokens, MaxUpload: adm.MaxUpload, PublicURL: cfg.PublicURL, Logger: log, Now: cfg.Now,
+		Corpus: svc, Tokens: adm.Tokens, MaxUpload: adm.MaxUpload, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies,
+		Logger: log, Now: cfg.Now,
 	})
 }
 

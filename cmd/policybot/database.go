@@ -19,6 +19,8 @@ type database interface {
 	web.Store
 	corpus.Store
 	corpus.QuestionSource
+	// Ping reports whether the database answers (/readyz).
+	Ping(ctx context.Context) error
 	Close() error
 }
 

@@ -13,9 +13,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"policybot/policies"
 )
 
 const docsUsage = `usage: policybot docs [--server URL] [--json] COMMAND [ARGS]
@@ -56,10 +59,14 @@ type docsClient struct {
 // docsAPIError is an error answer of the admin API.
 type docsAPIError struct {
 	Status  int
+	Code    string // the server's error code, e.g. admin_off
 	Message string
 }
 
 func (e *docsAPIError) Error() string {
+	if e.Code == "admin_off" {
+		return e.Message // it says what to set on the server
+	}
 	return fmt.Sprintf("server answered %d: %s", e.Status, e.Message)
 }
 
@@ -171,6 +178,7 @@ func (c *docsClient) do(ctx context.Context, method, path string, body io.Reader
 	var e struct {
 		Error   string `json:"error"`
 		ErrorZh string `json:"error_zh"`
+		Code    string `json:"code"`
 	}
 	msg := strings.TrimSpace(string(data))
 	if json.Unmarshal(data, &e) == nil && e.Error != "" {
@@ -180,9 +188,9 @@ func (c *docsClient) do(ctx context.Context, method, path string, body io.Reader
 		}
 	}
 	if res.StatusCode == http.StatusNotFound && strings.HasPrefix(msg, "<") {
-		msg = "no admin API here: is POLICYBOT_ADMIN_TOKEN(S) set on the server?"
+		msg = "no admin API at " + c.server + ": is it a PolicyBot server, with POLICYBOT_ADMIN_TOKENS or POLICYBOT_ADMIN_TOKEN set? (该地址没有管理接口)"
 	}
-	return data, &docsAPIError{Status: res.StatusCode, Message: msg}
+	return data, &docsAPIError{Status: res.StatusCode, Code: e.Code, Message: msg}
 }
 
 // printJSON prints the raw answer for --json.
@@ -382,12 +390,22 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 	default:
 		fmt.Fprintf(w, "%s: not stored\n", pos[0])
 	}
+	noFront := false
+	for _, f := range out.Errors {
+		noFront = noFront || strings.Contains(f.Message, "has no front matter")
+	}
 	for _, f := range append(out.Errors, out.Findings...) {
 		fmt.Fprintf(w, "  %s", f.Severity)
 		if f.Line > 0 {
 			fmt.Fprintf(w, " line %d", f.Line)
 		}
-		fmt.Fprintf(w, ": %s", f.Message)
+		msg := f.Message
+		if noFront {
+			// The server speaks of the front matter and the upload form;
+			// here the metadata is given with flags.
+			msg = flagHint(msg)
+		}
+		fmt.Fprintf(w, ": %s", msg)
 		if f.Match != "" {
 			fmt.Fprintf(w, ": %q", f.Match)
 		}
@@ -412,6 +430,38 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 		fmt.Fprintf(w, "draft: check it, then run: policybot docs publish %s --version %d\n", out.ID, out.Version)
 	}
 	return nil
+}
+
+// metaFlags are the upload flags by front matter field.
+var metaFlags = map[string]string{
+	"id": "--id", "title": "--title", "category": "--category", "issuer": "--issuer", "doc_no": "--doc-no",
+	"published": "--published", "effective_from": "--effective-from", "effective_to": "--effective-to",
+	"lead_department": "--lead-department", "source_url": "--source-url", "sample": "--sample", "supersedes": "--supersedes",
+}
+
+var missingFieldRE = regexp.MustCompile(`^missing required field "([a-z_]+)"`)
+
+// flagHint rewrites the server's advice on the metadata of a file without
+// front matter in terms of the upload's flags.
+func flagHint(msg string) string {
+	if strings.Contains(msg, "has no front matter") {
+		return "the file has no front matter: give the document's metadata with --id ID --title TITLE --category " +
+			strings.Join(categoryNames(), "|") + " (文件没有元数据，请用 --id、--title、--category 给出)"
+	}
+	if m := missingFieldRE.FindStringSubmatch(msg); m != nil {
+		if fl, ok := metaFlags[m[1]]; ok {
+			return fmt.Sprintf("missing required field %q: give it with %s (缺少必填字段 %s，请用 %s 给出)", m[1], fl, m[1], fl)
+		}
+	}
+	return msg
+}
+
+func categoryNames() []string {
+	var out []string
+	for _, c := range policies.Categories {
+		out = append(out, string(c))
+	}
+	return out
 }
 
 func printDiff(w io.Writer, d *diff) {

@@ -315,3 +315,36 @@ func liveIDs(svc *corpus.Service) string {
 	}
 	return strings.Join(ids, " ")
 }
+
+// TestDocsMessagesNameTheFlags: a Word file without --id/--category is told
+// which flags to give, a damaged PDF is called damaged, and a server with
+// corpus management off says how to turn it on.
+func TestDocsMessagesNameTheFlags(t *testing.T) {
+	e := startDocsServer(t)
+	out, _, err := e.docs(t, chenToken, "", "upload", "--title", "测试", "../../ingest/testdata/policy.docx")
+	if err == nil {
+		t.Fatalf("upload of a Word file without --id succeeded:\n%s", out)
+	}
+	for _, want := range []string{"--id ID --title TITLE --category manufacturing|commerce", `missing required field "category": give it with --category`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("upload without metadata does not say %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "upload form") || strings.Contains(out, "to the front matter") {
+		t.Errorf("upload without metadata speaks of the form or the front matter:\n%s", out)
+	}
+
+	pdf := writeFile(t, "broken.pdf", "\x1f\x8b\x08\x00"+strings.Repeat("\x00\xa5", 200))
+	out, _, err = e.docs(t, chenToken, "", "upload", "--id", "wz-x", "--title", "x", "--category", "other", pdf)
+	if err == nil || !strings.Contains(out+err.Error(), "not a valid PDF") || strings.Contains(out+err.Error(), "not supported") {
+		t.Errorf("upload of a damaged PDF: %v\n%s\nwant it called damaged, not unsupported", err, out)
+	}
+
+	off := httptest.NewServer(web.NewAdminHandler(web.AdminDeps{}))
+	t.Cleanup(off.Close)
+	var o, eb bytes.Buffer
+	err = runDocs(context.Background(), AdminConfig{Token: chenToken}, []string{"--server", off.URL, "list"}, strings.NewReader(""), &o, &eb)
+	if err == nil || !strings.Contains(err.Error(), "POLICYBOT_ADMIN_TOKENS") || strings.Contains(err.Error(), "There is no such endpoint") {
+		t.Errorf("docs list against a server with admin off: %v, want how to turn it on", err)
+	}
+}

@@ -686,3 +686,39 @@ func measurePropagation(t *testing.T, chunks int) {
 	}
 	t.Logf("| %d | %v | %v |", chunks, published.Sub(start).Round(time.Millisecond), time.Since(published).Round(time.Millisecond))
 }
+
+// TestServeReadyzDatabaseDown: PostgreSQL stops under a running server;
+// /readyz turns 503 "degraded" with the reason, while /healthz stays up and
+// questions are still answered.
+func TestServeReadyzDatabaseDown(t *testing.T) {
+	cluster, err := pgtest.Start()
+	if err != nil {
+		pgtest.Unavailable(t, err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			cluster.Stop()
+		}
+	})
+	url, _, err := cluster.CreateDB(context.Background(), t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServe(t, map[string]string{"DATABASE_URL": url})
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stopped = true
+	code, body := getBody(t, base+"/readyz")
+	var r struct{ Status, Reason string }
+	if err := json.Unmarshal([]byte(body), &r); err != nil || code != http.StatusServiceUnavailable || r.Status != "degraded" || !strings.Contains(r.Reason, "database") {
+		t.Errorf("readyz with PostgreSQL down = %d %s, want 503 degraded with the reason", code, body)
+	}
+	if code, _ := getBody(t, base+"/healthz"); code != http.StatusOK {
+		t.Errorf("healthz with PostgreSQL down = %d, want 200", code)
+	}
+	if res, body := postJSON(t, base+"/api/chat", map[string]string{"message": llmQuestion}); res.StatusCode != http.StatusOK || !strings.Contains(string(body), "50万元") {
+		t.Errorf("a question with PostgreSQL down = %d %s, want it answered", res.StatusCode, body)
+	}
+}

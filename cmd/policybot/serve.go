@@ -49,6 +49,13 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("listen on %s (POLICYBOT_ADDR): %w", cfg.Addr, err)
 	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (POLICYBOT_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+	}
 	answerTimeout := cfg.LLMTimeout + answerMargin
 
 	// The port answers at once: /healthz says the process is up while the
@@ -67,6 +74,7 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "policybot: listening on %s\n", displayURL(ln.Addr()))
+	fmt.Fprintln(stdout, "policybot: loading the corpus and building the index…")
 	return serveHTTP(ctx, srv, ln, answerTimeout+5*time.Second, log, func(ctx context.Context) (http.Handler, func(), error) {
 		st, err := openDatabase(ctx, cfg)
 		if err != nil {
@@ -109,15 +117,31 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		if slack != nil && cfg.SlackSigningSecret != "" {
 			slackHTTP = slack.Handler()
 		}
-		h := web.NewServer(web.Deps{
+		h, metricsH := web.NewServerAndMetrics(web.Deps{
 			Bot: b, Store: st, LiveDocuments: svc.LiveDocuments, Admin: adminHandler(cfg, cfg.Admin, svc, log),
-			Slack: slackHTTP, Logger: log, Now: cfg.Now,
+			Slack: slackHTTP, Ready: st.Ping, Logger: log, Now: cfg.Now,
 			Options: web.Options{
 				PublicURL: cfg.PublicURL, AllowedOrigins: cfg.AllowedOrigins, RateLimit: cfg.RateLimit,
+				GlobalRateLimit: cfg.GlobalLimit, MetricsToken: cfg.MetricsToken, MetricsSeparate: metricsLn != nil,
 				TrustedProxies: cfg.TrustedProxies, AnswerTimeout: answerTimeout, Generator: cfg.LLMProvider != "none",
 			},
 		})
+		var metricsSrv *http.Server
+		if metricsLn != nil {
+			mux := http.NewServeMux()
+			mux.Handle("GET /metrics", metricsH)
+			metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout,
+				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+			goBG(func() {
+				if err := metricsSrv.Serve(metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					log.Error("metrics server stopped", "err", err)
+				}
+			})
+		}
 		cleanup := func() {
+			if metricsSrv != nil {
+				metricsSrv.Close()
+			}
 			if slack != nil {
 				// Answers Slack is waiting for are posted before the store closes.
 				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
@@ -137,6 +161,7 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		log.Info("ready", "addr", ln.Addr().String(), "documents", n, "database", st.where, "rate_limit", cfg.RateLimit.String(),
 			"slack_socket_mode", slack != nil && cfg.SlackAppToken != "", "slack_events_api", slackHTTP != nil, "admin", len(cfg.Admin.Tokens) > 0)
 		fmt.Fprintf(stdout, "policybot: ready (%d documents)\n", n)
+		printServeSummary(stdout, cfg, displayURL(ln.Addr()), st.where, metricsLn)
 		return h, cleanup, nil
 	}, &handler)
 }
@@ -185,6 +210,53 @@ func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, grace tim
 	case err := <-served:
 		return err
 	}
+}
+
+// printServeSummary says what the server runs with: the admin page, who
+// writes the answers, where data is kept, Slack, limits and metrics.
+func printServeSummary(w io.Writer, cfg Config, base, database string, metricsLn net.Listener) {
+	line := func(k, v string) { fmt.Fprintf(w, "  %-9s %s\n", k+":", v) }
+	if n := len(cfg.Admin.Tokens); n > 0 {
+		line("admin", fmt.Sprintf("on at %s/admin (%d admin token(s))", base, n))
+	} else {
+		line("admin", "off (set POLICYBOT_ADMIN_TOKENS or POLICYBOT_ADMIN_TOKEN to manage the corpus at /admin)")
+	}
+	if cfg.LLMProvider == "none" {
+		line("answers", "offline: quoted from the policy texts, no language model (LLM_PROVIDER=none)")
+	} else {
+		where := cfg.LLMBaseURL
+		if where == "" {
+			where = "the provider's default address"
+		}
+		line("answers", fmt.Sprintf("written by %s model %s at %s, checked against the texts (offline answer after %s or on any failure)",
+			cfg.LLMProvider, cfg.LLMModel, where, cfg.LLMTimeout))
+	}
+	line("data", fmt.Sprintf("%s; index in %s", database, cfg.DataDir))
+	switch {
+	case cfg.SlackBotToken == "":
+		line("slack", "off (set SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
+	case cfg.SlackAppToken != "" && cfg.SlackSigningSecret != "":
+		line("slack", fmt.Sprintf("Socket Mode, and the Events API at %s/slack/events", base))
+	case cfg.SlackAppToken != "":
+		line("slack", "Socket Mode")
+	case cfg.SlackSigningSecret == "":
+		line("slack", "not connected: SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (Events API)")
+	default:
+		line("slack", fmt.Sprintf("Events API at %s/slack/events, /slack/interactions, /slack/commands", base))
+	}
+	limits := "questions per address " + cfg.RateLimit.String()
+	if !cfg.GlobalLimit.Off() {
+		limits += ", all together " + cfg.GlobalLimit.String()
+	}
+	line("limits", limits)
+	metrics := base + "/metrics"
+	if metricsLn != nil {
+		metrics = displayURL(metricsLn.Addr()) + "/metrics only"
+	}
+	if cfg.MetricsToken != "" {
+		metrics += " (token required)"
+	}
+	line("metrics", metrics)
 }
 
 // displayURL is where a browser on this machine reaches the listener:

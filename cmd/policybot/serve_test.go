@@ -46,12 +46,20 @@ var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
 // stops it (as SIGTERM would) and returns run's error.
 func startServe(t *testing.T, env map[string]string) (base string, stop func() error) {
 	t.Helper()
+	base, stop, _ = startServeOut(t, env)
+	return base, stop
+}
+
+// startServeOut is startServe that also returns what serve prints.
+func startServeOut(t *testing.T, env map[string]string) (base string, stop func() error, out *syncBuffer) {
+	t.Helper()
 	env["POLICYBOT_ADDR"] = "127.0.0.1:0"
 	if env["POLICYBOT_DATA_DIR"] == "" {
 		env["POLICYBOT_DATA_DIR"] = t.TempDir()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
+	out = &stdout
 	errc := make(chan error, 1)
 	go func() {
 		errc <- run(ctx, []string{"policybot", "serve"}, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
@@ -101,7 +109,7 @@ func startServe(t *testing.T, env map[string]string) (base string, stop func() e
 	}
 	wait("/healthz 200", func() bool { return status("/healthz") == http.StatusOK })
 	wait("/readyz 200", func() bool { return status("/readyz") == http.StatusOK })
-	return base, stop
+	return base, stop, out
 }
 
 func postJSON(t *testing.T, url string, body any) (*http.Response, []byte) {
@@ -153,12 +161,25 @@ type serveChat struct {
 // metrics, then a graceful stop, then the database it left behind.
 func TestServe(t *testing.T) {
 	dataDir := t.TempDir()
-	base, stop := startServe(t, map[string]string{
+	base, stop, out := startServeOut(t, map[string]string{
 		"POLICYBOT_DATA_DIR":        dataDir,
 		"POLICYBOT_PUBLIC_URL":      "https://policybot.example.gov.cn/",
 		"POLICYBOT_ALLOWED_ORIGINS": "https://www.szwz.gov.cn",
 		"POLICYBOT_RATE_LIMIT":      "100/min",
 	})
+	// What it runs with, said at start.
+	for _, want := range []string{
+		"admin:    off (set POLICYBOT_ADMIN_TOKENS",
+		"answers:  offline",
+		"data:     " + filepath.Join(dataDir, dbFile) + "; index in " + dataDir,
+		"slack:    off",
+		"limits:   questions per address 100/min",
+		"metrics:  " + base + "/metrics",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("serve's start-up output lacks %q:\n%s", want, out.String())
+		}
+	}
 
 	res, body := postJSON(t, base+"/api/chat", map[string]string{"message": llmQuestion})
 	var chat serveChat
@@ -187,23 +208,24 @@ func TestServe(t *testing.T) {
 	if code, page := getBody(t, base+"/"); code != http.StatusOK || !strings.Contains(page, "https://policybot.example.gov.cn/widget.js") {
 		t.Errorf("GET / = %d, want the demo page with the snippet", code)
 	}
-	for origin, want := range map[string]int{"https://www.szwz.gov.cn": http.StatusNoContent, "https://elsewhere.example": http.StatusForbidden} {
-		req, _ := http.NewRequest(http.MethodOptions, base+"/api/chat/stream", nil)
+	for origin, want := range map[string]int{"https://www.szwz.gov.cn": http.StatusOK, "https://elsewhere.example": http.StatusForbidden} {
+		b, _ := json.Marshal(map[string]string{"message": llmQuestion})
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/chat", bytes.NewReader(b))
 		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		res.Body.Close()
 		if res.StatusCode != want {
-			t.Errorf("preflight from %s = %d, want %d (POLICYBOT_ALLOWED_ORIGINS)", origin, res.StatusCode, want)
+			t.Errorf("question from a page on %s = %d, want %d (POLICYBOT_ALLOWED_ORIGINS)", origin, res.StatusCode, want)
 		}
 	}
 	if code, _ := getBody(t, base+"/widget.js"); code != http.StatusOK {
 		t.Errorf("GET /widget.js = %d", code)
 	}
-	if _, metrics := getBody(t, base+"/metrics"); !strings.Contains(metrics, `policybot_http_requests_total{code="200",method="POST",route="POST /api/chat"} 1`) ||
+	if _, metrics := getBody(t, base+"/metrics"); !strings.Contains(metrics, `policybot_http_requests_total{code="200",method="POST",route="POST /api/chat"} 2`) ||
 		!strings.Contains(metrics, `policybot_answers_total{channel="stream",kind="offline"} 1`) {
 		t.Errorf("/metrics does not count the chat requests")
 	}
@@ -249,6 +271,8 @@ func TestServeBadConfig(t *testing.T) {
 		{"POLICYBOT_ALLOWED_ORIGINS": "www.szwz.gov.cn"},
 		{"POLICYBOT_PUBLIC_URL": "policybot.example.gov.cn"},
 		{"POLICYBOT_ADDR": "127.0.0.1:99999"},
+		{"POLICYBOT_RATE_LIMIT_GLOBAL": "many"},
+		{"POLICYBOT_ADDR": "127.0.0.1:0", "POLICYBOT_METRICS_ADDR": "127.0.0.1:0"},
 	} {
 		if _, _, err := runCLI(t, env, "serve"); err == nil {
 			t.Errorf("serve with %v started", env)
@@ -336,5 +360,41 @@ func TestServeFinishesAnswersInFlight(t *testing.T) {
 	case <-cleaned:
 	default:
 		t.Error("cleanup did not run")
+	}
+}
+
+// TestServeMetricsElsewhere: with POLICYBOT_METRICS_ADDR, /metrics is served
+// there (with the token) and not on the public address; the start-up
+// output says so, and what else the server runs with.
+func TestServeMetricsElsewhere(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	maddr := l.Addr().String()
+	l.Close()
+	base, _, out := startServeOut(t, map[string]string{
+		"POLICYBOT_METRICS_ADDR": maddr, "POLICYBOT_METRICS_TOKEN": "metrics-secret-123",
+		"POLICYBOT_ADMIN_TOKENS": "chen:chen-0123456789abcdef", "POLICYBOT_RATE_LIMIT_GLOBAL": "600/min",
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret", "SLACK_API_URL": "http://127.0.0.1:1/",
+	})
+	if code, _ := getBody(t, base+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("GET /metrics on the public address = %d, want 404", code)
+	}
+	if code, _ := getBody(t, "http://"+maddr+"/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("GET /metrics without the token = %d, want 401", code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+maddr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer metrics-secret-123")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics with the token: %v %v", res, err)
+	}
+	res.Body.Close()
+	for _, want := range []string{"admin:    on at " + base + "/admin (1 admin token(s))", "slack:    Events API at " + base + "/slack/events",
+		"limits:   questions per address 30/min, all together 600/min", "metrics:  http://" + maddr + "/metrics only (token required)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("serve's start-up output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
