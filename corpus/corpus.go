@@ -48,6 +48,35 @@ func (e *Error) Error() string { return e.Msg }
 // Unwrap lets errors.Is match the kind.
 func (e *Error) Unwrap() error { return e.Kind }
 
+// StaleError is the conflict of a publish made on an outdated view: the
+// version of the document that the official saw (Base) is no longer its
+// current one, because someone published, rolled back or retired it
+// meanwhile. It wraps ErrConflict; nothing was changed.
+type StaleError struct {
+	DocID string
+	// Base is the current version the official saw (0: none, a new
+	// document); Current is the one now (0: none).
+	Base, Current int
+	// By and At are who made the last change to the document and when,
+	// from the audit log ("" and zero when unknown).
+	By string
+	At time.Time
+	// Diff is what changed from Base to Current.
+	Diff Diff
+}
+
+func (e *StaleError) Error() string {
+	by := ""
+	if e.By != "" {
+		by = " by " + e.By
+	}
+	return fmt.Sprintf("%s changed%s since you looked: it was at version %d, it is now at version %d (%d articles added, %d removed, %d changed): reload it, check the changes and publish again (该文档在您查看后已被他人修改，请刷新并核对后再发布)",
+		e.DocID, by, e.Base, e.Current, len(e.Diff.Added), len(e.Diff.Removed), len(e.Diff.Changed))
+}
+
+// Unwrap lets errors.Is match ErrConflict.
+func (e *StaleError) Unwrap() error { return ErrConflict }
+
 func errorf(kind error, format string, args ...any) *Error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }

@@ -146,6 +146,10 @@ type Meta struct {
 	// Supersedes is the id of the document this one replaces: publishing
 	// it retires that document.
 	Supersedes string
+	// Base, when set, is the document's current version the official saw
+	// before uploading (0: there was none): an upload that publishes
+	// fails with a *StaleError when that is no longer so.
+	Base *int
 }
 
 // UploadResult is what an upload made.
@@ -252,6 +256,11 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 		}
 		ch.Audit = append(ch.Audit, AuditEntry{At: now, Who: who, Action: ActionUpload, DocID: nv.DocID,
 			FromVersion: st.latest(nv.DocID), ToVersion: nv.N, Detail: uploadDetail(&nv)})
+		if publish && nv.Publishable() && meta.Base != nil {
+			if err := st.checkBase(nv.DocID, *meta.Base); err != nil {
+				return Change{}, err
+			}
+		}
 		if publish && nv.Publishable() {
 			up, audit := st.publish(&nv, now, who, ActionPublish, "published at upload")
 			ch.Update = append(ch.Update, up...)
@@ -263,7 +272,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 		return ch, nil
 	})
 	if err != nil {
-		return UploadResult{}, err
+		return UploadResult{}, s.staleDetail(ctx, err)
 	}
 	return out, nil
 }
@@ -291,6 +300,20 @@ func uploadDetail(v *Version) string {
 // version is superseded, and the document it names in supersedes is
 // retired (from its effective_from when that is later).
 func (s *Service) Publish(ctx context.Context, who, id string, n int) (Version, error) {
+	return s.publish(ctx, who, id, n, nil)
+}
+
+// PublishIf is Publish on the condition that the document's current version
+// is still base, the one the official saw (0: none); otherwise it fails
+// with a *StaleError saying what changed, and nothing is published. Two
+// officials publishing the same document at once: the second is told, not
+// silently overruled.
+func (s *Service) PublishIf(ctx context.Context, who, id string, n, base int) (Version, error) {
+	v, err := s.publish(ctx, who, id, n, &base)
+	return v, s.staleDetail(ctx, err)
+}
+
+func (s *Service) publish(ctx context.Context, who, id string, n int, base *int) (Version, error) {
 	var out Version
 	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
 		vs := st.versions(id)
@@ -315,6 +338,11 @@ func (s *Service) Publish(ctx context.Context, who, id string, n int) (Version, 
 		}
 		if !target.Publishable() {
 			return Change{}, rejected(target)
+		}
+		if base != nil {
+			if err := st.checkBase(id, *base); err != nil {
+				return Change{}, err
+			}
 		}
 		v := *target
 		up, audit := st.publish(&v, now, who, ActionPublish, "")
@@ -957,6 +985,44 @@ func (st *snapshot) publish(v *Version, now time.Time, who string, action Action
 	}
 	audit = append(audit, AuditEntry{At: now, Who: who, Action: ActionRetire, DocID: o.DocID, FromVersion: o.N, Detail: d})
 	return up, audit
+}
+
+// checkBase returns a *StaleError when id's current version is not base.
+func (st *snapshot) checkBase(id string, base int) error {
+	cur := st.current(id)
+	n := 0
+	var doc *policies.Document
+	if cur != nil {
+		n, doc = cur.N, cur.Doc
+	}
+	if n == base {
+		return nil
+	}
+	var was *policies.Document
+	if v := st.version(id, base); v != nil {
+		was = v.Doc
+	}
+	d := Compare(was, doc)
+	d.From, d.To = base, n
+	return &StaleError{DocID: id, Base: base, Current: n, Diff: d}
+}
+
+// staleDetail adds who changed the document last, and when, to a
+// *StaleError (from the audit log; best effort).
+func (s *Service) staleDetail(ctx context.Context, err error) error {
+	var se *StaleError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if es, aerr := s.store.Audit(ctx, AuditQuery{DocID: se.DocID, Limit: 10}); aerr == nil {
+		for _, e := range es {
+			if e.Action != ActionUpload && e.Action != ActionSeed {
+				se.By, se.At = e.Who, e.At
+				break
+			}
+		}
+	}
+	return se
 }
 
 // supersedesWarnings notes a supersedes field naming an unknown document.

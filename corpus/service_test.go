@@ -605,3 +605,45 @@ func TestClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestPublishIfCurrent: two officials each prepare a version of the same
+// document while v1 is live. The first to publish wins; the second, whose
+// view is outdated, is refused with what changed and by whom, and nothing
+// of theirs goes live. Publishing on the fresh view works.
+func TestPublishIfCurrent(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	e.upload(t, "ocean.md", doc("wz-ocean", oceanV1), true)
+	li := e.upload(t, "ocean-li.md", doc("wz-ocean", oceanV2), false)
+	wang := e.upload(t, "ocean-wang.md", doc("wz-ocean", strings.ReplaceAll(oceanV2, "40%", "45%")), false)
+
+	if _, err := e.svc.PublishIf(ctx, "li", "wz-ocean", li.N, 1); err != nil {
+		t.Fatalf("li publishes v%d on v1: %v", li.N, err)
+	}
+	_, err := e.svc.PublishIf(ctx, "wang", "wz-ocean", wang.N, 1)
+	var se *corpus.StaleError
+	if !errors.As(err, &se) || !errors.Is(err, corpus.ErrConflict) {
+		t.Fatalf("wang publishes on the outdated v1: %v, want a StaleError", err)
+	}
+	if se.Base != 1 || se.Current != li.N || se.By != "li" || len(se.Diff.Changed) != 1 || se.Diff.Changed[0].Number != 2 {
+		t.Errorf("StaleError = base %d current %d by %q changed %+v; want 1 → v%d by li, article 2 changed", se.Base, se.Current, se.By, se.Diff.Changed, li.N)
+	}
+	if got := e.search(t, oceanQ)["wz-ocean"]; !strings.Contains(got, "40%") {
+		t.Errorf("after the refused publish the live text is %q, want li's", got)
+	}
+	if v, err := e.svc.PublishIf(ctx, "wang", "wz-ocean", wang.N, li.N); err != nil || v.N != wang.N {
+		t.Errorf("wang publishes again on the fresh view: v%d, %v", v.N, err)
+	}
+
+	// An upload that publishes at once is conditional too; a new
+	// document's base is 0.
+	base := 0
+	res, err := e.svc.Upload(ctx, "chen", "new.md", []byte(doc("wz-new", oceanV1)), corpus.Meta{Base: &base}, true)
+	if err != nil || !res.Published {
+		t.Fatalf("upload of a new document on base 0 = %+v, %v", res.Version.N, err)
+	}
+	res, err = e.svc.Upload(ctx, "wang", "new2.md", []byte(doc("wz-new", oceanV2)), corpus.Meta{Base: &base}, true)
+	if !errors.As(err, &se) || se.Current != 1 || se.By != "chen" {
+		t.Errorf("a second new document with the same id on base 0: %+v, %v; want a StaleError by chen", res.Version.N, err)
+	}
+}

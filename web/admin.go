@@ -30,6 +30,9 @@ import (
 type CorpusAdmin interface {
 	Upload(ctx context.Context, who, name string, data []byte, meta corpus.Meta, publish bool) (corpus.UploadResult, error)
 	Publish(ctx context.Context, who, id string, n int) (corpus.Version, error)
+	// PublishIf publishes only while the document's current version is
+	// base; otherwise it returns a *corpus.StaleError.
+	PublishIf(ctx context.Context, who, id string, n, base int) (corpus.Version, error)
 	Retire(ctx context.Context, who, id string, from time.Time) (corpus.Version, error)
 	Rollback(ctx context.Context, who, id string, n int) (corpus.Version, error)
 	Documents(ctx context.Context) ([]corpus.Summary, error)
@@ -283,7 +286,64 @@ func splitBilingual(msg string) (en, zh string) {
 }
 
 func (a *admin) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var se *corpus.StaleError
+	if errors.As(err, &se) {
+		a.writeStale(w, r, se)
+		return
+	}
 	writeError(w, r, a.log, adminError(err))
+}
+
+// staleJSON is the 409 of a publish on an outdated view: what the official
+// saw, what is current now, who changed it and what changed.
+type staleJSON struct {
+	Error          string    `json:"error"`
+	ErrorZh        string    `json:"error_zh"`
+	Code           errorCode `json:"code"`
+	ID             string    `json:"id"`
+	BaseVersion    int       `json:"base_version"`
+	CurrentVersion int       `json:"current_version"`
+	ChangedBy      string    `json:"changed_by,omitempty"`
+	ChangedAt      string    `json:"changed_at,omitempty"`
+	Diff           *diffJSON `json:"diff"`
+}
+
+func (a *admin) writeStale(w http.ResponseWriter, r *http.Request, se *corpus.StaleError) {
+	en, _ := splitBilingual(se.Error())
+	zh := fmt.Sprintf("文档 %s 在您查看（第 %d 版）之后已被%s修改，现为第 %d 版（新增 %d 条、删除 %d 条、修改 %d 条）。请刷新页面，核对改动后再决定是否发布。",
+		se.DocID, se.Base, orSomeone(se.By), se.Current, len(se.Diff.Added), len(se.Diff.Removed), len(se.Diff.Changed))
+	a.log.Info("admin: publish on an outdated view refused", "who", userOf(r.Context()).name, "doc", se.DocID, "base", se.Base, "current", se.Current, "changed_by", se.By)
+	writeJSON(w, http.StatusConflict, staleJSON{Error: en, ErrorZh: zh, Code: codeStale, ID: se.DocID,
+		BaseVersion: se.Base, CurrentVersion: se.Current, ChangedBy: se.By, ChangedAt: stamp(se.At), Diff: newDiffJSON(se.Diff)})
+}
+
+func orSomeone(name string) string {
+	if name == "" {
+		return "他人"
+	}
+	return " " + name + " "
+}
+
+// baseParam reads the document version the official saw before a publish:
+// base_version (query or form field), or If-Match: "N". ok is false when
+// none is given (the publish is then not conditional).
+func baseParam(r *http.Request, form map[string]string) (base int, ok bool, err error) {
+	s := r.URL.Query().Get("base_version")
+	if s == "" && form != nil {
+		s = form["base_version"]
+	}
+	if s == "" {
+		s = strings.Trim(strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"), `"`)
+	}
+	if s == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "v"))
+	if err != nil || n < 0 {
+		return 0, false, errInvalid("base_version (or If-Match) must be the version number you saw, such as 2, or 0 for a new document.",
+			"base_version（或 If-Match）应为您看到的版本号，例如 2；新文档为 0。")
+	}
+	return n, true, nil
 }
 
 // The JSON of the admin API. Times are RFC 3339 in China Standard Time,
@@ -470,7 +530,7 @@ type uploadJSON struct {
 var uploadFields = map[string]bool{
 	"id": true, "title": true, "category": true, "issuer": true, "doc_no": true, "published": true,
 	"effective_from": true, "effective_to": true, "lead_department": true, "source_url": true,
-	"sample": true, "supersedes": true, "publish": true,
+	"sample": true, "supersedes": true, "publish": true, "base_version": true,
 }
 
 // maxFieldBytes bounds one metadata field.
@@ -569,6 +629,12 @@ func (a *admin) handleUpload() http.Handler {
 			Sample: truthy(fields["sample"]),
 		}, Supersedes: fields["supersedes"]}
 		publish := truthy(r.URL.Query().Get("publish")) || truthy(fields["publish"])
+		if base, ok, err := baseParam(r, fields); err != nil {
+			a.writeErr(w, r, err)
+			return
+		} else if ok {
+			meta.Base = &base
+		}
 		u := userOf(r.Context())
 		res, err := a.corpus.Upload(ctx, u.name, name, data, meta, publish)
 		if err != nil {
@@ -729,6 +795,8 @@ func (a *admin) handleDocument() http.Handler {
 			return
 		}
 		out := map[string]any{"document": newSummaryJSON(sum), "versions": list, "version": newVersionJSON(sel, now, true)}
+		// The current version, for If-Match on a publish.
+		w.Header().Set("ETag", strconv.Quote(strconv.Itoa(sum.Current)))
 		if cur != nil && cur != sel {
 			d := corpus.Compare(cur.Doc, sel.Doc)
 			d.From, d.To = cur.N, sel.N
@@ -777,7 +845,17 @@ func (a *admin) handlePublish() http.Handler {
 			a.writeErr(w, r, err)
 			return
 		}
-		v, err := a.corpus.Publish(r.Context(), userOf(r.Context()).name, r.PathValue("id"), n)
+		base, conditional, err := baseParam(r, nil)
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+		var v corpus.Version
+		if conditional {
+			v, err = a.corpus.PublishIf(r.Context(), userOf(r.Context()).name, r.PathValue("id"), n, base)
+		} else {
+			v, err = a.corpus.Publish(r.Context(), userOf(r.Context()).name, r.PathValue("id"), n)
+		}
 		if err != nil {
 			a.writeErr(w, r, err)
 			return

@@ -474,3 +474,36 @@ func waitPage(tb testing.TB, ctx context.Context, what, expr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestBrowserAdminInsightsLongQuestion: a 1,000-character junk question
+// shows in Insights as its first 120 characters, the rest behind 展开全文;
+// the admin pages pass axe-core.
+func TestBrowserAdminInsightsLongQuestion(t *testing.T) {
+	ctx := newTab(t)
+	env := startAdminServer(t, web.AdminDeps{})
+	junk := strings.Repeat("啊吧嗒哒咔", 200)
+	if a := env.ask(t, junk); !a.Refused {
+		t.Skipf("the bot answered the junk question (%q); Insights shows only refused or 👎 questions", a.Answer)
+	}
+	env.ask(t, "人才公寓怎么申请？")
+	do(t, ctx, "open /admin#insights", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(env.URL+"/admin#insights"))
+	waitFor(t, ctx, "the sign-in form", `document.getElementById('token')`)
+	checkAxe(t, ctx, "admin sign-in page")
+	signIn(t, ctx)
+	clickOn(t, ctx, "#tab-insights")
+	waitFor(t, ctx, "the insights", `document.querySelectorAll('#insights-list .group').length === 2`)
+	got := eval[map[string]any](t, ctx, `(function () {
+		var q = Array.prototype.filter.call(document.querySelectorAll('#insights-list .group-q'), function (g) { return g.textContent.indexOf('啊吧嗒哒咔') === 0; })[0];
+		var d = q.querySelector('details');
+		return {shown: q.firstChild.textContent, summary: d ? d.querySelector('summary').textContent : '', open: d ? d.open : true,
+			full: d ? d.querySelector('.full').textContent.length : 0, height: q.getBoundingClientRect().height};
+	})()`)
+	if shown, _ := got["shown"].(string); len([]rune(shown)) != 121 || !strings.HasSuffix(shown, "…") || got["summary"] != "展开全文（共 1000 字）" || got["open"] != false || got["full"] != 1000.0 {
+		t.Errorf("the long question shows as %v, want 120 characters and …, the rest behind 展开全文（共 1000 字）", got)
+	}
+	if h, _ := got["height"].(float64); h > 200 {
+		t.Errorf("the long question takes %v px, want a few lines", h)
+	}
+	checkAxe(t, ctx, "admin insights")
+	shot(t, ctx, "admin-insights-long")
+}

@@ -130,3 +130,72 @@ func TestAdminOffSaysHow(t *testing.T) {
 		t.Errorf("admin API with admin off = %d %s, want 404 admin_off naming the variables", rec.Code, rec.Body.String())
 	}
 }
+
+// TestAdminPublishOnOutdatedView: two officials publish versions of the
+// same document at once, each having looked at v1. The second gets 409
+// saying what changed and who changed it, instead of silently replacing
+// the first's; If-Match works like base_version, and the document's ETag
+// is its current version.
+func TestAdminPublishOnOutdatedView(t *testing.T) {
+	e := startAdminServer(t, web.AdminDeps{})
+	wantStatus(t, e.upload(t, chenToken, "?publish=1", "ocean.md", oceanDoc("wz-ocean", oceanV1), nil), http.StatusCreated, "upload v1")
+	wantStatus(t, e.upload(t, chenToken, "", "ocean-v2.md", oceanDoc("wz-ocean", oceanV2), nil), http.StatusCreated, "upload v2")
+	wantStatus(t, e.upload(t, liToken, "", "ocean-v3.md", oceanDoc("wz-ocean", strings.ReplaceAll(oceanV2, "40%", "45%")), nil), http.StatusCreated, "upload v3")
+	if res := e.as(t, chenToken, http.MethodGet, "/admin/api/documents/wz-ocean", nil); res.Header.Get("ETag") != `"1"` {
+		t.Errorf("document ETag = %q, want \"1\" (the current version)", res.Header.Get("ETag"))
+	}
+
+	wantStatus(t, e.as(t, chenToken, http.MethodPost, "/admin/api/documents/wz-ocean/publish?version=2&base_version=1", nil), http.StatusOK, "chen publishes v2 on v1")
+	res := e.as(t, liToken, http.MethodPost, "/admin/api/documents/wz-ocean/publish?version=3&base_version=1", nil)
+	var stale struct {
+		Code           string `json:"code"`
+		ErrorZh        string `json:"error_zh"`
+		BaseVersion    int    `json:"base_version"`
+		CurrentVersion int    `json:"current_version"`
+		ChangedBy      string `json:"changed_by"`
+		Diff           struct {
+			Changed []struct {
+				Label string `json:"label"`
+				Text  string `json:"text"`
+			} `json:"changed"`
+		} `json:"diff"`
+	}
+	if err := json.Unmarshal([]byte(wantStatus(t, res, http.StatusConflict, "li publishes v3 on the outdated v1")), &stale); err != nil {
+		t.Fatal(err)
+	}
+	if stale.Code != "stale_version" || stale.BaseVersion != 1 || stale.CurrentVersion != 2 || stale.ChangedBy != "chen" ||
+		len(stale.Diff.Changed) != 1 || !strings.Contains(stale.Diff.Changed[0].Text, "40%") || !strings.Contains(stale.ErrorZh, "chen") {
+		t.Errorf("409 = %+v, want what changed from v1 to v2 and that chen changed it", stale)
+	}
+	if a := e.ask(t, oceanQ); !strings.Contains(a.Answer, "40%") {
+		t.Errorf("after the refused publish the bot answers %q, want chen's v2", a.Answer)
+	}
+	wantStatus(t, e.as(t, liToken, http.MethodPost, "/admin/api/documents/wz-ocean/publish?version=3", nil, "If-Match", `"1"`), http.StatusConflict, "If-Match on the outdated v1")
+	wantStatus(t, e.as(t, liToken, http.MethodPost, "/admin/api/documents/wz-ocean/publish?version=3", nil, "If-Match", `"2"`), http.StatusOK, "If-Match on the fresh v2")
+	wantStatus(t, e.as(t, liToken, http.MethodPost, "/admin/api/documents/wz-ocean/publish?base_version=x", nil), http.StatusBadRequest, "a bad base_version")
+}
+
+// TestAdminUploadEncodingAndLinks: a UTF-8 byte-order mark (Word, Notepad)
+// is removed with a warning; a javascript: or data: source_url and an
+// over-long id are refused.
+func TestAdminUploadEncodingAndLinks(t *testing.T) {
+	e := startAdminServer(t, web.AdminDeps{})
+	var up uploadResponse
+	body := wantStatus(t, e.upload(t, chenToken, "?publish=1", "bom.md", append([]byte("\ufeff"), oceanDoc("wz-bom", oceanV1)...), nil), http.StatusCreated, "upload with a BOM")
+	if err := json.Unmarshal([]byte(body), &up); err != nil {
+		t.Fatal(err)
+	}
+	if !up.Published || !strings.Contains(body, "byte-order mark") {
+		t.Errorf("upload with a BOM = %s, want it published with a warning", body)
+	}
+	for name, md := range map[string][]byte{
+		"javascript": oceanDoc("wz-js", oceanV1, "source_url: javascript:alert(1)\n"),
+		"data":       oceanDoc("wz-data", oceanV1, "source_url: data:text/html,<b>x</b>\n"),
+		"long id":    oceanDoc("wz-"+strings.Repeat("x", 70), oceanV1),
+	} {
+		res := e.upload(t, chenToken, "?publish=1", name+".md", md, nil)
+		if b := wantStatus(t, res, http.StatusUnprocessableEntity, name); !strings.Contains(b, "http:// or https://") && !strings.Contains(b, "limit is 64") {
+			t.Errorf("%s: %s, want the reason", name, b)
+		}
+	}
+}

@@ -37,6 +37,9 @@ const (
 	// codeAdminOff is a 404 under /admin/api/ of a server with no admin
 	// token: policybot docs says how to turn it on.
 	codeAdminOff errorCode = "admin_off"
+	// codeStale is a 409 for a publish made on an outdated view of the
+	// document (corpus.StaleError).
+	codeStale errorCode = "stale_version"
 )
 
 // apiError is an error with what the user is told, in English and Chinese.
@@ -98,7 +101,7 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		status = http.StatusGatewayTimeout
 	case codeUnauthorized:
 		status = http.StatusUnauthorized
-	case codeConflict:
+	case codeConflict, codeStale:
 		status = http.StatusConflict
 	case codeUnprocessable:
 		status = http.StatusUnprocessableEntity

@@ -34,7 +34,11 @@ Manage the corpus of a running server through its admin API
                                        --category --issuer --doc-no --published
                                        --effective-from --effective-to --lead-department
                                        --source-url --sample --supersedes
-  publish ID [--version N]             publish a draft (default: the newest)
+  publish ID [--version N] [--base-version N]
+                                       publish a draft (default: the newest); with
+                                       --base-version, only if version N (0: none) is still
+                                       the current one, the one you checked against
+                                       (upload --publish takes it too)
   retire ID [--from YYYY-MM-DD]        take a document out of answers (default: now)
   rollback ID --version N              publish an earlier version again
   history ID                           the versions with their article-level diffs
@@ -324,6 +328,7 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 	publish := fl.Bool("publish", false, "publish at once when the document validates")
 	sample := fl.Bool("sample", false, "the document is a sample text")
 	filename := fl.String("filename", "upload.md", "the file name (its extension gives the type) when FILE is -")
+	base := fl.Int("base-version", -1, "with --publish: publish only if this is still the current version (0: none)")
 	fields := map[string]*string{}
 	for _, f := range []struct{ flag, field string }{
 		{"id", "id"}, {"title", "title"}, {"category", "category"}, {"issuer", "issuer"}, {"doc-no", "doc_no"},
@@ -360,6 +365,9 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 	}
 	if *sample {
 		mw.WriteField("sample", "true")
+	}
+	if *base >= 0 {
+		mw.WriteField("base_version", strconv.Itoa(*base))
 	}
 	fw, err := mw.CreateFormFile("file", name)
 	if err != nil {
@@ -506,12 +514,16 @@ type versionAnswer struct {
 	Diff        *diff  `json:"diff"`
 }
 
-// idAndVersion parses "ID [--version N]" (and --from for retire).
-func idAndVersion(name string, args []string, stderr io.Writer, needVersion bool, from *string) (string, int, error) {
+// idAndVersion parses "ID [--version N]" (and --from for retire,
+// --base-version for publish, when given).
+func idAndVersion(name string, args []string, stderr io.Writer, needVersion bool, from *string, base ...*int) (string, int, error) {
 	fl := subFlags(name, stderr)
 	version := fl.Int("version", 0, "version number")
 	if from != nil {
 		fl.StringVar(from, "from", "", "date from which the document is retired, YYYY-MM-DD")
+	}
+	if len(base) > 0 {
+		fl.IntVar(base[0], "base-version", -1, "publish only if this is still the current version (0: none)")
 	}
 	pos, err := parseInterleaved(fl, args)
 	if err != nil {
@@ -539,13 +551,21 @@ func (c *docsClient) action(ctx context.Context, path string, out *versionAnswer
 }
 
 func (c *docsClient) publish(ctx context.Context, args []string, stderr io.Writer) error {
-	id, n, err := idAndVersion("publish", args, stderr, false, nil)
+	base := -1
+	id, n, err := idAndVersion("publish", args, stderr, false, nil, &base)
 	if err != nil {
 		return err
 	}
-	path := "/admin/api/documents/" + url.PathEscape(id) + "/publish"
+	q := url.Values{}
 	if n > 0 {
-		path += "?version=" + strconv.Itoa(n)
+		q.Set("version", strconv.Itoa(n))
+	}
+	if base >= 0 {
+		q.Set("base_version", strconv.Itoa(base))
+	}
+	path := "/admin/api/documents/" + url.PathEscape(id) + "/publish"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	var v versionAnswer
 	if err := c.action(ctx, path, &v); err != nil || c.json {

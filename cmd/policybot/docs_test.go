@@ -348,3 +348,21 @@ func TestDocsMessagesNameTheFlags(t *testing.T) {
 		t.Errorf("docs list against a server with admin off: %v, want how to turn it on", err)
 	}
 }
+
+// TestDocsPublishOnOutdatedView: --base-version makes a publish
+// conditional; on an outdated view it fails saying who changed what.
+func TestDocsPublishOnOutdatedView(t *testing.T) {
+	e := startDocsServer(t)
+	v1 := writeFile(t, "ocean.md", oceanMD("wz-ocean", "购置深海养殖网箱的，按购置金额的30%给予补贴。"))
+	v2 := writeFile(t, "ocean2.md", oceanMD("wz-ocean", "购置深海养殖网箱的，按购置金额的40%给予补贴。"))
+	v3 := writeFile(t, "ocean3.md", oceanMD("wz-ocean", "购置深海养殖网箱的，按购置金额的45%给予补贴。"))
+	e.mustDocs(t, chenToken, "upload", "--publish", "--base-version", "0", v1)
+	e.mustDocs(t, chenToken, "upload", v2)
+	e.mustDocs(t, liToken, "upload", v3)
+	e.mustDocs(t, chenToken, "publish", "wz-ocean", "--version", "2", "--base-version", "1")
+	_, _, err := e.docs(t, liToken, "", "publish", "wz-ocean", "--version", "3", "--base-version", "1")
+	if err == nil || !strings.Contains(err.Error(), "409") || !strings.Contains(err.Error(), "chen") {
+		t.Errorf("publish on the outdated v1: %v, want 409 naming chen", err)
+	}
+	e.mustDocs(t, liToken, "publish", "wz-ocean", "--version", "3", "--base-version", "2")
+}

@@ -505,7 +505,9 @@
 
     var stored = v.version > 0;
     var canPublish = stored && v.status === 'draft' && v.publishable && !blocking.length && articles.length > 0;
-    preview = { id: v.id, version: v.version, title: v.title || v.id };
+    // base is the version that was current when the official looked: the
+    // publish is refused (409) if someone changes the document meanwhile.
+    preview = { id: v.id, version: v.version, title: v.title || v.id, base: v.diff && v.diff.from ? v.diff.from : 0 };
 
     var box = clear($('preview'));
     var head = el('div', 'preview-head');
@@ -685,7 +687,7 @@
     btn.disabled = true;
     why.classList.remove('bad');
     say(why, '正在发布…');
-    api('POST', 'api/documents/' + encodeURIComponent(p.id) + '/publish?version=' + p.version).then(function (v) {
+    api('POST', 'api/documents/' + encodeURIComponent(p.id) + '/publish?version=' + p.version + '&base_version=' + p.base).then(function (v) {
       $('upload-form').reset();
       fileChosen();
       hidePreview();
@@ -693,7 +695,19 @@
     }, function (err) {
       btn.disabled = false;
       why.classList.add('bad');
-      say(why, '发布失败：' + err.message);
+      var text = '发布失败：' + err.message;
+      var d = err.data;
+      if (d && d.code === 'stale_version') {
+        // Someone else published meanwhile: say what changed, and do not
+        // offer to publish over it without a fresh look.
+        btn.disabled = true;
+        var changed = [];
+        list(d.diff && d.diff.changed).forEach(function (a) { changed.push(a.label + '（修改）'); });
+        list(d.diff && d.diff.added).forEach(function (a) { changed.push(a.label + '（新增）'); });
+        list(d.diff && d.diff.removed).forEach(function (a) { changed.push(a.label + '（删除）'); });
+        if (changed.length) text += '\n对方的改动：' + changed.join('、');
+      }
+      say(why, text);
     });
   }
 
@@ -1094,6 +1108,26 @@
     });
   }
 
+  // clipped shows text typed by the public in at most max characters, the
+  // rest behind a 展开全文 toggle: one pasted page of junk must not bury
+  // the other groups.
+  var CLIP = 120;
+  function clipped(tag, cls, text, prefix) {
+    text = String(text || '');
+    var n = el(tag, cls);
+    var chars = Array.from(text);
+    if (chars.length <= CLIP) {
+      n.textContent = (prefix || '') + text;
+      return n;
+    }
+    n.appendChild(document.createTextNode((prefix || '') + chars.slice(0, CLIP).join('') + '…'));
+    var more = el('details', 'more');
+    more.appendChild(el('summary', null, '展开全文（共 ' + chars.length + ' 字）'));
+    more.appendChild(el('p', 'full', text));
+    n.appendChild(more);
+    return n;
+  }
+
   function loadInsights() {
     var days = $('insights-days').value;
     var out = clear($('insights-list'));
@@ -1113,7 +1147,7 @@
       groups.forEach(function (g) {
         var li = el('li', 'group');
         var head = el('div', 'group-head');
-        head.appendChild(el('p', 'group-q', g.question));
+        head.appendChild(clipped('div', 'group-q', g.question));
         head.appendChild(el('span', 'count', g.count + ' 次'));
         if (g.refused) head.appendChild(el('span', 'pill pill-warn', '未能回答 ' + g.refused));
         if (g.thumbs_down) head.appendChild(el('span', 'pill pill-bad', '不满意 ' + g.thumbs_down));
@@ -1122,12 +1156,12 @@
         var more = list(g.examples).filter(function (x) { return x !== g.question; });
         if (more.length) {
           var ul = attrs(el('ul', 'examples'), { 'aria-label': '相近的问法' });
-          more.forEach(function (x) { ul.appendChild(el('li', null, x)); });
+          more.forEach(function (x) { ul.appendChild(clipped('li', null, x)); });
           li.appendChild(ul);
         }
         if (list(g.comments).length) {
           var cl = attrs(el('ul', 'examples comments'), { 'aria-label': '企业留言' });
-          g.comments.forEach(function (x) { cl.appendChild(el('li', null, '留言：' + x)); });
+          g.comments.forEach(function (x) { cl.appendChild(clipped('li', null, x, '留言：')); });
           li.appendChild(cl);
         }
         out.appendChild(li);
