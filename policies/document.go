@@ -70,6 +70,9 @@ const (
 	ByArticle CitationUnit = "article"
 	// ByParagraph cites the Nth paragraph (documents with no 第N条, such as news).
 	ByParagraph CitationUnit = "paragraph"
+	// ByItem cites the items of a document made of sections 一、二、 with
+	// items （一）（二）… and no 第N条 (many 实施意见 and 扶持政策): "二（一）".
+	ByItem CitationUnit = "item"
 )
 
 // Document is one policy document: its metadata and its numbered parts.
@@ -125,7 +128,14 @@ type Article struct {
 
 // Label is how the part is cited in Chinese: "第6条" or "第3段".
 func (d *Document) Label(n int) string {
-	if d.CiteBy == ByParagraph {
+	if d.CiteBy == ByItem {
+		for _, a := range d.Articles {
+			if a.Number == n && a.Heading != "" {
+				return a.Heading
+			}
+		}
+	}
+	if d.CiteBy == ByParagraph || d.CiteBy == ByItem {
 		return "第" + strconv.Itoa(n) + "段"
 	}
 	return "第" + strconv.Itoa(n) + "条"

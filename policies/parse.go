@@ -375,6 +375,11 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 	doc.Preamble = strings.TrimSpace(strings.Join(preamble, "\n"))
 
 	if len(arts) == 0 {
+		if items := sectionItems(lines, start); len(items) > 0 {
+			doc.CiteBy = ByItem
+			doc.Articles = items
+			return fs
+		}
 		doc.CiteBy = ByParagraph
 		doc.Articles = paragraphs(lines, start)
 		if len(doc.Articles) == 0 {
@@ -388,7 +393,7 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 	for k, a := range arts {
 		first := articleRE.ReplaceAllString(lines[a.first], "")
 		body := append([]string{first}, lines[a.first+1:a.end]...)
-		text, lastLine := joinLines(body)
+		text, lastLine := joinBlocks(body)
 		art := Article{Number: a.num, Chapter: a.chapter, ChapterHeading: a.chapterHeading, Heading: a.heading,
 			StartLine: a.first + 1, EndLine: a.first + 1 + lastLine}
 		if m := departmentRE.FindStringSubmatchIndex(text); m != nil {
@@ -424,6 +429,119 @@ func headingText(line string) string {
 	s := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "#"))
 	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "**"), "**"))
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\u3000' }), " ")
+}
+
+var (
+	itemLineRE  = regexp.MustCompile(`^[\s　]*[（(]([一二三四五六七八九十]+)[）)]`)
+	signatureRE = regexp.MustCompile(`^(.{2,30}(人民政府|办公室|委员会|局|管委会)|\d{4}年\d{1,2}月\d{1,2}日|[〇零一二三四五六七八九十]{4}年.{1,3}月.{1,3}日)$`)
+)
+
+// sectionItems reads a body of sections (一、适用范围) with items ((一)…,
+// their sub-items 1. 2. and paragraphs) and no 第N条: each item is a
+// citable part labelled by its section and number (二（一）); a section with
+// text but no items is one part. The text before the first section is the
+// preamble, a closing signature (issuer, date) is left out. It returns nil
+// when the body is not laid out that way (fewer than two items).
+func sectionItems(lines []string, start int) []Article {
+	type part struct {
+		heading, chapter, chapterHeading string
+		first, end                       int
+	}
+	var parts []part
+	chapter, chapterHeading, section := "", "", ""
+	inSection := false
+	items := 0
+	open := func(i int, heading string) {
+		if n := len(parts); n > 0 && parts[n-1].end < 0 {
+			parts[n-1].end = i
+		}
+		parts = append(parts, part{heading: heading, chapter: chapter, chapterHeading: chapterHeading, first: i, end: -1})
+	}
+	for i := start; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if m := chapterRE.FindStringSubmatch(lines[i]); m != nil && m[2] != "" {
+			if n := len(parts); n > 0 && parts[n-1].end < 0 {
+				parts[n-1].end = i
+			}
+			section, chapter, chapterHeading, inSection = m[2], strings.TrimSpace(m[3]), headingText(lines[i]), true
+			continue
+		}
+		if !inSection || t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ">") {
+			continue
+		}
+		if m := itemLineRE.FindStringSubmatch(t); m != nil {
+			open(i, section+"（"+m[1]+"）")
+			items++
+			continue
+		}
+		if n := len(parts); n == 0 || parts[n-1].end >= 0 || parts[n-1].chapter != chapter {
+			open(i, section) // text of a section before (or without) its items
+		}
+	}
+	if n := len(parts); n > 0 && parts[n-1].end < 0 {
+		parts[n-1].end = len(lines)
+	}
+	if items < 2 {
+		return nil
+	}
+	var out []Article
+	for _, p := range parts {
+		end := p.end
+		// A closing signature is not part of the last item.
+		for end > p.first && (strings.TrimSpace(lines[end-1]) == "" || signatureRE.MatchString(strings.TrimSpace(lines[end-1]))) {
+			end--
+		}
+		first := itemLineRE.ReplaceAllString(strings.TrimSpace(lines[p.first]), "")
+		text, last := joinParagraphs(append([]string{first}, lines[p.first+1:end]...))
+		if text == "" {
+			continue
+		}
+		art := Article{Number: len(out) + 1, Chapter: p.chapter, ChapterHeading: p.chapterHeading, Heading: p.heading,
+			StartLine: p.first + 1, EndLine: p.first + 1 + last}
+		if m := departmentRE.FindStringSubmatchIndex(text); m != nil {
+			art.Department = strings.TrimSpace(text[m[2]:m[3]])
+			text = strings.TrimSpace(text[:m[0]])
+		}
+		art.Text = text
+		out = append(out, art)
+	}
+	return out
+}
+
+// joinParagraphs is joinLines that keeps a line break between the lines of
+// an item's sub-items (1. 2.) and paragraphs, so they stay apart.
+func joinParagraphs(ls []string) (string, int) {
+	var parts []string
+	last := 0
+	for i, l := range ls {
+		if l = strings.TrimSpace(strings.TrimLeft(l, "　")); l != "" {
+			parts = append(parts, l)
+			last = i
+		}
+	}
+	return strings.Join(parts, "\n"), last
+}
+
+// joinBlocks joins the lines of an article: lines of one block (hard
+// wrapped) as joinLines does, blocks (款, table rows, items on their own
+// lines after a blank line) with a line break, so that they stay apart.
+func joinBlocks(ls []string) (string, int) {
+	var blocks []string
+	last, start := 0, 0
+	flush := func(end int) {
+		if text, l := joinLines(ls[start:end]); text != "" {
+			blocks = append(blocks, text)
+			last = start + l
+		}
+	}
+	for i, l := range ls {
+		if strings.TrimSpace(l) == "" {
+			flush(i)
+			start = i + 1
+		}
+	}
+	flush(len(ls))
+	return strings.Join(blocks, "\n"), last
 }
 
 // joinLines joins the lines of one article or paragraph: Chinese lines

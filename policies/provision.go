@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -146,8 +147,18 @@ type Clause struct {
 func ParseProvisions(text string) []Clause {
 	var out []Clause
 	lastQuantity := ""
+	benefitCol := -1 // the column of a table that holds the benefit
 	for _, sp := range clauseSpans(text) {
 		c := Clause{Text: text[sp[0]:sp[1]], Start: sp[0], End: sp[1]}
+		if cells := tableCells(c.Text); cells != nil {
+			if benefitCol < 0 || !readRow(&c, cells, benefitCol) {
+				benefitCol = headerColumn(cells)
+				c.Kind = ClauseOther
+			}
+			out = append(out, c)
+			continue
+		}
+		benefitCol = -1
 		readClause(&c)
 		// "首次突破5亿美元的，奖励50万元" measures what the clause before it did.
 		for i := range c.Thresholds {
@@ -160,6 +171,73 @@ func ParseProvisions(text string) []Clause {
 	}
 	return out
 }
+
+// tableCells splits a table row ("综合型总部 | 母公司… | 1000万元", as
+// ingest writes tables) into its cells; nil for a line that is not a row.
+func tableCells(line string) []string {
+	if strings.Count(line, " | ") < 1 {
+		return nil
+	}
+	cells := strings.Split(line, " | ")
+	for i := range cells {
+		cells[i] = strings.TrimSpace(cells[i])
+	}
+	return cells
+}
+
+var benefitHeaderRE = regexp.MustCompile(`奖励|补助|补贴|资助|标准|金额`)
+
+// headerColumn returns the column of a header row that holds the benefit
+// (落户奖励, 补助标准), or -1.
+func headerColumn(cells []string) int {
+	for i, c := range cells {
+		if benefitHeaderRE.MatchString(c) && len(amount.Scan(c)) == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// readRow reads a table row under a header whose column col holds the
+// benefit: the first cell names who qualifies, the other cells' figures
+// are conditions. It reports false for a row that has no money in col.
+func readRow(c *Clause, cells []string, col int) bool {
+	if col >= len(cells) {
+		return false
+	}
+	var money []amount.Amount
+	for _, a := range amount.Scan(cells[col]) {
+		if a.Kind == amount.Money {
+			money = append(money, a)
+		}
+	}
+	if len(money) == 0 {
+		return false
+	}
+	b := &BenefitTerms{Kind: BenefitFixed, Amount: Figure{money[0].Value, money[0].Unit}}
+	cell := cells[col]
+	if perUnitRowRE.MatchString(cell) {
+		b.Kind, b.Base = BenefitPerUnit, "平方米"
+	}
+	for _, a := range money[1:] {
+		if capWordRE.MatchString(strings.TrimRight(cell[:a.Start], " ")) {
+			b.Cap = Figure{a.Value, a.Unit}
+		}
+	}
+	c.Kind, c.Benefit, c.Subject = ClauseBenefit, b, cells[0]
+	c.Tier = TierOf(cells[0])
+	for i, cell := range cells {
+		if i == col {
+			continue
+		}
+		tmp := Clause{Text: cell}
+		readThresholds(&tmp, amount.Scan(cell))
+		c.Thresholds = append(c.Thresholds, tmp.Thresholds...)
+	}
+	return true
+}
+
+var perUnitRowRE = regexp.MustCompile(`元/平方米|元/㎡|每平方米`)
 
 // clauseSpans cuts text after 。；; and line breaks, and before （一）-style
 // items and 1.-style sub-items; a lead-in ending with ： is its own clause.
@@ -528,6 +606,26 @@ func readThresholds(c *Clause, amts []amount.Amount) {
 		}
 		c.Thresholds = append(c.Thresholds, Threshold{Quantity: q, Op: op, Value: Figure{a.Value, a.Unit}, First: first})
 	}
+}
+
+// RenderProvisions writes what the provisions parser understood of every
+// article of d, one clause a line under its label, with the clause as
+// written: for officials checking a document before it is published
+// (policybot check --provisions) and for golden files.
+func RenderProvisions(d *Document) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s %s\n", d.ID, d.Title)
+	for _, a := range d.Articles {
+		fmt.Fprintf(&b, "\n%s", d.Label(a.Number))
+		if a.Department != "" {
+			fmt.Fprintf(&b, " (责任单位：%s)", a.Department)
+		}
+		b.WriteString("\n")
+		for _, c := range ParseProvisions(a.Text) {
+			fmt.Fprintf(&b, "  %s\n    「%s」\n", c.Summary(), c.Text)
+		}
+	}
+	return b.String()
 }
 
 // Summary says in one line what the parser understood of the clause, for

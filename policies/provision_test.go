@@ -1,30 +1,10 @@
 package policies
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
-
-// RenderProvisions writes what the provisions parser understood of every
-// article of d, one clause a line, for golden files and review.
-func renderProvisions(d *Document) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s %s\n", d.ID, d.Title)
-	for _, a := range d.Articles {
-		fmt.Fprintf(&b, "\n%s", d.Label(a.Number))
-		if a.Department != "" {
-			fmt.Fprintf(&b, " (责任单位：%s)", a.Department)
-		}
-		b.WriteString("\n")
-		for _, c := range ParseProvisions(a.Text) {
-			fmt.Fprintf(&b, "  %s\n    「%s」\n", c.Summary(), c.Text)
-		}
-	}
-	return b.String()
-}
 
 // The provisions of every bundled article, and of documents in other
 // layouts, are reviewed once and kept as golden files.
@@ -44,7 +24,7 @@ func TestProvisionsGolden(t *testing.T) {
 	docs = append(docs, extra.Docs...)
 	for _, d := range docs {
 		t.Run(d.ID, func(t *testing.T) {
-			got := renderProvisions(d)
+			got := RenderProvisions(d)
 			golden := filepath.Join("testdata", "provisions", d.ID+".golden.txt")
 			if *update {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
