@@ -357,8 +357,8 @@ func TestConvertHTML(t *testing.T) {
 	if a := doc.Articles[0]; a.Text != "为加快推进制造业高质量发展，结合本区实际，制定本措施。" {
 		t.Errorf("article 1 = %q: the source line break must not leave a space", a.Text)
 	}
-	if a := doc.Articles[3]; !strings.HasSuffix(a.Text, "给予补助。项目类型 | 补助比例智能化改造 | 10%") {
-		t.Errorf("article 4 = %q, want the table rows", a.Text)
+	if a := doc.Articles[3]; !strings.HasSuffix(a.Text, "给予补助。\n项目类型 | 补助比例\n智能化改造 | 10%") {
+		t.Errorf("article 4 = %q, want the table rows, each on its own line", a.Text)
 	}
 	if !strings.Contains(md, "\n\n项目类型 | 补助比例\n\n智能化改造 | 10%\n\n") {
 		t.Errorf("table rows are not lines:\n%s", md)
