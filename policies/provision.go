@@ -320,7 +320,7 @@ var (
 	conditionRE      = regexp.MustCompile(`须|需|应当|应已|必须|方可|要求`)
 
 	benefitVerbRE = regexp.MustCompile(`奖励|补助|资助|补贴|贴息|奖补|支持|兑付|给予`)
-	capWordRE     = regexp.MustCompile(`(最高|上限|不超过|封顶|最多)$`)
+	capWordRE     = regexp.MustCompile(`(最高|上限|不超过|封顶|最多)(给予|补贴|补助|奖励|资助|支持|为)?$`)
 	aboveRE       = regexp.MustCompile(`^(以上|及以上)`)
 	compareRE     = regexp.MustCompile(`(首次突破|首次达到|首次超过|突破|达到|超过|不低于|不少于|满|在)$`)
 	rateBaseRE    = regexp.MustCompile(`按(?:照)?(.{1,30}?)的$`)
@@ -678,6 +678,65 @@ func (c Clause) Summary() string {
 		b.WriteString(" 部门：" + c.Department)
 	}
 	return b.String()
+}
+
+var kindNames = map[ClauseKind]string{
+	ClauseBenefit: "奖补", ClauseCondition: "条件", ClauseExclusion: "不予支持", ClauseStacking: "叠加规则",
+	ClauseProcedure: "申报", ClauseValidity: "有效期", ClauseInterpretation: "解释", ClauseFunding: "资金来源",
+	ClauseScope: "适用对象", ClausePurpose: "目的", ClauseOther: "其他",
+}
+
+// Describe says in Chinese, for an official checking an upload, what the
+// bot will take the clause to mean: 奖补 · 省级 · 新获评省级智能制造示范工厂 →
+// 100万元.
+func (c Clause) Describe() string {
+	parts := []string{kindNames[c.Kind]}
+	if c.Tier != "" {
+		parts = append(parts, c.Tier)
+	}
+	if c.Subject != "" {
+		parts = append(parts, "对象："+c.Subject)
+	}
+	if bt := c.Benefit; bt != nil {
+		var v string
+		switch bt.Kind {
+		case BenefitFixed:
+			v = bt.Amount.String()
+		case BenefitUpTo:
+			v = "最高" + bt.Amount.String() + "（按实核定）"
+		case BenefitRate:
+			v = "按" + bt.Base + "的" + amount.FormatNumber(bt.Rate) + "%"
+		case BenefitPerUnit:
+			v = "每" + bt.Base + bt.Amount.String()
+		case BenefitStep:
+			v = "每增加" + bt.Per.String() + "奖励" + bt.Amount.String()
+		case BenefitSteps:
+			var ss []string
+			for _, st := range bt.Steps {
+				ss = append(ss, st.Threshold.Value.String()+"→"+st.Amount.String())
+			}
+			v = "分档：" + strings.Join(ss, "，")
+		}
+		if !bt.Cap.IsZero() {
+			v += "，" + bt.CapScope + "最高" + bt.Cap.String()
+		}
+		parts = append(parts, "金额："+v)
+	}
+	for _, t := range c.Thresholds {
+		op := "达到"
+		if t.Op == ">" {
+			op = "超过"
+		}
+		first := ""
+		if t.First {
+			first = "（首次）"
+		}
+		parts = append(parts, "门槛："+t.Quantity+op+t.Value.String()+first)
+	}
+	if c.Department != "" {
+		parts = append(parts, "部门："+c.Department)
+	}
+	return strings.Join(parts, " · ")
 }
 
 // String writes the threshold as a condition: 当年设备投资 ≥ 2000万元 (首次).

@@ -357,6 +357,16 @@ type articleJSON struct {
 	Department string `json:"department,omitempty"`
 	StartLine  int    `json:"start_line,omitempty"`
 	EndLine    int    `json:"end_line,omitempty"`
+	// Provisions are what the bot understands of each clause (the tier, the
+	// amount, the thresholds …), for the official to check before
+	// publishing.
+	Provisions []provisionJSON `json:"provisions"`
+}
+
+type provisionJSON struct {
+	Kind     string `json:"kind"`
+	Text     string `json:"text"`
+	Describe string `json:"describe"`
 }
 
 type findingJSON struct {
@@ -430,8 +440,15 @@ func findingsJSON(fs []policies.Finding) []findingJSON {
 }
 
 func articleOf(d *policies.Document, a *policies.Article) articleJSON {
-	return articleJSON{Number: a.Number, Label: d.Label(a.Number), Chapter: a.Chapter, Text: a.Text,
-		Department: a.Department, StartLine: a.StartLine, EndLine: a.EndLine}
+	out := articleJSON{Number: a.Number, Label: d.Label(a.Number), Chapter: a.Chapter, Text: a.Text,
+		Department: a.Department, StartLine: a.StartLine, EndLine: a.EndLine, Provisions: []provisionJSON{}}
+	for _, c := range policies.ParseProvisions(a.Text) {
+		if c.Lead {
+			continue
+		}
+		out.Provisions = append(out.Provisions, provisionJSON{Kind: string(c.Kind), Text: c.Text, Describe: c.Describe()})
+	}
+	return out
 }
 
 // newVersionJSON renders v; withMarkdown adds its text.

@@ -205,9 +205,13 @@ type uploadResponse struct {
 	Publishable bool   `json:"publishable"`
 	Live        bool   `json:"live"`
 	Articles    []struct {
-		Number int    `json:"number"`
-		Label  string `json:"label"`
-		Text   string `json:"text"`
+		Number     int    `json:"number"`
+		Label      string `json:"label"`
+		Text       string `json:"text"`
+		Provisions []struct {
+			Kind     string `json:"kind"`
+			Describe string `json:"describe"`
+		} `json:"provisions"`
 	} `json:"articles"`
 	Errors   []adminFinding `json:"errors"`
 	Findings []adminFinding `json:"findings"`
@@ -1047,6 +1051,14 @@ func TestAdminUploadFormats(t *testing.T) {
 			if up.Type != tc.typ || len(up.Articles) != tc.articles || !up.Publishable || up.EffectiveFrom != "2026-01-01" || up.Status != "draft" {
 				t.Errorf("upload %s = type %q, %d articles, publishable %v, effective_from %q, status %q; want %s, %d, true, 2026-01-01, draft",
 					tc.file, up.Type, len(up.Articles), up.Publishable, up.EffectiveFrom, up.Status, tc.typ, tc.articles)
+			}
+			// The preview shows what the bot understood of each clause.
+			if tc.file == "page.html" || tc.file == "notes.txt" {
+				a := up.Articles[1]
+				if len(a.Provisions) != 1 || a.Provisions[0].Kind != "benefit" ||
+					!strings.Contains(a.Provisions[0].Describe, "按购置金额的30%") || !strings.Contains(a.Provisions[0].Describe, "最高200万元") {
+					t.Errorf("upload %s: provisions of 第2条 = %+v, want the 30%% rate with its 200万元 cap", tc.file, a.Provisions)
+				}
 			}
 		})
 	}

@@ -45,7 +45,8 @@ func (c Config) loadCorpus() (*policies.Corpus, error) {
 func runCheck(_ context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprintln(stderr, "usage: policybot check [PATH...]") }
+	provisions := fl.Bool("provisions", false, "also print what the bot understands of every clause (tiers, amounts, thresholds)")
+	fl.Usage = func() { fmt.Fprintln(stderr, "usage: policybot check [--provisions] [PATH...]") }
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +81,12 @@ func runCheck(_ context.Context, cfg Config, args []string, stdout, stderr io.Wr
 		rows = append(rows, []string{id, d.Title, string(d.Category), fmt.Sprint(len(d.Articles)), inForce})
 	}
 	printTable(stdout, rows)
+	if *provisions {
+		for _, d := range corpus.Docs {
+			fmt.Fprintln(stdout)
+			fmt.Fprint(stdout, policies.RenderProvisions(d))
+		}
+	}
 	errs := 0
 	if len(corpus.Findings) > 0 {
 		fmt.Fprintln(stdout)

@@ -195,3 +195,17 @@ func TestCheckPrintsColumns(t *testing.T) {
 		}
 	}
 }
+
+// check --provisions shows an official what the bot understands of each
+// clause: the tier, the amount, the rate and its cap, the threshold.
+func TestCheckProvisions(t *testing.T) {
+	out, _, err := runCLI(t, nil, "check", "--provisions", "../../policies/corpus/wz-mfg-2025.md")
+	if err != nil {
+		t.Fatalf("check --provisions: %v\n%s", err, out)
+	}
+	for _, want := range []string{"第5条", "benefit [省级] 对象：新获评省级智能制造示范车间 → 50万元", "投入额×12%，上限300万元（单个企业每年）", "年度设备和软件投入 >= 500万元"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check --provisions lacks %q", want)
+		}
+	}
+}

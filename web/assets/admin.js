@@ -482,7 +482,7 @@
     var lines = String(v.markdown || '').split('\n');
     var articles = list(v.articles).map(function (a) {
       return { number: a.number, label: a.label, chapter: a.chapter || '', text: a.text || '', department: a.department || '',
-        start: a.start_line || 0, end: a.end_line || a.start_line || 0, problems: [] };
+        start: a.start_line || 0, end: a.end_line || a.start_line || 0, problems: [], provisions: list(a.provisions) };
     });
 
     // Each problem goes to the article it is in: by source line, else by
@@ -653,6 +653,20 @@
     highlight(text, a.text, a.problems.map(function (p) { return p.match; }));
     item.appendChild(text);
     if (a.department) item.appendChild(el('p', 'article-dept', '责任部门：' + a.department));
+    // What the bot will take each clause to mean: the official checks the
+    // tiers, amounts and thresholds before publishing.
+    if (a.provisions && a.provisions.length) {
+      var det = el('details', 'provisions');
+      det.appendChild(el('summary', null, '系统识别的要点（' + a.provisions.length + '）'));
+      var ul = el('ul', 'provision-list');
+      a.provisions.forEach(function (p) {
+        var li = el('li', 'provision provision-' + p.kind, String(p.describe || ''));
+        li.title = String(p.text || '');
+        ul.appendChild(li);
+      });
+      det.appendChild(ul);
+      item.appendChild(det);
+    }
     a.problems.forEach(function (p) {
       item.appendChild(el('p', 'article-problem', '⚠ ' + zh(p.msg)));
     });
