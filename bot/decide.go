@@ -537,7 +537,7 @@ func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, best *article, 
 	var out []routeHit
 	rs := []rune(evidence)
 	for _, h := range b.cfg.Routes.find(evidence, kind) {
-		if strings.Contains(best.passage, h.keyword) {
+		if strings.Contains(best.passage, h.keyword) || h.coveredBy(best.passage) {
 			continue
 		}
 		covered := false

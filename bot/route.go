@@ -180,3 +180,18 @@ func containsWord(text, key string) bool {
 }
 
 func isLatin(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// coveredBy reports whether an article covers the hit's topic after all:
+// it names another keyword of the same route (研发费用 for 研发投入), in its
+// text or its document's title (an uploaded 科技创新 measure answers the
+// questions the directory would otherwise send to 区科技局).
+// A keyword of two characters (消防 in a meeting report's 安全生产和消防工作)
+// is too common to say so.
+func (h routeHit) coveredBy(passage string) bool {
+	for _, k := range h.route.Keywords {
+		if k = norm.Fold(k); len([]rune(k)) >= 3 && containsWord(passage, k) {
+			return true
+		}
+	}
+	return false
+}
