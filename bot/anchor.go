@@ -92,7 +92,13 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 		}
 	}
 	var bigrams []anchor
-	if !english {
+	{
+		// Han words are anchors in any question (an English one may quote
+		// 水肥一体化); an English question's own words the corpus writes too
+		// (CMMI, UFI, PCT) are anchors as well.
+		if english {
+			bigrams = append(bigrams, latinAnchors(rs, inSpan)...)
+		}
 		for _, run := range contentMask(text) {
 			for i := 0; i+1 < len(run.runes); i++ {
 				if inSpan[run.start+i] || inSpan[run.start+i+1] {
@@ -114,6 +120,47 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 		weights[bg] = w
 	}
 	return dedupeAnchors(append(terms, bigrams...)), weights
+}
+
+// latinAnchors returns the Latin words of an English question that are not
+// part of a recognised phrase and not everyday English: the corpus may
+// write them (CMMI, UFI, PCT, AEO).
+func latinAnchors(rs []rune, inSpan map[int]bool) []anchor {
+	var out []anchor
+	for i := 0; i < len(rs); {
+		if !isASCIILetterRune(rs[i]) {
+			i++
+			continue
+		}
+		j := i
+		covered := false
+		for j < len(rs) && (isASCIILetterRune(rs[j]) || rs[j] >= '0' && rs[j] <= '9') {
+			covered = covered || inSpan[j]
+			j++
+		}
+		w := strings.ToLower(string(rs[i:j]))
+		if !covered && len(w) >= 3 && !englishStop[w] {
+			out = append(out, anchor{alts: []string{w}, text: w})
+		}
+		i = j
+	}
+	return out
+}
+
+func isASCIILetterRune(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+// englishStop are everyday English words that name no topic.
+var englishStop = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`the and for are was were been being have has had does did can could will would shall should may might must
+	our ours you your yours they their them this that these those there here what which who whom whose how much many when where why
+	about with from into onto over under after before since until than then also only just very any some all each every both either
+	neither not nor yes get got give given gets receive received apply applied applying please tell know want like hello thanks thank
+	company companies firm firms enterprise enterprises business businesses just new year years this last next month months day days
+	is are be it its of to in on at by as or if an a we i me my us his her he she do so no up out too`) {
+		englishStop[w] = true
+	}
 }
 
 // functionRunes are characters that glue words together; a bigram with one

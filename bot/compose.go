@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -68,6 +69,15 @@ func selectClauses(q understood, a *article, english bool, weights map[string]fl
 		// "有啥政策可以申请": every benefit of the article, unless a tier is named.
 		chosen = chooseTier(q, cs, benefits, &sel, english, weights)
 	}
+	// Conditions stated for the whole article (a lead-in "…达到100万元以上
+	// 的，按以下标准给予补助：", a clause "首店面积须达到100平方米以上") apply
+	// to every benefit in it.
+	var shared []policies.Threshold
+	for _, c := range cs {
+		if c.Lead || c.Kind == policies.ClauseCondition {
+			shared = append(shared, c.Thresholds...)
+		}
+	}
 	// The company's figures against the chosen benefits.
 	for _, i := range chosen {
 		c := cs[i]
@@ -77,8 +87,9 @@ func selectClauses(q understood, a *article, english bool, weights map[string]fl
 			}
 			continue
 		}
-		sel.lead = append(sel.lead, computeLines(q, c, english)...)
+		sel.lead = append(sel.lead, computeLines(q, c, shared, english)...)
 	}
+	sel.lead = uniqueLines(sel.lead)
 	if len(chosen) == 0 || len(chosen) == len(benefits) && !stepsChosen(cs, chosen, q) {
 		// Nothing to single out: the whole article answers.
 		sel.lead = append(sel.lead, upgradeLines(q, cs, benefits, english)...)
@@ -105,6 +116,16 @@ func selectClauses(q understood, a *article, english bool, weights map[string]fl
 	}
 	sel.lead = append(sel.lead, upgradeLines(q, cs, chosen, english)...)
 	return sel
+}
+
+func uniqueLines(ls []string) []string {
+	var out []string
+	for _, l := range ls {
+		if !slices.Contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func stepsChosen(cs []policies.Clause, chosen []int, q understood) bool {
@@ -168,6 +189,11 @@ func chooseTier(q understood, cs []policies.Clause, benefits []int, sel *selecti
 		}
 		return benefits
 	}
+	if len(byTier) == 0 {
+		if several := severalNamed(words, benefits); len(several) >= 2 {
+			return several
+		}
+	}
 	switch {
 	case len(byTier) == 1:
 		// 省长质量奖的提名: the tier says one clause, a rare word of the
@@ -216,12 +242,33 @@ func tierClause(q understood, tier string) string {
 // 6% of the corpus) to overrule the tier a question names.
 const conflictWeight = 2.7
 
+// severalNamed returns the siblings the question names each by a rare word
+// only that one has (绿色食品 and 有机).
+func severalNamed(words map[int]map[string]float64, benefits []int) []int {
+	var out []int
+	for _, i := range benefits {
+		for w, weight := range words[i] {
+			unique := true
+			for _, j := range benefits {
+				if _, shared := words[j][w]; j != i && shared {
+					unique = false
+				}
+			}
+			if unique && weight >= conflictWeight {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // thresholdTiers reports sibling benefits told apart by a threshold in the
 // unit of one of the company's figures (首次达到500万美元 / 2000万美元).
 func thresholdTiers(q understood, cs []policies.Clause, benefits []int) bool {
 	n := 0
 	for _, i := range benefits {
-		if b := cs[i].Benefit; b == nil || b.Kind != policies.BenefitFixed {
+		if b := cs[i].Benefit; b == nil || b.Kind != policies.BenefitFixed && b.Kind != policies.BenefitPerUnit {
 			continue
 		}
 		for _, t := range cs[i].Thresholds {
@@ -234,23 +281,30 @@ func thresholdTiers(q understood, cs []policies.Clause, benefits []int) bool {
 	return n >= 2
 }
 
-// highestMet returns the benefit whose threshold is the highest one the
-// company's single figure in that unit reaches, or -1.
+// highestMet returns the benefit whose thresholds the company's single
+// figure in their unit all meet (a range "10000（含）—30000" in a table is
+// two), the one with the highest threshold when several do; -1 when none
+// does or the question gives several figures.
 func highestMet(q understood, cs []policies.Clause, benefits []int) int {
-	best, bestValue, facts := -1, 0.0, map[int]bool{}
+	best, bestValue, facts := -1, -1.0, map[int]bool{}
 	for _, i := range benefits {
-		if b := cs[i].Benefit; b == nil || b.Kind != policies.BenefitFixed {
+		if b := cs[i].Benefit; b == nil || b.Kind != policies.BenefitFixed && b.Kind != policies.BenefitPerUnit || len(cs[i].Thresholds) == 0 {
 			continue
 		}
+		t0 := cs[i].Thresholds[0]
+		fi := factFor(q, t0.Value.Unit, t0.Quantity)
+		if fi < 0 {
+			continue
+		}
+		facts[fi] = true
+		met := true
 		for _, t := range cs[i].Thresholds {
-			fi := factFor(q, t.Value.Unit, t.Quantity)
-			if fi < 0 {
-				continue
+			if t.Value.Unit == t0.Value.Unit && !t.Met(q.facts[fi].Value) {
+				met = false
 			}
-			facts[fi] = true
-			if t.Met(q.facts[fi].Value) && t.Value.Value > bestValue {
-				best, bestValue = i, t.Value.Value
-			}
+		}
+		if met && t0.Value.Value > bestValue {
+			best, bestValue = i, t0.Value.Value
 		}
 	}
 	if len(facts) != 1 {
@@ -265,9 +319,10 @@ func highestMet(q understood, cs []policies.Clause, benefits []int) int {
 func matchedWords(q understood, cs []policies.Clause, siblings []int, weights map[string]float64) map[int]map[string]float64 {
 	sets := map[int]map[string]bool{}
 	common := map[string]int{}
+	designations := fullDesignations(cs, siblings)
 	for _, i := range siblings {
 		s := map[string]bool{}
-		for _, bg := range bigramsOf(norm.Fold(designationOf(cs[i].Subject))) {
+		for _, bg := range bigramsOf(norm.Fold(designations[i])) {
 			s[bg] = true
 		}
 		sets[i] = s
@@ -337,6 +392,27 @@ func minus(a, b map[string]float64) []string {
 		if _, ok := b[k]; !ok {
 			out = append(out, k)
 		}
+	}
+	return out
+}
+
+// fullDesignations returns the siblings' designations with what a list
+// leaves out filled in from its first item: in "新认定为农业产业化国家重点
+// 龙头企业的…；新认定为省级重点龙头企业的…", the second is 农业产业化省级重点
+// 龙头企业 — 农业产业化 is what they share, not what tells them apart.
+func fullDesignations(cs []policies.Clause, siblings []int) map[int]string {
+	out := map[int]string{}
+	prefix := ""
+	for k, i := range siblings {
+		d := designationOf(cs[i].Subject)
+		if k == 0 {
+			if start, _, _ := policies.TierSpan(d); start > 0 {
+				prefix = d[:start]
+			}
+		} else if start, _, _ := policies.TierSpan(d); start == 0 && prefix != "" && !strings.HasPrefix(d, prefix) {
+			d = prefix + d
+		}
+		out[i] = d
 	}
 	return out
 }
@@ -467,14 +543,14 @@ func thresholdPhrase(t policies.Threshold) string {
 // computeLines applies the company's figure to a benefit clause: checks
 // its thresholds and computes a rate, a per-unit amount or a step reward
 // with its cap, showing the working.
-func computeLines(q understood, c policies.Clause, english bool) []string {
+func computeLines(q understood, c policies.Clause, shared []policies.Threshold, english bool) []string {
 	if c.Benefit == nil || len(q.facts) == 0 {
 		return nil
 	}
 	b := c.Benefit
 	var out []string
 	// Thresholds first: a figure below one means the clause does not apply.
-	for _, t := range c.Thresholds {
+	for _, t := range append(append([]policies.Threshold{}, shared...), c.Thresholds...) {
 		fi := factFor(q, t.Value.Unit, t.Quantity)
 		if fi < 0 {
 			continue
@@ -490,7 +566,7 @@ func computeLines(q understood, c policies.Clause, english bool) []string {
 		case c.Benefit != nil && c.Benefit.Kind == policies.BenefitFixed:
 			out = append(out, fmt.Sprintf("您提到的%s未达到“%s%s”这一档（奖励%s）的条件。", amount.Format(f.Value, f.Unit), thresholdPhrase(t), t.Value, c.Benefit.Amount))
 		default:
-			out = append(out, fmt.Sprintf("您提到的%s未达到条款要求（%s%s%s），按条款不符合申报条件。", amount.Format(f.Value, f.Unit), t.Quantity, opWord(t.Op), t.Value))
+			out = append(out, fmt.Sprintf("您提到的%s未达到条款要求（%s），按条款不符合申报条件。", amount.Format(f.Value, f.Unit), requirement(t)))
 		}
 		return out
 	}
@@ -566,11 +642,16 @@ func capped(working, rule string, v float64, unit string, b *policies.BenefitTer
 	return fmt.Sprintf("测算：按%s计，%s = %s%s。（测算值，最终以主管部门审核为准）", rule, working, amount.Format(v, unit), capNote)
 }
 
-func opWord(op string) string {
-	if op == ">" {
-		return "超过"
+// requirement writes a threshold as a policy text states it: 投入达到500万元
+// 以上, 新增采购额超过1亿元.
+func requirement(t policies.Threshold) string {
+	switch t.Op {
+	case ">":
+		return t.Quantity + "超过" + t.Value.String()
+	case "<":
+		return t.Quantity + "低于" + t.Value.String()
 	}
-	return "达到以上"
+	return t.Quantity + "达到" + t.Value.String() + "以上"
 }
 
 func englishOp(op string) string {

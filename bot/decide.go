@@ -96,6 +96,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 				Terms: rw.Terms, Amounts: joined.Amounts, Spans: rw.Spans}
 		}
 	}
+	q.docLevel = ownSpecific < 1 && q.intents&(askDeadline|askProcedure|askValidity) != 0 && q.intents&(askAmount|askCompute) == 0
 	if prev == nil && followUpRE.MatchString(q.norm) && ownSpecific < 1 {
 		// "那甲级的呢？" with nothing before it: guessing the subject could
 		// quote the wrong reward.
@@ -151,7 +152,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	// Topics the measures do not cover go to the department that handles
 	// them — when the topic is what the question is about, not context
 	// beside the topic it asks about.
-	if routes := b.uncoveredRoutes(evidence, spans, best, RouteTopic); len(routes) > 0 {
+	if routes := b.uncoveredRoutes(evidence, spans, arts, RouteTopic); len(routes) > 0 {
 		if h, ok := b.routeFor(q, own, best, routes); ok {
 			return b.routeReply(ans, q, h), "", nil
 		}
@@ -162,8 +163,8 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	}
 	// A question about something the corpus has no words for, that only an
 	// everyday word ties to an article (明天会下雨吗…户外活动): not covered.
-	if u := unknownBigrams(anchors); best.m.specific == 0 && !namesMeasure(anchors, best) && u >= unknownTopic && best.m.found < unknownFound {
-		return b.uncovered(ans, q, evidence, spans, best), "", nil
+	if u := unknownBigrams(anchors); best.m.specific == 0 && !namesMeasure(anchors, best) && len(q.facts) == 0 && u >= unknownTopic && best.m.found < unknownFound {
+		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
@@ -180,13 +181,14 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	case cov >= hedgeCoverage:
 		return b.hedge(ans, q, arts), evidence, nil
 	}
-	return b.uncovered(ans, q, evidence, spans, best), "", nil
+	return b.uncovered(ans, q, evidence, spans, arts), "", nil
 }
 
 // uncovered is the reply to a question the documents do not answer: the
 // department of a routing topic it names, if any, else the general contact.
-func (b *Bot) uncovered(ans Answer, q understood, evidence string, spans []TermSpan, best *article) Answer {
-	if routes := b.uncoveredRoutes(evidence, spans, best, RouteTopic); len(routes) > 0 {
+func (b *Bot) uncovered(ans Answer, q understood, evidence string, spans []TermSpan, arts []*article) Answer {
+	best := arts[0]
+	if routes := b.uncoveredRoutes(evidence, spans, arts, RouteTopic); len(routes) > 0 {
 		h, ok := routeAsked(evidence, routes)
 		if !ok {
 			h = routes[0]
@@ -455,9 +457,16 @@ const titleBonus = 0.1
 // with the kind of clause the question asks for.
 func intentFit(q understood, a *article) float64 {
 	fit := 0.0
+	// A question about the measure itself (申报时间, 有效期) with no topic of
+	// its own is answered by the article that says it, whatever else the
+	// question's words match.
+	step := 0.08
+	if q.docLevel {
+		step = 0.3
+	}
 	add := func(in intent, k policies.ClauseKind) {
 		if q.intents.has(in) && a.has(k) {
-			fit += 0.08
+			fit += step
 		}
 	}
 	add(askDeadline, policies.ClauseProcedure)
@@ -530,24 +539,29 @@ func (b *Bot) provisions(text string) []policies.Clause {
 
 const maxCachedArticles = 20000
 
-// uncoveredRoutes returns the routing topics the question names that the
-// best article does not mention, neither in the question's words nor in the
-// corpus wording of a term that contains them (tax registration → 税务征管).
-func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, best *article, kind RouteKind) []routeHit {
+// uncoveredRoutes returns the routing topics the question names that none
+// of the best ranked articles mentions, neither in the question's words nor
+// in the corpus wording of a term that contains them (tax registration →
+// 税务征管), nor by another keyword of the topic in its text or title.
+func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, arts []*article, kind RouteKind) []routeHit {
 	var out []routeHit
 	rs := []rune(evidence)
+	top := arts[:min(len(arts), coverageArticles)]
 	for _, h := range b.cfg.Routes.find(evidence, kind) {
-		if strings.Contains(best.passage, h.keyword) || h.coveredBy(best.passage) {
-			continue
-		}
 		covered := false
-		for _, sp := range spans {
-			if sp.Start < 0 || sp.End > len(rs) || !strings.Contains(string(rs[sp.Start:sp.End]), h.keyword) {
-				continue
+		for _, a := range top {
+			if strings.Contains(a.passage, h.keyword) || h.coveredBy(a.passage) {
+				covered = true
+				break
 			}
-			for _, a := range sp.Alts {
-				if strings.Contains(best.passage, a) {
-					covered = true
+			for _, sp := range spans {
+				if sp.Start < 0 || sp.End > len(rs) || !strings.Contains(string(rs[sp.Start:sp.End]), h.keyword) {
+					continue
+				}
+				for _, alt := range sp.Alts {
+					if strings.Contains(a.passage, alt) {
+						covered = true
+					}
 				}
 			}
 		}
@@ -557,6 +571,10 @@ func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, best *article, 
 	}
 	return out
 }
+
+// coverageArticles is how many of the best ranked articles are looked at to
+// tell whether the corpus covers a routing topic.
+const coverageArticles = 5
 
 // hasConditionFor reports whether an article states conditions of its own
 // (thresholds, requirements) rather than only rewarding a designation.

@@ -124,6 +124,9 @@ type understood struct {
 	years []int
 	tiers []tierMention
 	chat  chatKind
+	// docLevel is set for a question about the measure itself (when to
+	// apply, until when it is valid) that names no topic of its own.
+	docLevel bool
 }
 
 // understand reads a message: its intents, tiers, figures and whether it

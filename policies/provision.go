@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -77,7 +78,8 @@ func (f Figure) String() string { return amount.Format(f.Value, f.Unit) }
 type Threshold struct {
 	// Quantity is what is measured, as the clause names it (当年设备投资（不含土地、厂房）).
 	Quantity string `json:"quantity"`
-	// Op is ">=" (达到…以上, 不低于, 突破) or ">" (超过).
+	// Op is ">=" (达到…以上, 不低于, 突破), ">" (超过) or "<" (the upper end
+	// of a range in a table).
 	Op    string `json:"op"`
 	Value Figure `json:"value"`
 	// First is set for 首次: only the first time the quantity passes it.
@@ -86,8 +88,11 @@ type Threshold struct {
 
 // Met reports whether x (in the threshold's unit) meets the threshold.
 func (t Threshold) Met(x float64) bool {
-	if t.Op == ">" {
+	switch t.Op {
+	case ">":
 		return x > t.Value.Value
+	case "<":
+		return x < t.Value.Value
 	}
 	return x >= t.Value.Value
 }
@@ -147,18 +152,19 @@ type Clause struct {
 func ParseProvisions(text string) []Clause {
 	var out []Clause
 	lastQuantity := ""
-	benefitCol := -1 // the column of a table that holds the benefit
+	var header []string // the header row of the table being read
+	benefitCol := -1    // its column that holds the benefit
 	for _, sp := range clauseSpans(text) {
 		c := Clause{Text: text[sp[0]:sp[1]], Start: sp[0], End: sp[1]}
 		if cells := tableCells(c.Text); cells != nil {
-			if benefitCol < 0 || !readRow(&c, cells, benefitCol) {
-				benefitCol = headerColumn(cells)
+			if benefitCol < 0 || !readRow(&c, cells, header, benefitCol) {
+				header, benefitCol = cells, headerColumn(cells)
 				c.Kind = ClauseOther
 			}
 			out = append(out, c)
 			continue
 		}
-		benefitCol = -1
+		header, benefitCol = nil, -1
 		readClause(&c)
 		// "首次突破5亿美元的，奖励50万元" measures what the clause before it did.
 		for i := range c.Thresholds {
@@ -199,9 +205,11 @@ func headerColumn(cells []string) int {
 }
 
 // readRow reads a table row under a header whose column col holds the
-// benefit: the first cell names who qualifies, the other cells' figures
-// are conditions. It reports false for a row that has no money in col.
-func readRow(c *Clause, cells []string, col int) bool {
+// benefit: the first cell names who qualifies (or, as a range of the unit
+// its header gives, "5000（含）—10000", the figure that does), the other
+// cells' figures are conditions, a column headed 上限 or 最高 the cap. It
+// reports false for a row that has no money in col.
+func readRow(c *Clause, cells, header []string, col int) bool {
 	if col >= len(cells) {
 		return false
 	}
@@ -227,8 +235,20 @@ func readRow(c *Clause, cells []string, col int) bool {
 	c.Kind, c.Benefit, c.Subject = ClauseBenefit, b, cells[0]
 	c.Tier = TierOf(cells[0])
 	for i, cell := range cells {
-		if i == col {
+		if i == col || i >= len(header) {
 			continue
+		}
+		if capHeaderRE.MatchString(header[i]) {
+			if m := firstMoney(cell); m != nil {
+				b.Cap = Figure{m.Value, m.Unit}
+			}
+			continue
+		}
+		if i == 0 {
+			if ts := rangeThresholds(cell, header[0]); ts != nil {
+				c.Thresholds = append(c.Thresholds, ts...)
+				continue
+			}
 		}
 		tmp := Clause{Text: cell}
 		readThresholds(&tmp, amount.Scan(cell))
@@ -237,7 +257,48 @@ func readRow(c *Clause, cells []string, col int) bool {
 	return true
 }
 
-var perUnitRowRE = regexp.MustCompile(`元/平方米|元/㎡|每平方米`)
+var (
+	perUnitRowRE = regexp.MustCompile(`元/平方米|元/㎡|每平方米`)
+	capHeaderRE  = regexp.MustCompile(`上限|最高|封顶`)
+	rangeRE      = regexp.MustCompile(`^([0-9.]+)\s*(?:[（(]含[）)])?\s*(?:[—–\-~～至到]\s*([0-9.]+)\s*(?:[（(]含[）)])?|以上|及以上)`)
+	headerUnitRE = regexp.MustCompile(`[（(]([^（）()]+)[）)]`)
+)
+
+func firstMoney(s string) *amount.Amount {
+	for _, a := range amount.Scan(s) {
+		if a.Kind == amount.Money {
+			return &a
+		}
+	}
+	return nil
+}
+
+// rangeThresholds reads a first cell that gives a range of its column's
+// unit ("5000（含）—10000", "30000（含）以上" under "展览面积（平方米）") as
+// the thresholds of the row: at least the low end, below the high end.
+func rangeThresholds(cell, head string) []Threshold {
+	m := rangeRE.FindStringSubmatch(cell)
+	u := headerUnitRE.FindStringSubmatch(head)
+	if m == nil || u == nil {
+		return nil
+	}
+	unit := u[1]
+	if unit == "㎡" || unit == "平米" {
+		unit = "平方米"
+	}
+	quantity := strings.TrimSpace(headerUnitRE.ReplaceAllString(head, ""))
+	lo, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return nil
+	}
+	out := []Threshold{{Quantity: quantity, Op: ">=", Value: Figure{lo, unit}}}
+	if m[2] != "" {
+		if hi, err := strconv.ParseFloat(m[2], 64); err == nil {
+			out = append(out, Threshold{Quantity: quantity, Op: "<", Value: Figure{hi, unit}})
+		}
+	}
+	return out
+}
 
 // clauseSpans cuts text after 。；; and line breaks, and before （一）-style
 // items and 1.-style sub-items; a lead-in ending with ： is its own clause.
@@ -359,12 +420,19 @@ var tierWords = []struct {
 // TierOf returns the canonical tier a text names (国家级, 省级, 5A, 四星级 …),
 // or "".
 func TierOf(s string) string {
+	_, _, t := TierSpan(s)
+	return t
+}
+
+// TierSpan returns where in s the tier TierOf reads is written (byte
+// offsets) and the tier; -1, -1, "" when s names none.
+func TierSpan(s string) (start, end int, tier string) {
 	for _, t := range tierWords {
-		if t.re.MatchString(s) {
-			return t.tier
+		if loc := t.re.FindStringIndex(s); loc != nil {
+			return loc[0], loc[1], t.tier
 		}
 	}
-	return ""
+	return -1, -1, ""
 }
 
 func readClause(c *Clause) {
