@@ -441,11 +441,12 @@ func topicWeight(as []anchor) float64 {
 	return w
 }
 
-// unknownBigrams counts the question's bigrams that no article has.
+// unknownBigrams counts the question's Han bigrams that no article has (an
+// English word the corpus does not have is only English).
 func unknownBigrams(as []anchor) int {
 	n := 0
 	for _, a := range as {
-		if !a.term && !a.known {
+		if !a.term && !a.known && strings.IndexFunc(a.text, norm.IsHan) >= 0 {
 			n++
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"policybot/policies"
 	"policybot/policies/amount"
@@ -423,7 +424,9 @@ var designationVerbRE = regexp.MustCompile(`.*(认定为|评定为|评为|获评
 // (…获得中国质量奖（含提名奖） → 中国质量奖（含提名奖）): what tells sibling
 // clauses apart, without the qualifiers they share (国内外知名品牌在吴中区…).
 func designationOf(subject string) string {
-	if loc := designationVerbRE.FindStringIndex(subject); loc != nil && loc[1] < len(subject) {
+	// "国内发明专利获得授权": what follows the verb is too short to be the
+	// designation; the whole subject is.
+	if loc := designationVerbRE.FindStringIndex(subject); loc != nil && loc[1] < len(subject) && utf8.RuneCountInString(subject[loc[1]:]) > 2 {
 		return subject[loc[1]:]
 	}
 	return subject

@@ -36,7 +36,7 @@ var intentPatterns = []struct {
 	re *regexp.Regexp
 	in intent
 }{
-	{regexp.MustCompile(`多少|几万|几成|金额|额度|奖几|补几|给几|能拿|拿多|能领|标准是|怎么奖|怎么补|怎么算|按哪档|哪一档|奖金|有奖|有钱|有戏|how much|what amount|what rate|how is .* calculated|what.{0,20}reward|amount|any (reward|subsid|grant|incentive|support|bonus)|(reward|subsidy|grant|incentive|bonus) for`), askAmount},
+	{regexp.MustCompile(`多少|几万|几成|金额|额度|奖几|补几|给几|能拿|拿多|能领|标准是|怎么奖|怎么补|怎么算|按哪档|哪一档|奖金|有奖|有钱|有戏|how much|what amount|what rate|how is .* calculated|what.{0,20}reward|amount|(any|a|there) (reward|subsid|grant|incentive|support|bonus)|(reward|subsidy|grant|incentive|bonus) for`), askAmount},
 	{regexp.MustCompile(`能不能|能否|可不可以|可以.{0,12}[吗么]|能.{0,14}[吗么]|算不算|算.{0,4}[吗么]|有没有(份|资格)|有.{0,3}份|管不管|适用|符合|轮得到|认不认|还能.{0,10}[吗么]|是不是|有戏|够不够|够格|有资格|\bcan (we|i)\b|eligible|qualify|count|apply for|are we|is .* covered|does .* cover`), askEligible},
 	{regexp.MustCompile(`条件|要求|门槛|需要(满足|什么|哪些)|前提|资格|什么样的|标准|requirement|condition|criteria|threshold`), askCondition},
 	{regexp.MustCompile(`怎么(申请|报|申报|办|领|弄)|如何(申请|申报|办理)|流程|材料|手续|在哪(报|申请|办|提交)|去哪|网上|线上|提交|how (do|can|to) .{0,12}apply|procedure|process|where .* apply|documents`), askProcedure},
@@ -82,7 +82,7 @@ var pastTierRE = regexp.MustCompile(`(原来|以前|之前|前几年|曾经|过�
 var negatedTierRE = regexp.MustCompile(`(不是|并非|没有|没评上|不属于|而非)[^，,。]{0,4}$`)
 
 // tierMentionRE finds tiers in folded Chinese text.
-var tierMentionRE = regexp.MustCompile(`国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|五星|四星|三星|5星|4星|3星|甲级|乙级|华东`)
+var tierMentionRE = regexp.MustCompile(`[1-5]级|[一二三四五]级|国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|五星|四星|三星|5星|4星|3星|甲级|乙级|华东`)
 
 var tierCanon = map[string]string{
 	"国际": "国际级", "国际性": "国际级", "国际级": "国际级",
@@ -94,7 +94,7 @@ var tierCanon = map[string]string{
 	"5星": "五星级", "4星": "四星级", "3星": "三星级", "甲级": "甲级", "乙级": "乙级", "华东": "华东",
 }
 
-var englishTierRE = regexp.MustCompile(`\b(international|national|state-level|provincial|province|jiangsu|municipal|city-level|city level|suzhou city|district-level|5a|4a|3a|five-star|four-star|three-star|5-star|4-star|3-star|grade a|grade b|east china)\b`)
+var englishTierRE = regexp.MustCompile(`\b(level [1-5]|international|national|state-level|provincial|province|jiangsu|municipal|city-level|city level|suzhou city|district-level|5a|4a|3a|five-star|four-star|three-star|5-star|4-star|3-star|grade a|grade b|east china)\b`)
 
 var englishTierCanon = map[string]string{
 	"international": "国际级", "national": "国家级", "state-level": "国家级", "provincial": "省级", "province": "省级", "jiangsu": "省级",
@@ -180,6 +180,10 @@ func findTiers(s string, english bool) []tierMention {
 	for _, m := range re.FindAllStringIndex(s, -1) {
 		w := s[m[0]:m[1]]
 		t := tierMention{tier: canon[w], pos: m[0]}
+		if t.tier == "" {
+			// A numbered grade: 3级, 三级, level 3.
+			_, _, t.tier = policies.TierSpan(strings.TrimSuffix(strings.TrimPrefix(w, "level "), "级") + "级")
+		}
 		before := s[:m[0]]
 		t.past = pastTierRE.MatchString(before)
 		t.not = negatedTierRE.MatchString(before)

@@ -415,6 +415,8 @@ var tierWords = []struct {
 	{regexp.MustCompile(`市级|苏州市|市长`), "市级"},
 	{regexp.MustCompile(`区级|区长`), "区级"},
 	{regexp.MustCompile(`华东`), "华东"},
+	// A numbered grade (CMMI 3级, 一级资质): the number tells the tier.
+	{regexp.MustCompile(`[1-9]级|[一二三四五]级`), "级"},
 }
 
 // TierOf returns the canonical tier a text names (国家级, 省级, 5A, 四星级 …),
@@ -425,10 +427,15 @@ func TierOf(s string) string {
 }
 
 // TierSpan returns where in s the tier TierOf reads is written (byte
-// offsets) and the tier; -1, -1, "" when s names none.
+// offsets) and the tier; -1, -1, "" when s names none. A numbered grade is
+// its number: 3级 (三级 too).
 func TierSpan(s string) (start, end int, tier string) {
 	for _, t := range tierWords {
 		if loc := t.re.FindStringIndex(s); loc != nil {
+			if t.tier == "级" {
+				n := strings.NewReplacer("一", "1", "二", "2", "三", "3", "四", "4", "五", "5").Replace(s[loc[0]:loc[1]])
+				return loc[0], loc[1], n
+			}
 			return loc[0], loc[1], t.tier
 		}
 	}
