@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"policybot/policies"
-	"policybot/policies/norm"
 	"policybot/retrieval"
 	"policybot/retrieval/query"
 )
@@ -253,84 +252,6 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 		b.cfg.Logger.Warn("conversation not saved", "conversation", convID, "err", err)
 	}
 	return ans, nil
-}
-
-// generatedPassages is how many retrieved passages a model sees.
-const generatedPassages = 3
-
-// GeneratorUnavailableNotice is shown when a configured model could not
-// answer and the offline answer is given instead.
-const GeneratorUnavailableNotice = "智能生成服务暂不可用，以下为政策原文摘录。"
-
-// generate asks the model for an answer from the top passages and checks
-// it. On any failure — the model unreachable, slow, empty, or an answer
-// that cites a passage it was not given or states a figure its passages do
-// not — the offline answer is returned instead, and a violation is logged
-// with both texts.
-func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english bool, hits []retrieval.Hit, offline Answer, onDelta func(string)) Answer {
-	var passages []Passage
-	for i, h := range hits[:min(len(hits), generatedPassages)] {
-		passages = append(passages, Passage{N: i + 1, Citation: citationOf(h.Chunk, h.Chunk.Text), Text: h.Chunk.Text})
-	}
-	text, err := b.cfg.Generator.Generate(ctx, GenerateRequest{Question: msg, History: history, Passages: passages, English: english, OnToken: onDelta})
-	if err == nil {
-		err = CheckGenerated(text, passages)
-		if err != nil {
-			b.cfg.Logger.Warn("generated answer rejected by the guardrail", "err", err, "question", msg, "generated", text, "offline", offline.Text)
-			offline.Fallback = true
-			return offline
-		}
-		if !b.cfg.Hygiene.Clean(text) {
-			b.cfg.Logger.Error("generated answer blocked by hygiene check", "generated", text)
-			offline.Fallback = true
-			return offline
-		}
-	} else {
-		b.cfg.Logger.Warn("generator unavailable, answering offline", "generator", b.cfg.Generator.Name(), "err", err)
-		offline.Fallback = true
-		offline.Notice = joinNotice(GeneratorUnavailableNotice, offline.Notice)
-		return offline
-	}
-	ans := offline
-	ans.Text, ans.Generated = strings.TrimSpace(text), true
-	cited, _ := citations(norm.Fold(text))
-	ans.Citations = nil
-	sample := false
-	for _, n := range cited {
-		c := passages[n-1].Citation
-		// Quote the sentence the generated answer draws on.
-		c.Quote = selectQuote(c.Quote, text, msg)
-		ans.Citations = append(ans.Citations, c)
-		sample = sample || c.Sample
-	}
-	ans.Notice = ""
-	if sample {
-		ans.Notice = SampleNotice
-	}
-	return ans
-}
-
-// condense asks the model to make a follow-up standalone. It reports false
-// when there is no model, no history, or the model fails — the offline
-// resolver is used then.
-func (b *Bot) condense(ctx context.Context, history []Turn, msg string) (string, bool) {
-	if b.cfg.Generator == nil || lastTopic(history) == nil {
-		return "", false
-	}
-	q, err := b.cfg.Generator.Condense(ctx, history, msg)
-	q = strings.TrimSpace(q)
-	if err != nil || q == "" || len([]rune(q)) > MaxMessageRunes {
-		b.cfg.Logger.Warn("condense failed, using the offline resolver", "err", err)
-		return "", false
-	}
-	return q, true
-}
-
-func joinNotice(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
-	}
-	return a + " " + b
 }
 
 func citationOf(c retrieval.Chunk, quote string) Citation {
