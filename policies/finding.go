@@ -35,6 +35,7 @@ const (
 	CodeFooter      = "footer"       // website footer residue
 	CodeLink        = "link"         // link to a non-government domain
 	CodeInvisible   = "invisible"    // zero-width or direction-control character
+	CodeInjection   = "injection"    // an instruction addressed to a language model (a warning)
 	CodeSize        = "size"         // empty or too large
 )
 

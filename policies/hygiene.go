@@ -11,21 +11,41 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"policybot/policies/norm"
 )
 
 //go:embed hygiene.txt
 var defaultHygiene string
 
-// Hygiene detects injected spam, footer residue, foreign links and invisible
-// characters, from rules kept in a data file (hygiene.txt) that officials can
-// extend.
+// Hygiene detects injected spam, footer residue, foreign links, invisible
+// characters and instructions addressed to a language model, from rules kept
+// in a data file (hygiene.txt) that officials can extend.
+//
+// Rules match folded text, so that the ways spam is disguised do not help
+// it: every line is read through norm.Fold (traditional → simplified,
+// full-width → ASCII, lower case, circled and other digit forms), look-alike
+// letters are read as the Latin letters they imitate (Cyrillic а, Greek ο,
+// mathematical 𝐱), and
+//
+//   - spam and injection rules see the line without spaces, invisible
+//     characters and separator symbols (新 万·博, 新\u200b万博 → 新万博), with a
+//     digit standing for a letter inside a Latin word read as that letter
+//     (xinwanb0 → xinwanbo);
+//   - link rules see it without invisible characters and with the dots of a
+//     domain joined (xinwanbo 。vip, xinwanbo点vip → xinwanbo.vip);
+//   - footer rules see the folded line as it is; invisible-character rules
+//     the raw line.
+//
+// A finding's column and matched text are those of the line as written.
 type Hygiene struct {
 	rules []hygieneRule
 	allow []string // allowed link domains (suffix match)
 }
 
 type hygieneRule struct {
-	kind string // CodeSpam, CodeFooter, CodeLink, CodeInvisible
+	kind string // CodeSpam, CodeFooter, CodeLink, CodeInvisible, CodeInjection
+	view view
 	re   *regexp.Regexp
 	// anyOf are literals one of which every match contains ("官网"; "百家乐",
 	// "六合彩" …), lower-cased; a line with none cannot match and the regexp
@@ -35,8 +55,28 @@ type hygieneRule struct {
 	src   string // file:line the rule came from
 }
 
-var ruleKinds = map[string]string{
-	"spam": CodeSpam, "footer": CodeFooter, "link": CodeLink, "invisible": CodeInvisible,
+// ruleKinds maps a kind in the rule file to its finding code and the view
+// of the line its patterns match.
+var ruleKinds = map[string]struct {
+	code string
+	view view
+}{
+	"spam":      {CodeSpam, viewSqueezed},
+	"injection": {CodeInjection, viewSqueezed},
+	"footer":    {CodeFooter, viewFolded},
+	"link":      {CodeLink, viewLink},
+	"invisible": {CodeInvisible, viewRaw},
+}
+
+// severityOf is the severity of a rule's findings. An instruction to a
+// model in a document is shown to the official (a warning) rather than
+// blocking it: the words may be quoted legitimately, and the bot never
+// takes a figure from a flagged sentence (see Flagged).
+func severityOf(code string) Severity {
+	if code == CodeInjection {
+		return Warning
+	}
+	return Error
 }
 
 var (
@@ -58,7 +98,9 @@ func DefaultHygiene() *Hygiene {
 }
 
 // LoadHygiene returns a copy of base extended with the rules read from r.
-// A malformed line is an error naming name:line.
+// A malformed line is an error naming name:line. Patterns match
+// case-insensitively, and their Chinese is folded as the text is (a rule
+// written 新萬博 matches 新万博).
 func LoadHygiene(base *Hygiene, name string, r io.Reader) (*Hygiene, error) {
 	h := &Hygiene{
 		rules: append([]hygieneRule(nil), base.rules...),
@@ -82,11 +124,15 @@ func LoadHygiene(base *Hygiene, name string, r io.Reader) (*Hygiene, error) {
 			h.allow = append(h.allow, strings.ToLower(strings.Trim(strings.TrimSpace(f[1]), ".")))
 			continue
 		}
-		code, ok := ruleKinds[kind]
+		k, ok := ruleKinds[kind]
 		if !ok {
-			return nil, fmt.Errorf("%s:%d: unknown kind %q: use spam, footer, link, invisible or allow-domain (未知类型)", name, n, kind)
+			return nil, fmt.Errorf("%s:%d: unknown kind %q: use spam, injection, footer, link, invisible or allow-domain (未知类型)", name, n, kind)
 		}
-		re, err := regexp.Compile(f[1])
+		pattern := foldPattern(f[1])
+		if k.view == viewRaw {
+			pattern = f[1]
+		}
+		re, err := regexp.Compile("(?i)" + pattern)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: bad pattern (正则表达式有误): %v", name, n, err)
 		}
@@ -94,7 +140,7 @@ func LoadHygiene(base *Hygiene, name string, r io.Reader) (*Hygiene, error) {
 		if len(f) > 2 && strings.TrimSpace(f[2]) != "" {
 			desc = strings.TrimSpace(f[2])
 		}
-		h.rules = append(h.rules, hygieneRule{kind: code, re: re, anyOf: requiredLiterals(f[1]), desc: desc, src: fmt.Sprintf("%s:%d", name, n)})
+		h.rules = append(h.rules, hygieneRule{kind: k.code, view: k.view, re: re, anyOf: requiredLiterals("(?i)" + pattern), desc: desc, src: fmt.Sprintf("%s:%d", name, n)})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -102,41 +148,128 @@ func LoadHygiene(base *Hygiene, name string, r io.Reader) (*Hygiene, error) {
 	return h, nil
 }
 
+// foldPattern folds the non-ASCII text of a pattern (its Chinese, full-width
+// punctuation) as lines are folded, leaving ASCII — the regexp syntax, whose
+// case matters (\S, \P{Han}) — as it is.
+func foldPattern(p string) string {
+	var b strings.Builder
+	start := -1
+	for i, r := range p {
+		if r >= utf8.RuneSelf {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			b.WriteString(norm.Fold(p[start:i]))
+			start = -1
+		}
+		b.WriteRune(r)
+	}
+	if start >= 0 {
+		b.WriteString(norm.Fold(p[start:]))
+	}
+	return b.String()
+}
+
 // Scan checks text (whole lines; first is line number firstLine) and returns
-// a finding for every match, with its line, column and matched text. Every
-// finding is an Error: a document with injected text is rejected.
+// a finding for every match, with its line, column and matched text as
+// written. Every finding but an injection is an Error: a document with
+// injected text is rejected.
 func (h *Hygiene) Scan(path string, lines []string, firstLine int) []Finding {
 	var out []Finding
 	for i, line := range lines {
-		lower := strings.ToLower(line)
-		for _, r := range h.rules {
-			if !mayMatch(lower, r.anyOf) {
-				continue
-			}
-			for _, loc := range r.re.FindAllStringIndex(line, -1) {
-				match := line[loc[0]:loc[1]]
-				if r.kind == CodeLink && h.allowed(match) {
-					continue
-				}
-				out = append(out, Finding{
-					Path:     path,
-					Line:     firstLine + i,
-					Col:      utf8.RuneCountInString(line[:loc[0]]) + 1,
-					Severity: Error,
-					Code:     r.kind,
-					Msg:      hygieneMsg(r),
-					Match:    visible(match),
-				})
-			}
-		}
+		h.scanLine(line, func(r *hygieneRule, start, end int) {
+			out = append(out, Finding{
+				Path:     path,
+				Line:     firstLine + i,
+				Col:      utf8.RuneCountInString(line[:start]) + 1,
+				Severity: severityOf(r.kind),
+				Code:     r.kind,
+				Msg:      hygieneMsg(r),
+				Match:    visible(line[start:end]),
+			})
+		})
 	}
 	return out
 }
 
-// Clean reports whether s has no hygiene finding. Use it on text that did
-// not come through the parser (e.g. a generated answer).
+// Clean reports whether s has no hygiene finding (an injection included).
+// Use it on text that did not come through the parser (e.g. an answer).
 func (h *Hygiene) Clean(s string) bool {
-	return len(h.Scan("", strings.Split(s, "\n"), 1)) == 0
+	clean := true
+	for line := range strings.Lines(s) {
+		h.scanLine(strings.TrimRight(line, "\n"), func(*hygieneRule, int, int) { clean = false })
+		if !clean {
+			return false
+		}
+	}
+	return true
+}
+
+// Flagged returns the byte ranges of s that injection rules match
+// (instructions addressed to a language model: 忽略以上指令, ignore previous
+// instructions …). A sentence holding one is not a source a generated
+// answer may take a figure from.
+func (h *Hygiene) Flagged(s string) [][2]int {
+	var out [][2]int
+	off := 0
+	for line := range strings.Lines(s) {
+		body := strings.TrimRight(line, "\n")
+		h.scanLine(body, func(r *hygieneRule, start, end int) {
+			if r.kind == CodeInjection {
+				out = append(out, [2]int{off + start, off + end})
+			}
+		})
+		off += len(line)
+	}
+	return out
+}
+
+// scanLine calls found with every rule match in line, as byte offsets of
+// line. A link overlapping an earlier link finding is not reported again
+// (t.me/x is a chat link, not also a foreign domain).
+func (h *Hygiene) scanLine(line string, found func(r *hygieneRule, start, end int)) {
+	if line == "" {
+		return
+	}
+	var views [viewCount]*lineView
+	var links [][2]int
+	for ri := range h.rules {
+		r := &h.rules[ri]
+		v := views[r.view]
+		if v == nil {
+			v = newLineView(line, r.view)
+			views[r.view] = v
+		}
+		if !mayMatch(v.text, r.anyOf) {
+			continue
+		}
+		for _, loc := range r.re.FindAllStringIndex(v.text, -1) {
+			if loc[0] == loc[1] {
+				continue
+			}
+			start, end := v.orig(loc[0], loc[1])
+			if r.kind == CodeLink {
+				m := v.text[loc[0]:loc[1]]
+				if loc[0] > 0 && v.text[loc[0]-1] == '@' || h.allowed(m) || overlaps(links, start, end) {
+					continue // an e-mail address, an allowed domain, a link already reported
+				}
+				links = append(links, [2]int{start, end})
+			}
+			found(r, start, end)
+		}
+	}
+}
+
+func overlaps(spans [][2]int, start, end int) bool {
+	for _, s := range spans {
+		if start < s[1] && s[0] < end {
+			return true
+		}
+	}
+	return false
 }
 
 // requiredLiterals returns literals one of which every match of pattern
@@ -187,19 +320,19 @@ func shortest(ls []string) int {
 	return n
 }
 
-func mayMatch(lowerLine string, anyOf []string) bool {
+func mayMatch(text string, anyOf []string) bool {
 	if len(anyOf) == 0 {
 		return true
 	}
 	for _, l := range anyOf {
-		if strings.Contains(lowerLine, l) {
+		if strings.Contains(text, l) {
 			return true
 		}
 	}
 	return false
 }
 
-func hygieneMsg(r hygieneRule) string {
+func hygieneMsg(r *hygieneRule) string {
 	switch r.kind {
 	case CodeSpam:
 		return "injected spam, remove it and restore the original text (疑似被注入的赌博/彩票垃圾信息，请删除并恢复原文): " + r.desc
@@ -207,6 +340,8 @@ func hygieneMsg(r hygieneRule) string {
 		return "website footer residue, remove the line (网页页脚残留，请删除该行): " + r.desc
 	case CodeLink:
 		return "link to a non-government domain, remove it or add the domain to the allow list (指向非政府网站的链接，请删除): " + r.desc
+	case CodeInjection:
+		return "instruction addressed to an AI model; check the source and remove it unless it belongs to the document — the bot never takes a figure from this sentence (疑似针对AI模型的注入指令，请核对原文，非原文内容请删除；机器人不会采信该句中的数字): " + r.desc
 	default:
 		return "invisible character, delete it (不可见字符，请删除): " + r.desc
 	}
