@@ -85,6 +85,9 @@ func isDigit(r rune) bool       { return '0' <= r && r <= '9' }
 // currency sign was read before the number.
 func (sc *scanner) at(i int) (Amount, int, int, bool) {
 	r := sc.rune(i)
+	if a, n, ok := sc.multiplier(i); ok {
+		return a, i, i + n, true
+	}
 	switch {
 	case isDigit(r) || isCNNumeral(r) || r == '几' || r == '数' || r == '半' || isFraction(r) || isEnclosedNumber(r):
 	case r == '第' || r == '百' && sc.has(i, "百分之"):
@@ -109,6 +112,37 @@ func (sc *scanner) at(i int) (Amount, int, int, bool) {
 		return a, i, end, true
 	}
 	return sc.amount(i)
+}
+
+// multipliers are the words that state a figure without a numeral: a
+// multiple (翻倍 = 2倍) or a share (一半 = 50%).
+var multipliers = []struct {
+	word string
+	a    Amount
+}{
+	{"翻两番", Amount{Kind: Quantity, Value: 4, Unit: "倍"}},
+	{"翻一番", Amount{Kind: Quantity, Value: 2, Unit: "倍"}},
+	{"翻番", Amount{Kind: Quantity, Value: 2, Unit: "倍"}},
+	{"翻倍", Amount{Kind: Quantity, Value: 2, Unit: "倍"}},
+	{"双倍", Amount{Kind: Quantity, Value: 2, Unit: "倍"}},
+	{"加倍", Amount{Kind: Quantity, Value: 2, Unit: "倍"}},
+	{"一半", Amount{Kind: Percent, Value: 50, Unit: "%"}},
+	{"减半", Amount{Kind: Percent, Value: 50, Unit: "%"}},
+	{"半价", Amount{Kind: Percent, Value: 50, Unit: "%"}},
+	{"对半", Amount{Kind: Percent, Value: 50, Unit: "%"}},
+}
+
+// multiplier reads a word of multipliers at i.
+func (sc *scanner) multiplier(i int) (Amount, int, bool) {
+	if !strings.ContainsRune("翻双加一减半对", sc.rune(i)) {
+		return Amount{}, 0, false
+	}
+	for _, m := range multipliers {
+		if sc.has(i, m.word) {
+			return m.a, utf8.RuneCountInString(m.word), true
+		}
+	}
+	return Amount{}, 0, false
 }
 
 // ordinal reads 第N条 and its kin.

@@ -42,6 +42,13 @@ func TestScan(t *testing.T) {
 		{"投了2700来万元", "money:2700万元~"},
 		{"七百来万美元", "money:700万美元~"},
 		{"一个亿的营收", "bare:1亿"},
+		// Multiples and shares written as words.
+		{"奖励翻倍", "quantity:2倍"},
+		{"双倍奖励", "quantity:2倍"},
+		{"营收翻两番", "quantity:4倍"},
+		{"补贴减半", "percent:50%"},
+		{"奖励一半", "percent:50%"},
+		{"一半以上", "percent:50%"},
 		{"两个亿", "bare:2亿"},
 		{"一个多亿", "bare:1亿~"},
 		{"1.2个亿", "bare:1.2亿"},
