@@ -64,7 +64,7 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 	}
 	text, err := b.cfg.Generator.Generate(ctx, GenerateRequest{Question: msg, History: history, Passages: passages, English: english, OnToken: onDelta})
 	if err == nil {
-		err = CheckGenerated(text, passages)
+		err = newGuard(b.cfg.Hygiene, passages).verify(text)
 		if err != nil {
 			b.cfg.Logger.Warn("generated answer rejected by the guardrail", "err", err, "question", msg, "generated", text, "offline", offline.Text)
 			offline.Fallback = true
