@@ -50,8 +50,19 @@ type Config struct {
 	// Generator writes answers with a language model; nil answers offline.
 	Generator Generator
 	// GeneratorTimeout bounds all model calls for one question (condensing
-	// and answering together); 0 means no bound beyond the generator's own.
+	// and answering together, LLM_DEADLINE); 0 means no bound beyond the
+	// generator's own per attempt (LLM_TIMEOUT).
 	GeneratorTimeout time.Duration
+	// MaxConcurrent bounds the questions worked on at once (CPU work;
+	// waiting for a model does not count); 0 means 2×GOMAXPROCS.
+	// MaxGenerations bounds the model calls at once; 0 means
+	// DefaultMaxGenerations. See model.go.
+	MaxConcurrent  int
+	MaxGenerations int
+	// BreakerFailures consecutive model failures open the circuit breaker
+	// for BreakerCooldown; 0 means the defaults.
+	BreakerFailures int
+	BreakerCooldown time.Duration
 	// NewID makes conversation ids; nil means random ids.
 	NewID func() string
 	// Routes is the directory of who handles the questions the documents
@@ -62,6 +73,7 @@ type Config struct {
 // Bot answers questions. It is safe for concurrent use.
 type Bot struct {
 	cfg Config
+	lim *limits
 	// clauseCache holds the provisions of the articles seen, by text.
 	clauseCache sync.Map
 	clauseCount atomic.Int64
@@ -96,7 +108,8 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Routes == nil {
 		cfg.Routes = DefaultRoutes()
 	}
-	return &Bot{cfg: cfg}, nil
+	lim := newLimits(&cfg)
+	return &Bot{cfg: cfg, lim: lim}, nil
 }
 
 // Request is one question.
@@ -217,6 +230,11 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 	if n := len([]rune(msg)); n > MaxMessageRunes {
 		return Answer{}, fmt.Errorf("%w: message has %d characters, the limit is %d (消息过长)", ErrInvalid, n, MaxMessageRunes)
 	}
+	ctx, release, err := b.enterCPU(ctx)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer release()
 	convID := req.ConversationID
 	if convID == "" {
 		convID = b.cfg.NewID()

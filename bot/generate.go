@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"policybot/policies/norm"
@@ -48,38 +50,96 @@ type Generator interface {
 // generatedPassages is how many retrieved passages a model sees.
 const generatedPassages = 3
 
-// GeneratorUnavailableNotice is shown when a configured model could not
-// answer and the offline answer is given instead.
-const GeneratorUnavailableNotice = "智能生成服务暂不可用，以下为政策原文摘录。"
+// Notices of an offline answer given instead of a generated one: the model
+// could not answer, or what it wrote failed the guard. Each is one line
+// saying why, in the question's language.
+const (
+	GeneratorUnavailableNotice   = "智能生成服务暂不可用，以下为政策原文摘录。"
+	GeneratorUnavailableNoticeEn = "The answer-writing service is unavailable; the policy text follows."
+	GeneratorRejectedNotice      = "生成的答复有内容未能在所引政策原文中核实，已停止生成，以下为政策原文摘录。"
+	GeneratorRejectedNoticeEn    = "Part of the generated answer could not be verified against the cited policy text, so it was stopped; the policy text follows."
+)
 
-// generate asks the model for an answer from the top passages and checks
-// it. On any failure — the model unreachable, slow, empty, or an answer
-// that cites a passage it was not given or states a figure its passages do
-// not — the offline answer is returned instead, and a violation is logged
-// with both texts.
-func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english bool, hits []retrieval.Hit, offline Answer, onDelta func(string)) Answer {
+func unavailableNotice(english bool) string {
+	if english {
+		return GeneratorUnavailableNoticeEn
+	}
+	return GeneratorUnavailableNotice
+}
+
+func rejectedNotice(english bool) string {
+	if english {
+		return GeneratorRejectedNoticeEn
+	}
+	return GeneratorRejectedNotice
+}
+
+// passagesOf numbers the first hits as the passages a model may cite.
+func passagesOf(hits []retrieval.Hit) []Passage {
 	var passages []Passage
 	for i, h := range hits[:min(len(hits), generatedPassages)] {
 		passages = append(passages, Passage{N: i + 1, Citation: citationOf(h.Chunk, h.Chunk.Text), Text: h.Chunk.Text})
 	}
-	text, err := b.cfg.Generator.Generate(ctx, GenerateRequest{Question: msg, History: history, Passages: passages, English: english, OnToken: onDelta})
-	if err == nil {
-		err = newGuard(b.cfg.Hygiene, passages).verify(text)
-		if err != nil {
-			b.cfg.Logger.Warn("generated answer rejected by the guardrail", "err", err, "question", msg, "generated", text, "offline", offline.Text)
-			offline.Fallback = true
-			return offline
+	return passages
+}
+
+// generate asks the model for an answer from the top passages and checks
+// it. With onDelta set, the answer is released sentence by sentence as it
+// is written, each sentence checked first (see checkedStream). On any
+// failure — the model unreachable, slow, busy, its breaker open, empty, or
+// a sentence that cites a passage it was not given, states a figure its
+// passages do not or fails hygiene — the offline answer is returned
+// instead with a one-line notice saying why, and a violation is logged with
+// both texts. When checked sentences were already streamed, the notice and
+// the offline answer are streamed after them and Answer.Replaced is set.
+func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english bool, hits []retrieval.Hit, offline Answer, onDelta func(string)) Answer {
+	passages := passagesOf(hits)
+	g := newGuard(b.cfg.Hygiene, passages)
+	callCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	req := GenerateRequest{Question: msg, History: history, Passages: passages, English: english}
+	var cs *checkedStream
+	if onDelta != nil {
+		cs = newCheckedStream(g, onDelta, func() { stop(errStopped) })
+		req.OnToken = cs.write
+	}
+	var text string
+	err := b.callModel(callCtx, func(ctx context.Context) error {
+		var err error
+		text, err = b.cfg.Generator.Generate(ctx, req)
+		if err != nil && errors.Is(context.Cause(ctx), errStopped) {
+			err = fmt.Errorf("%w: %w", errStopped, err)
 		}
-		if !b.cfg.Hygiene.Clean(text) {
-			b.cfg.Logger.Error("generated answer blocked by hygiene check", "generated", text)
-			offline.Fallback = true
-			return offline
-		}
-	} else {
-		b.cfg.Logger.Warn("generator unavailable, answering offline", "generator", b.cfg.Generator.Name(), "err", err)
+		return err
+	})
+	fallback := func(notice string) Answer {
 		offline.Fallback = true
-		offline.Notice = joinNotice(GeneratorUnavailableNotice, offline.Notice)
+		if cs != nil && cs.releasedText() != "" {
+			// Checked sentences are on the screen already: the offline
+			// answer follows them, after the line that says why.
+			onDelta("\n\n" + notice + "\n\n")
+			streamText(offline.Text, onDelta)
+			offline.Replaced = true
+		}
+		offline.Notice = joinNotice(notice, offline.Notice)
 		return offline
+	}
+	switch {
+	case err != nil && !errors.Is(err, errStopped):
+		b.cfg.Logger.Warn("generator unavailable, answering offline", "generator", b.cfg.Generator.Name(), "err", err)
+		return fallback(unavailableNotice(english))
+	case cs != nil:
+		if err == nil {
+			err = cs.finish(text)
+		} else {
+			err = cs.finish("") // the reason the stream stopped
+		}
+	default:
+		err = g.verify(text)
+	}
+	if err != nil {
+		b.cfg.Logger.Warn("generated answer rejected by the guardrail", "err", err, "question", msg, "generated", text, "offline", offline.Text)
+		return fallback(rejectedNotice(english))
 	}
 	ans := offline
 	ans.Text, ans.Generated = strings.TrimSpace(text), true
@@ -101,19 +161,82 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 }
 
 // condense asks the model to make a follow-up standalone. It reports false
-// when there is no model, no history, or the model fails — the offline
-// resolver is used then.
+// when there is no model, no answered turn to lean on, the model fails, or
+// the rewritten question brings in a topic that neither the conversation
+// nor the message has (or drops the message's own): scope stays with the
+// code, and the offline resolver is used then.
 func (b *Bot) condense(ctx context.Context, history []Turn, msg string) (string, bool) {
 	if b.cfg.Generator == nil || lastTopic(history) == nil {
 		return "", false
 	}
-	q, err := b.cfg.Generator.Condense(ctx, history, msg)
+	var q string
+	err := b.callModel(ctx, func(ctx context.Context) error {
+		var err error
+		q, err = b.cfg.Generator.Condense(ctx, history, msg)
+		return err
+	})
 	q = strings.TrimSpace(q)
 	if err != nil || q == "" || len([]rune(q)) > MaxMessageRunes {
 		b.cfg.Logger.Warn("condense failed, using the offline resolver", "err", err)
 		return "", false
 	}
+	var sources []string
+	for _, t := range history {
+		sources = append(sources, t.Question, t.Resolved)
+	}
+	if topic := newTopic(q, msg, sources); topic != "" {
+		b.cfg.Logger.Warn("condensed question brings in a topic of its own, using the offline resolver", "question", msg, "condensed", q, "topic", topic)
+		return "", false
+	}
 	return q, true
+}
+
+// newTopic returns words of condensed that neither the message nor the
+// conversation has, or words of the message that condensed dropped; "" when
+// the condensed question keeps to them. A word is a run of two or more
+// content characters (Han, letters, digits; question words and particles
+// excluded) none of whose neighbouring pairs is found in the other text.
+func newTopic(condensed, msg string, conversation []string) string {
+	src := norm.Fold(msg + "\n" + strings.Join(conversation, "\n"))
+	if w := unexplained(norm.Fold(condensed), src); w != "" {
+		return w
+	}
+	return unexplained(norm.Fold(msg), norm.Fold(condensed))
+}
+
+// topicFillers are characters of a question that carry no topic.
+const topicFillers = "的了吗呢吧啊么是有在和与及或也就还都请问我们你您它这那哪些个什怎样多少几可以能会要想给对于关如何为为什么时候里上下中"
+
+// unexplained returns the first run of two or more content characters of s
+// in which no two neighbours appear together in src (a topic src does not
+// have), or "".
+func unexplained(s, src string) string {
+	rs := []rune(s)
+	content := func(r rune) bool {
+		return (norm.IsHan(r) || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') && !strings.ContainsRune(topicFillers, r)
+	}
+	known := func(i int) bool { // rs[i] forms a pair found in src with a neighbour
+		if i > 0 && content(rs[i-1]) && strings.Contains(src, string(rs[i-1:i+1])) {
+			return true
+		}
+		return i+1 < len(rs) && content(rs[i+1]) && strings.Contains(src, string(rs[i:i+2]))
+	}
+	run := 0
+	for i, r := range rs {
+		if !content(r) || known(i) {
+			run = 0
+			continue
+		}
+		run++
+		if run >= 2 {
+			j := i + 1
+			for j < len(rs) && content(rs[j]) && !known(j) {
+				j++
+			}
+			return string(rs[i-run+1 : j])
+		}
+	}
+	return ""
 }
 
 func joinNotice(a, b string) string {

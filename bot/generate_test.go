@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +16,16 @@ type fakeGenerator struct {
 	got      []GenerateRequest
 }
 
+// Generate streams the reply rune by rune, as a model does, stopping when
+// ctx ends (the bot ends a stream the guard stopped).
 func (f *fakeGenerator) Generate(ctx context.Context, req GenerateRequest) (string, error) {
 	f.got = append(f.got, req)
 	out, err := f.generate(req)
 	if err == nil && req.OnToken != nil {
 		for _, r := range out {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
 			req.OnToken(string(r))
 		}
 	}
@@ -76,16 +82,16 @@ func TestGeneratedAnswerPasses(t *testing.T) {
 
 func TestGeneratedAnswerFallsBack(t *testing.T) {
 	tests := []struct {
-		name     string
-		reply    string
-		err      error
-		replaced bool
-		notice   string
+		name   string
+		reply  string
+		err    error
+		notice string
 	}{
-		{"invented figure", "省级专精特新中小企业奖励25万元[1]。", nil, true, SampleNotice},
-		{"citation to a passage not given", "奖励20万元[7]。", nil, true, SampleNotice},
-		{"no citation", "奖励20万元。", nil, true, SampleNotice},
-		{"generator down", "", errors.New("connection refused"), false, GeneratorUnavailableNotice},
+		{"invented figure", "省级专精特新中小企业奖励25万元[1]。", nil, GeneratorRejectedNotice},
+		{"citation to a passage not given", "奖励20万元[7]。", nil, GeneratorRejectedNotice},
+		{"no citation", "奖励20万元。", nil, GeneratorRejectedNotice},
+		{"gambling brand", "奖励20万元[1]，详见新 萬 博。", nil, GeneratorRejectedNotice},
+		{"generator down", "", errors.New("connection refused"), GeneratorUnavailableNotice},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,14 +102,76 @@ func TestGeneratedAnswerFallsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ans.Generated || !ans.Fallback || ans.Replaced != tc.replaced {
-				t.Fatalf("answer flags generated=%v fallback=%v replaced=%v, want offline fallback (replaced %v)", ans.Generated, ans.Fallback, ans.Replaced, tc.replaced)
+			if ans.Generated || !ans.Fallback || ans.Replaced {
+				t.Fatalf("answer flags generated=%v fallback=%v replaced=%v, want the offline fallback, nothing withdrawn", ans.Generated, ans.Fallback, ans.Replaced)
 			}
 			if !strings.Contains(ans.Text, "20万元") || strings.Contains(ans.Text, "25万元") || ans.Citations[0].Article != 6 {
 				t.Errorf("fallback answer = %q %+v", ans.Text, ans.Citations)
 			}
-			if !strings.Contains(ans.Notice, tc.notice) {
-				t.Errorf("notice = %q, want %q", ans.Notice, tc.notice)
+			if streamed.String() != ans.Text {
+				t.Errorf("streamed %q, want only the offline answer %q: nothing of a failing first sentence may be shown", streamed.String(), ans.Text)
+			}
+			if !strings.Contains(ans.Notice, tc.notice) || !strings.Contains(ans.Notice, SampleNotice) {
+				t.Errorf("notice = %q, want %q and the sample notice", ans.Notice, tc.notice)
+			}
+		})
+	}
+}
+
+// TestCheckedStreaming: sentences are released as they pass the guard; the
+// first failing one ends the generated stream, and the offline answer
+// follows after a line saying why. The lie is never streamed.
+func TestCheckedStreaming(t *testing.T) {
+	const good = "首次认定为省级专精特新中小企业的，区里奖励20万元[1]。"
+	tests := []struct {
+		name, reply string
+		wantPrefix  string // what must have been streamed first
+		replaced    bool
+	}{
+		{"all good", good + "由区工信局负责[1]。", good + "由区工信局负责[1]。", false},
+		{"second sentence lies", good + "另奖励1亿元[1]。", good, true},
+		{"second sentence cites a passage not given", good + "详见[9]。", good, true},
+		{"second sentence advertises", good + "访问 xinwanbo.vip 领取。", good, true},
+		{"figure before its citation", "区里奖励20万元。[1]由区工信局负责[1]。", "区里奖励20万元。[1]由区工信局负责[1]。", false},
+		{"uncited figure never supported", good + "另有补贴30万元。", good, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var sentAtLie string
+			var streamed strings.Builder
+			g := &fakeGenerator{generate: func(GenerateRequest) (string, error) { return tc.reply, nil }}
+			b := newGenBot(t, g)
+			ans, err := b.AskStream(context.Background(), Request{Message: question}, func(s string) {
+				streamed.WriteString(s)
+				if sentAtLie == "" && strings.Contains(streamed.String(), "\n\n") {
+					sentAtLie = streamed.String()
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := streamed.String()
+			if !strings.HasPrefix(out, tc.wantPrefix) {
+				t.Fatalf("streamed %q, want it to start with %q", out, tc.wantPrefix)
+			}
+			for _, lie := range []string{"1亿元", "[9]", "xinwanbo", "30万元"} {
+				if strings.Contains(out, lie) {
+					t.Errorf("streamed %q, which contains the lie %q", out, lie)
+				}
+			}
+			if ans.Replaced != tc.replaced || ans.Generated == tc.replaced {
+				t.Fatalf("replaced=%v generated=%v, want replaced=%v", ans.Replaced, ans.Generated, tc.replaced)
+			}
+			if tc.replaced {
+				want := tc.wantPrefix + "\n\n" + GeneratorRejectedNotice + "\n\n" + ans.Text
+				if out != want {
+					t.Errorf("streamed %q, want %q", out, want)
+				}
+				if !strings.Contains(ans.Text, "20万元") || ans.Citations[0].Article != 6 {
+					t.Errorf("answer after the stop = %q, want the offline answer", ans.Text)
+				}
+			} else if out != ans.Text {
+				t.Errorf("streamed %q, answer %q", out, ans.Text)
 			}
 		})
 	}
@@ -124,23 +192,69 @@ func TestRefusalDoesNotCallTheModel(t *testing.T) {
 func TestCondensedFollowUp(t *testing.T) {
 	var gotHistory []Turn
 	g := &fakeGenerator{
-		generate: func(req GenerateRequest) (string, error) { return "按每人次10元奖励[1]。", nil },
+		generate: func(req GenerateRequest) (string, error) { return "每家旅行社每年最高50万元[1]。", nil },
 		condense: func(h []Turn, q string) (string, error) {
 			gotHistory = h
-			return "旅行社组织过夜游客奖励怎么算", nil
+			return "旅行社组织游客来吴中过夜的奖励每家最高多少", nil
 		},
 	}
 	b := newGenBot(t, g)
 	ctx := context.Background()
-	if _, err := b.Ask(ctx, Request{ConversationID: "c", Message: "夜间文旅消费集聚区国家级奖励多少"}); err != nil {
+	if _, err := b.Ask(ctx, Request{ConversationID: "c", Message: "旅行社组织游客来吴中过夜有什么奖励"}); err != nil {
 		t.Fatal(err)
 	}
-	ans, err := b.Ask(ctx, Request{ConversationID: "c", Message: "那旅行社呢"})
+	ans, err := b.Ask(ctx, Request{ConversationID: "c", Message: "那每家最高多少呢"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gotHistory) != 1 || ans.Citations[0].Article != 8 {
-		t.Errorf("history %+v, citations %+v: want the condensed question to find 第8条", gotHistory, ans.Citations)
+	if len(gotHistory) != 1 || len(ans.Citations) == 0 || ans.Citations[0].Article != 8 || !strings.Contains(ans.Query, "每家最高") {
+		t.Errorf("history %+v, query %q, citations %+v: want the condensed question to find 第8条", gotHistory, ans.Query, ans.Citations)
+	}
+}
+
+// TestCondensedTopicStaysWithTheCode: a condensed follow-up that names a
+// topic neither the conversation nor the message has is not used.
+func TestCondensedTopicStaysWithTheCode(t *testing.T) {
+	tests := []struct {
+		name, first, msg, condensed string
+		refused                     bool
+	}{
+		{"out of scope, rewritten into scope", "首次被认定为国家级专精特新小巨人企业奖励多少？", "人才公寓怎么申请？", "国家级专精特新小巨人企业奖励怎么申请", true},
+		{"new topic invented", "首次被认定为国家级专精特新小巨人企业奖励多少？", "人才公寓怎么申请？", "小巨人企业住房补贴怎么申请", true},
+		{"follow-up topic from the message kept", "首次被认定为国家级专精特新小巨人企业奖励多少？", "那省级的呢？", "首次被认定为省级专精特新中小企业奖励多少", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &fakeGenerator{
+				generate: func(req GenerateRequest) (string, error) { return "奖励20万元[1]。", nil },
+				condense: func([]Turn, string) (string, error) { return tc.condensed, nil },
+			}
+			b := newGenBot(t, g)
+			ctx := context.Background()
+			if a, err := b.Ask(ctx, Request{ConversationID: "c", Message: tc.first}); err != nil || a.Refused {
+				t.Fatalf("first question: %+v, %v", a, err)
+			}
+			ans, err := b.Ask(ctx, Request{ConversationID: "c", Message: tc.msg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ans.Refused != tc.refused {
+				t.Errorf("Ask(%q) with condensed %q: refused=%v (%q), want %v", tc.msg, tc.condensed, ans.Refused, ans.Text, tc.refused)
+			}
+		})
+	}
+}
+
+func TestNewTopic(t *testing.T) {
+	conv := []string{"首次被认定为国家级专精特新小巨人企业奖励多少？"}
+	for _, tc := range []struct{ condensed, msg, want string }{
+		{"首次被认定为省级专精特新中小企业奖励多少", "那省级的呢？", ""},
+		{"小巨人企业住房补贴怎么申请", "人才公寓怎么申请？", "住房补贴"},
+		{"国家级专精特新小巨人企业奖励怎么申请", "人才公寓怎么申请？", "人才公寓"},
+	} {
+		if got := newTopic(tc.condensed, tc.msg, conv); got != tc.want {
+			t.Errorf("newTopic(%q, %q) = %q, want %q", tc.condensed, tc.msg, got, tc.want)
+		}
 	}
 }
 
@@ -166,4 +280,112 @@ type slowGenerator struct{ *fakeGenerator }
 func (s slowGenerator) Generate(ctx context.Context, _ GenerateRequest) (string, error) {
 	<-ctx.Done()
 	return "", ctx.Err()
+}
+
+// TestModelIsolation: while every model slot and the only CPU slot's
+// question are waiting on a slow model, a question that needs no model is
+// answered (it would wait forever if waiting for the model held the CPU).
+func TestModelIsolation(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 2)
+	g := &fakeGenerator{generate: func(GenerateRequest) (string, error) {
+		started <- struct{}{}
+		<-release
+		return "奖励20万元[1]。", nil
+	}}
+	base := newTestBot(t)
+	cfg := base.cfg
+	cfg.Generator, cfg.MaxConcurrent, cfg.MaxGenerations = g, 1, 1
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Answer, 2)
+	for range 2 {
+		go func() {
+			a, _ := b.Ask(context.Background(), Request{Message: question})
+			done <- a
+		}()
+	}
+	<-started // one question holds the model slot, the other waits for it
+	for b.ModelStatus().Waiting != 1 {
+		runtime.Gosched()
+	}
+	ans, err := b.Ask(context.Background(), Request{Message: "个人所得税专项附加扣除在哪里填"})
+	if err != nil || !ans.Refused {
+		t.Fatalf("question needing no model = %+v, %v, want a refusal while the model is busy", ans, err)
+	}
+	if st := b.ModelStatus(); st.InFlight != 1 || st.Waiting != 1 || st.Capacity != 1 {
+		t.Errorf("ModelStatus = %+v, want 1 in flight, 1 waiting, capacity 1", st)
+	}
+	close(release)
+	<-started
+	for range 2 {
+		if a := <-done; !a.Generated {
+			t.Errorf("answer = %+v, want the generated one", a)
+		}
+	}
+}
+
+// TestQuestionDeadlineCoversTheWaitForASlot: a question that finds no free
+// model slot before its deadline is answered offline.
+func TestQuestionDeadlineCoversTheWaitForASlot(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	g := &fakeGenerator{generate: func(GenerateRequest) (string, error) { <-release; return "", errors.New("late") }}
+	base := newTestBot(t)
+	cfg := base.cfg
+	cfg.Generator, cfg.MaxGenerations, cfg.GeneratorTimeout = g, 1, 20*time.Millisecond
+	b, _ := New(cfg)
+	go b.Ask(context.Background(), Request{Message: question}) //nolint:errcheck // holds the only slot
+	for b.ModelStatus().InFlight != 1 {
+		runtime.Gosched()
+	}
+	ans, err := b.Ask(context.Background(), Request{Message: question})
+	if err != nil || !ans.Fallback || !strings.Contains(ans.Notice, GeneratorUnavailableNotice) {
+		t.Fatalf("answer = %+v, %v, want the offline answer with the unavailable notice", ans, err)
+	}
+	if st := b.ModelStatus(); st.Busy != 1 {
+		t.Errorf("ModelStatus().Busy = %d, want 1", st.Busy)
+	}
+}
+
+func TestCircuitBreaker(t *testing.T) {
+	fail := true
+	calls := 0
+	g := &fakeGenerator{generate: func(GenerateRequest) (string, error) {
+		calls++
+		if fail {
+			return "", errors.New("HTTP 503")
+		}
+		return "奖励20万元[1]。", nil
+	}}
+	base := newTestBot(t)
+	cfg := base.cfg
+	cfg.Generator, cfg.BreakerFailures, cfg.BreakerCooldown = g, 3, 30*time.Millisecond
+	b, _ := New(cfg)
+	ctx := context.Background()
+	for i := range 3 {
+		if a, _ := b.Ask(ctx, Request{Message: question}); !a.Fallback {
+			t.Fatalf("answer %d = %+v, want the offline fallback", i, a)
+		}
+	}
+	st := b.ModelStatus()
+	if st.Breaker != "open" || st.Opened != 1 || st.OpenUntil.IsZero() {
+		t.Fatalf("after 3 failures ModelStatus = %+v, want the breaker open", st)
+	}
+	a, _ := b.Ask(ctx, Request{Message: question})
+	if calls != 3 || !a.Fallback || !strings.Contains(a.Notice, GeneratorUnavailableNotice) || b.ModelStatus().ShortCircuited != 1 {
+		t.Fatalf("with the breaker open: %d calls, answer %+v, status %+v; want an offline answer without a call", calls, a, b.ModelStatus())
+	}
+	fail = false
+	for b.ModelStatus().Breaker == "open" {
+		time.Sleep(5 * time.Millisecond) // the cool-down
+	}
+	if a, _ := b.Ask(ctx, Request{Message: question}); !a.Generated || calls != 4 {
+		t.Fatalf("after the cool-down: answer %+v, %d calls; want the probe to go through", a, calls)
+	}
+	if st := b.ModelStatus(); st.Breaker != "closed" || st.ConsecutiveFailures != 0 {
+		t.Errorf("after a successful probe ModelStatus = %+v, want closed", st)
+	}
 }
