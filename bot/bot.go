@@ -116,6 +116,10 @@ func New(cfg Config) (*Bot, error) {
 type Request struct {
 	ConversationID string
 	Message        string
+	// History, when not nil, is the conversation as the client keeps it
+	// (earlier questions, oldest first; an OpenAI-compatible client resends
+	// them every time): it is used instead of the stored turns.
+	History []Turn
 }
 
 // Citation points to the article an answer quotes.
@@ -243,6 +247,9 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 	if err != nil {
 		b.cfg.Logger.Warn("conversation history unavailable", "conversation", convID, "err", err)
 		history = nil
+	}
+	if req.History != nil {
+		history = b.resolveHistory(req.History, 4)
 	}
 	streamed := false
 	var deltas func(string)

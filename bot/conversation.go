@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 )
@@ -97,4 +98,29 @@ func randomID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// resolveHistory fills in what a client-kept history lacks: each turn's
+// Resolved question (a follow-up joined with the turn it leans on, as the
+// bot resolves it offline), for the last n turns.
+func (b *Bot) resolveHistory(h []Turn, n int) []Turn {
+	out := make([]Turn, 0, len(h))
+	for _, t := range h {
+		q := strings.TrimSpace(t.Question)
+		if q == "" {
+			continue
+		}
+		if t.Resolved == "" {
+			rw := b.cfg.Rewriter.Rewrite(q)
+			t.Resolved = rw.Normalized
+			if prev := lastAnswered(out); prev != nil && isFollowUp(rw.Normalized) {
+				t.Resolved = b.cfg.Rewriter.Rewrite(prev.Resolved + " " + q).Normalized
+			}
+		}
+		out = append(out, t)
+	}
+	if len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
 }

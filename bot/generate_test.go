@@ -389,3 +389,21 @@ func TestCircuitBreaker(t *testing.T) {
 		t.Errorf("after a successful probe ModelStatus = %+v, want closed", st)
 	}
 }
+
+// TestClientHistory: the history a client sends is the conversation, so a
+// follow-up works with no stored turns.
+func TestClientHistory(t *testing.T) {
+	b := newTestBot(t)
+	h := []Turn{{Question: "首次被认定为国家级专精特新小巨人企业奖励多少？"}}
+	ans, err := b.Ask(context.Background(), Request{ConversationID: "fresh", Message: "那省级的呢？", History: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Refused || ans.Mode == ModeClarify || len(ans.Citations) == 0 || !strings.Contains(ans.Query, "专精特新") {
+		t.Fatalf("follow-up with client history = %+v, want an answer about 专精特新", ans)
+	}
+	ans, err = b.Ask(context.Background(), Request{ConversationID: "fresh2", Message: "那省级的呢？", History: []Turn{}})
+	if err != nil || ans.Mode != ModeClarify {
+		t.Fatalf("follow-up with an empty client history = %+v, %v, want a clarifying question", ans, err)
+	}
+}

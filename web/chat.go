@@ -36,7 +36,6 @@ type asker struct {
 	newID     func() string
 	timeout   time.Duration
 	generator bool
-	slots     chan struct{} // one per answer being worked on
 }
 
 // answered is one answered question.
@@ -73,7 +72,17 @@ func checkConversationID(id string) error {
 // ask answers msg in the conversation (a new one when conv is empty) and
 // records the message. A failure to record is logged, not returned: the
 // company still gets its answer.
+//
+// The bot bounds the questions worked on at once and, separately, the
+// model calls (see bot.Config.MaxConcurrent): a question that needs no
+// model never waits for one that does.
 func (a *asker) ask(ctx context.Context, channel, conv, msg string, onDelta func(string)) (answered, error) {
+	return a.askWith(ctx, channel, bot.Request{ConversationID: conv, Message: msg}, onDelta)
+}
+
+// askWith is ask for a request that may carry the client's history.
+func (a *asker) askWith(ctx context.Context, channel string, req bot.Request, onDelta func(string)) (answered, error) {
+	msg, conv := req.Message, req.ConversationID
 	msg, err := checkMessage(msg)
 	if err != nil {
 		return answered{}, err
@@ -83,18 +92,9 @@ func (a *asker) ask(ctx context.Context, channel, conv, msg string, onDelta func
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
-	// Beyond the slots, questions wait their turn in arrival order instead
-	// of all sharing the CPU at once: under load each one waits about its
-	// place in the queue times the mean answer time, and the slowest
-	// answers stay close to the typical ones.
-	select {
-	case a.slots <- struct{}{}:
-	case <-ctx.Done():
-		return answered{}, ctx.Err()
-	}
 	start := a.now()
-	ans, err := a.bot.AskStream(ctx, bot.Request{ConversationID: conv, Message: msg}, onDelta)
-	<-a.slots
+	req.Message = msg
+	ans, err := a.bot.AskStream(ctx, req, onDelta)
 	if err != nil {
 		return answered{}, err
 	}
@@ -233,10 +233,13 @@ type doneEvent struct {
 }
 
 // handleChatStream answers POST /api/chat/stream as Server-Sent Events:
-// delta events with the text as it is written, then citations, then done
-// (whose answer is the final text; when replaced is true the client shows
-// it instead of what was streamed). A failure before anything was streamed
-// is an ordinary JSON error with its status; after, an error event.
+// delta events with the text as it is released, then citations, then done.
+// A generated answer is released sentence by sentence, each checked first;
+// when replaced is true, a sentence failed the check, the generated text
+// stopped there, and the stream went on with a notice and the offline
+// answer (done's answer), which the citations belong to. Nothing streamed
+// is taken back. A failure before anything was streamed is an ordinary
+// JSON error with its status; after, an error event.
 func handleChatStream(a *asker, base baseURL) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req chatRequest

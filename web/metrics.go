@@ -29,7 +29,7 @@ type metrics struct {
 	feedback    *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(model func() bot.ModelStatus) *metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	f := func(c prometheus.Collector) { reg.MustRegister(c) }
@@ -52,7 +52,7 @@ func newMetrics() *metrics {
 			Name: "policybot_refusals_total", Help: "Questions the corpus does not cover, by channel.",
 		}, []string{"channel"}),
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "policybot_generator_fallbacks_total", Help: "Answers a configured language model did not write: replaced (withdrawn after streaming: it failed the guardrail) or offline (the offline answer instead: model error, timeout or a failed guardrail).",
+			Name: "policybot_generator_fallbacks_total", Help: "Answers a configured language model did not write: replaced (checked sentences were streamed, then one failed the guardrail and the offline answer followed) or offline (the offline answer instead: model error, timeout, open breaker or a failed guardrail).",
 		}, []string{"reason"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "policybot_rate_limited_total", Help: "Requests refused by a rate limit: scope client (one address, POLICYBOT_RATE_LIMIT) or global (all clients together, POLICYBOT_RATE_LIMIT_GLOBAL).",
@@ -63,6 +63,9 @@ func newMetrics() *metrics {
 	}
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.inFlight, m.answers, m.refusals, m.fallbacks, m.rateLimited, m.feedback} {
 		f(c)
+	}
+	if model != nil {
+		registerModel(reg, model)
 	}
 	// Series that are read as rates exist from the start, at zero.
 	for _, r := range []string{"replaced", "offline"} {
@@ -75,6 +78,36 @@ func newMetrics() *metrics {
 		m.rateLimited.WithLabelValues(s)
 	}
 	return m
+}
+
+// registerModel exports the language-model path's state, read at each
+// scrape: the circuit breaker, the model slots, and the calls it answered
+// offline without calling or that found no slot.
+func registerModel(reg *prometheus.Registry, model func() bot.ModelStatus) {
+	breaker := map[string]float64{"closed": 0, "half-open": 1, "open": 2}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "policybot_llm_breaker_state", Help: "The language model's circuit breaker: 0 closed, 1 half-open (probing), 2 open (answering offline without calling).",
+		}, func() float64 { return breaker[model().Breaker] }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "policybot_llm_breaker_opened_total", Help: "Times the language model's circuit breaker opened.",
+		}, func() float64 { return float64(model().Opened) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "policybot_llm_short_circuited_total", Help: "Model calls the open circuit breaker answered offline without calling.",
+		}, func() float64 { return float64(model().ShortCircuited) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "policybot_llm_busy_total", Help: "Model calls that found no free model slot before the question's deadline.",
+		}, func() float64 { return float64(model().Busy) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "policybot_llm_consecutive_failures", Help: "Failed model calls since the last success.",
+		}, func() float64 { return float64(model().ConsecutiveFailures) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "policybot_llm_calls_in_flight", Help: "Model calls being made (at most the model slots).",
+		}, func() float64 { return float64(model().InFlight) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "policybot_llm_calls_waiting", Help: "Questions waiting for a free model slot.",
+		}, func() float64 { return float64(model().Waiting) }),
+	)
 }
 
 // observeAnswer counts an answer. generator says whether a language model

@@ -6,19 +6,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"policybot/bot"
 )
 
 // The OpenAI-compatible endpoint lets existing chat clients and SDKs talk
-// to the bot: POST /v1/chat/completions, streaming or not. The bot answers
-// the last user message; the reply's content ends with the sources (title,
-// article, department, link), and the response carries them structured
-// too: "citations" (a list of URLs, as some clients expect) and
+// to the bot: POST /v1/chat/completions, streaming or not. The messages the
+// client sends are the conversation: the bot answers the last user message,
+// with the earlier user messages as its history (so follow-ups work for any
+// client, whatever the server remembers). The reply's content ends with the
+// sources (title, article, department, link), and the response carries them
+// structured too: "citations" (a list of URLs, as some clients expect) and
 // "policybot" (the same fields as /api/chat).
 
 // openAIModel is the one model the endpoint offers.
@@ -110,22 +115,40 @@ type oaiResponse struct {
 const maxOpenAIBody = 1 << 20
 
 // lastUserMessage returns the question (the last message, which must be
-// the user's) and the first user message, which names the chat.
-func lastUserMessage(ms []oaiMessage) (question, first string, err error) {
+// the user's), the first user message, which names the chat, and the
+// earlier user messages as the conversation's turns, oldest first (never
+// nil: an empty history means a new chat).
+func lastUserMessage(ms []oaiMessage) (question, first string, history []bot.Turn, err error) {
 	if len(ms) == 0 {
-		return "", "", errInvalid("messages is empty.", "messages 为空。")
+		return "", "", nil, errInvalid("messages is empty.", "messages 为空。")
 	}
 	last := ms[len(ms)-1]
 	if last.Role != "user" {
-		return "", "", errInvalid(`The last message must have role "user".`, `最后一条消息的 role 必须是 "user"。`)
+		return "", "", nil, errInvalid(`The last message must have role "user".`, `最后一条消息的 role 必须是 "user"。`)
 	}
-	for _, m := range ms {
-		if m.Role == "user" {
+	history = []bot.Turn{}
+	for _, m := range ms[:len(ms)-1] {
+		if m.Role != "user" {
+			continue
+		}
+		if first == "" {
 			first = string(m.Content)
-			break
+		}
+		if q := strings.TrimSpace(string(m.Content)); q != "" {
+			history = append(history, bot.Turn{Question: truncateRunes(q, bot.MaxMessageRunes)})
 		}
 	}
-	return string(last.Content), first, nil
+	if first == "" {
+		first = string(last.Content)
+	}
+	return string(last.Content), first, history, nil
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // openAIConversation names the bot's conversation for a chat that an
@@ -180,10 +203,6 @@ func sourcesText(k replyKind, cs []citationJSON, notice string) string {
 	return b.String()
 }
 
-// replacedText introduces the answer that replaces a withdrawn generated
-// one: an OpenAI stream cannot take back what it sent.
-const replacedText = "\n\n——\n以上内容未通过原文核验，已撤回，请以下列答复为准。 The text above failed verification against the policy text and is withdrawn; the answer below replaces it.\n\n"
-
 func ptr[T any](v T) *T { return &v }
 
 // handleOpenAIChat answers POST /v1/chat/completions.
@@ -194,7 +213,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 			writeError(w, r, a.log, err)
 			return
 		}
-		question, first, err := lastUserMessage(req.Messages)
+		question, first, history, err := lastUserMessage(req.Messages)
 		if err != nil {
 			writeError(w, r, a.log, err)
 			return
@@ -211,7 +230,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 		}
 		created := a.now().Unix()
 		if !req.Stream {
-			res, err := a.ask(r.Context(), ChannelOpenAI, conv, question, nil)
+			res, err := a.askWith(r.Context(), ChannelOpenAI, bot.Request{ConversationID: conv, Message: question, History: history}, nil)
 			if err != nil {
 				writeError(w, r, a.log, err)
 				return
@@ -236,7 +255,9 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 		w.Header().Set("X-Conversation-Id", conv)
 		var once sync.Once
 		role := func() { _ = sse.Event("", chunk(&oaiOutMsg{Role: "assistant", Content: ptr("")}, nil)) }
-		res, err := a.ask(r.Context(), ChannelOpenAI, conv, question, func(d string) {
+		// Deltas are checked sentences; when one fails, the notice and the
+		// offline answer follow as further deltas (nothing is taken back).
+		res, err := a.askWith(r.Context(), ChannelOpenAI, bot.Request{ConversationID: conv, Message: question, History: history}, func(d string) {
 			once.Do(role)
 			_ = sse.Event("", chunk(&oaiOutMsg{Content: ptr(d)}, nil))
 		})
@@ -251,11 +272,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 			return
 		}
 		cites := citationsJSON(base(r), res.Citations)
-		tail := sourcesText(kindOf(res.Answer), cites, res.Notice)
-		if res.Replaced {
-			tail = replacedText + res.Text + tail
-		}
-		if tail != "" {
+		if tail := sourcesText(kindOf(res.Answer), cites, res.Notice); tail != "" {
 			_ = sse.Event("", chunk(&oaiOutMsg{Content: ptr(tail)}, nil))
 		}
 		last := chunk(&oaiOutMsg{}, ptr("stop"))
@@ -290,14 +307,31 @@ type oaiModel struct {
 	OwnedBy string `json:"owned_by"`
 }
 
+// theModel is the one model the endpoint offers.
+var theModel = oaiModel{ID: openAIModel, Object: "model", Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), OwnedBy: "policybot"}
+
 // handleOpenAIModels answers GET /v1/models, which clients call to list
 // what they can choose.
 func handleOpenAIModels() http.Handler {
 	body := struct {
 		Object string     `json:"object"`
 		Data   []oaiModel `json:"data"`
-	}{"list", []oaiModel{{ID: openAIModel, Object: "model", Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), OwnedBy: "policybot"}}}
+	}{"list", []oaiModel{theModel}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, body)
+	})
+}
+
+// handleOpenAIModel answers GET /v1/models/{id}, which clients call to
+// check a model before they use it: the one model, or 404.
+func handleOpenAIModel(log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.PathValue("id"); id != openAIModel {
+			writeError(w, r, log, &apiError{code: codeNotFound,
+				en: "The model " + strconv.Quote(id) + " does not exist; the only model is " + strconv.Quote(openAIModel) + ".",
+				zh: "模型 " + strconv.Quote(id) + " 不存在，可用的模型只有 " + strconv.Quote(openAIModel) + "。"})
+			return
+		}
+		writeJSON(w, http.StatusOK, theModel)
 	})
 }

@@ -159,12 +159,14 @@ func TestOpenAIResponseShape(t *testing.T) {
 	}
 }
 
-// An OpenAI stream cannot take back what it sent: a generated answer that
-// the guardrail replaces is followed by the withdrawal and the answer that
-// counts, which is also the final content.
+// An OpenAI stream cannot take back what it sent, and need not: the bot
+// streams only checked sentences, then the line saying why and the offline
+// answer; the content ends with the offline answer's sources.
 func TestOpenAIStreamReplaced(t *testing.T) {
 	e := newTestServer(t, web.Options{Generator: true}, fakeAnswerer{func(_ context.Context, _ bot.Request, onDelta func(string)) (bot.Answer, error) {
-		onDelta("奖励500万元[1]")
+		onDelta("奖励50万元[1]。")
+		onDelta("\n\n" + bot.GeneratorRejectedNotice + "\n\n")
+		onDelta("根据第6条：奖励50万元")
 		return bot.Answer{ConversationID: "c", Text: "根据第6条：奖励50万元", Replaced: true,
 			Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业政策"}}}, nil
 	}})
@@ -179,9 +181,8 @@ func TestOpenAIStreamReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := resp.Choices[0].Content
-	i, j := strings.Index(got, "500万元"), strings.Index(got, "已撤回")
-	k := strings.LastIndex(got, "根据第6条：奖励50万元")
-	if i < 0 || j < i || k < j || !strings.Contains(got, "/policies/wz-mfg-2025#article-6") {
-		t.Errorf("content = %q, want the streamed text, the withdrawal, then the replacing answer with its source", got)
+	want := "奖励50万元[1]。\n\n" + bot.GeneratorRejectedNotice + "\n\n根据第6条：奖励50万元\n\n来源 Sources:\n[1] 《制造业政策》第6条 "
+	if !strings.HasPrefix(got, want) || strings.Count(got, bot.GeneratorRejectedNotice) != 1 || !strings.Contains(got, "/policies/wz-mfg-2025#article-6") {
+		t.Errorf("content = %q, want %q… with the source link", got, want)
 	}
 }

@@ -186,10 +186,16 @@ func handleHealthz() http.Handler {
 // publishing fail: a load balancer should prefer other replicas. The
 // database's own error (which may name its host and user) goes to the log,
 // once each time the check starts failing, not to the public answer.
-func handleReadyz(lib func() library, ready func(context.Context) error, log *slog.Logger) http.Handler {
+// A language model that is down does not make the server unready: answers
+// are then offline, and "model" says so (its circuit breaker, slots and
+// failures).
+func handleReadyz(lib func() library, ready func(context.Context) error, model func() bot.ModelStatus, log *slog.Logger) http.Handler {
 	var failing atomic.Bool
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		docs := len(lib())
+		body := map[string]any{"status": "ready", "documents": len(lib())}
+		if model != nil {
+			body["model"] = model()
+		}
 		if ready != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			err := ready(ctx)
@@ -199,15 +205,16 @@ func handleReadyz(lib func() library, ready func(context.Context) error, log *sl
 					log.Error("readyz: the database does not answer; reporting degraded", "err", err)
 				}
 				w.Header().Set("Retry-After", "5")
-				writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "degraded", "documents": docs,
-					"reason": "the database does not answer: questions are answered but not recorded; feedback, the admin API and publishing fail until it is back"})
+				body["status"] = "degraded"
+				body["reason"] = "the database does not answer: questions are answered but not recorded; feedback, the admin API and publishing fail until it is back"
+				writeJSON(w, http.StatusServiceUnavailable, body)
 				return
 			}
 			if failing.Swap(false) {
 				log.Warn("readyz: the database answers again")
 			}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "documents": docs})
+		writeJSON(w, http.StatusOK, body)
 	})
 }
 

@@ -15,10 +15,10 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 		docs = func() library { return newLibrary(d.LiveDocuments()) }
 	}
 	a := &asker{bot: d.Bot, store: d.Store, log: d.Logger, metrics: m, now: d.Now, newID: d.NewID,
-		timeout: d.AnswerTimeout, generator: d.Generator, slots: make(chan struct{}, d.MaxConcurrentAnswers)}
+		timeout: d.AnswerTimeout, generator: d.Generator}
 
 	mux.Handle("GET /healthz", handleHealthz())
-	mux.Handle("GET /readyz", handleReadyz(docs, d.Ready, d.Logger))
+	mux.Handle("GET /readyz", handleReadyz(docs, d.Ready, d.Model, d.Logger))
 	if !d.MetricsSeparate {
 		mux.Handle("GET /metrics", m.handler(d.MetricsToken, d.Logger))
 	}
@@ -28,6 +28,7 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	mux.Handle("POST /api/feedback", limit(handleFeedback(d.Store, m, d.Logger, d.Now)))
 	mux.Handle("POST /v1/chat/completions", limit(handleOpenAIChat(a, base, client)))
 	mux.Handle("GET /v1/models", handleOpenAIModels())
+	mux.Handle("GET /v1/models/{id}", handleOpenAIModel(d.Logger))
 
 	mux.Handle("GET /{$}", handleIndex(base, d.Logger))
 	mux.Handle("GET /widget.js", handleAsset(mustAsset("assets/widget.js", "application/javascript; charset=utf-8")))

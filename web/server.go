@@ -12,10 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"runtime"
 	"strings"
 	"time"
 
+	"policybot/bot"
 	"policybot/policies"
 )
 
@@ -43,13 +43,10 @@ type Options struct {
 	// AnswerTimeout bounds answering one question; 0 means 60s.
 	AnswerTimeout time.Duration
 	// Generator says a language model is configured, so that an answer
-	// it did not write counts as a fallback.
+	// it did not write counts as a fallback. (How many questions are
+	// answered at once, and how many model calls, is the bot's to bound:
+	// bot.Config.MaxConcurrent and MaxGenerations.)
 	Generator bool
-	// MaxConcurrentAnswers bounds the questions answered at once; others
-	// wait in order (until AnswerTimeout). 0 means 2×GOMAXPROCS offline,
-	// where answering is all CPU, and 64 with a language model, where it
-	// is mostly waiting for the model.
-	MaxConcurrentAnswers int
 }
 
 // Deps are what the server is made of.
@@ -67,7 +64,10 @@ type Deps struct {
 	Slack http.Handler
 	// Ready is what /readyz checks besides the index being loaded (the
 	// database); nil: nothing. Its error is the reason given.
-	Ready  func(context.Context) error
+	Ready func(context.Context) error
+	// Model reports the state of the language-model path (breaker, slots)
+	// for /readyz and the metrics; nil: no model.
+	Model  func() bot.ModelStatus
 	Logger *slog.Logger
 	// Now and NewID are the clock and the message-id maker; nil means
 	// time.Now and random ids.
@@ -98,14 +98,8 @@ func NewServerAndMetrics(d Deps) (http.Handler, http.Handler) {
 	if d.AnswerTimeout <= 0 {
 		d.AnswerTimeout = 60 * time.Second
 	}
-	if d.MaxConcurrentAnswers <= 0 {
-		d.MaxConcurrentAnswers = 2 * runtime.GOMAXPROCS(0)
-		if d.Generator {
-			d.MaxConcurrentAnswers = 64
-		}
-	}
 	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
-	m := newMetrics()
+	m := newMetrics(d.Model)
 	mux := http.NewServeMux()
 	addRoutes(mux, d, m)
 	var h http.Handler = mux

@@ -77,7 +77,8 @@ func (c Config) newBot(index bot.Searcher, conv bot.ConversationStore, log *slog
 		return nil, nil, err
 	}
 	b, err := bot.New(bot.Config{
-		Generator: gen, GeneratorTimeout: c.LLMTimeout,
+		Generator: gen, GeneratorTimeout: c.LLMDeadline, MaxGenerations: c.LLMConcurrency,
+		BreakerFailures: c.LLMBreakerFailures, BreakerCooldown: c.LLMBreakerCooldown,
 		Index: index, Rewriter: rw, Contact: c.Contact, Hygiene: p.Hygiene, Logger: log, Now: c.Now,
 		Conversations: conv,
 	})

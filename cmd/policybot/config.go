@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +32,15 @@ type Config struct {
 	LLMBaseURL  string        // LLM_BASE_URL
 	LLMModel    string        // LLM_MODEL
 	LLMAPIKey   string        // LLM_API_KEY (secret)
-	LLMTimeout  time.Duration // LLM_TIMEOUT
+	LLMTimeout  time.Duration // LLM_TIMEOUT: one model call (attempt)
+	// LLMDeadline bounds all model calls of one question (LLM_DEADLINE);
+	// LLMConcurrency the model calls at once (LLM_CONCURRENCY); after
+	// LLMBreakerFailures consecutive failures the model is not called for
+	// LLMBreakerCooldown (LLM_BREAKER_FAILURES, LLM_BREAKER_COOLDOWN).
+	LLMDeadline        time.Duration
+	LLMConcurrency     int
+	LLMBreakerFailures int
+	LLMBreakerCooldown time.Duration
 
 	// The web server (policybot serve).
 	Addr           string         // POLICYBOT_ADDR: listen address
@@ -93,6 +102,23 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.LLMTimeout, err = time.ParseDuration(get("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
 		return c, fmt.Errorf("LLM_TIMEOUT=%q: want a positive duration such as 30s", getenv("LLM_TIMEOUT"))
+	}
+	if c.LLMDeadline, err = time.ParseDuration(get("LLM_DEADLINE", (c.LLMTimeout + c.LLMTimeout/2).String())); err != nil || c.LLMDeadline <= 0 {
+		return c, fmt.Errorf("LLM_DEADLINE=%q: want a positive duration such as 45s", getenv("LLM_DEADLINE"))
+	}
+	if c.LLMBreakerCooldown, err = time.ParseDuration(get("LLM_BREAKER_COOLDOWN", "30s")); err != nil || c.LLMBreakerCooldown <= 0 {
+		return c, fmt.Errorf("LLM_BREAKER_COOLDOWN=%q: want a positive duration such as 30s", getenv("LLM_BREAKER_COOLDOWN"))
+	}
+	for _, x := range []struct {
+		name string
+		def  string
+		into *int
+	}{{"LLM_CONCURRENCY", "32", &c.LLMConcurrency}, {"LLM_BREAKER_FAILURES", "5", &c.LLMBreakerFailures}} {
+		n, err := strconv.Atoi(get(x.name, x.def))
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("%s=%q: want a positive whole number such as %s", x.name, getenv(x.name), x.def)
+		}
+		*x.into = n
 	}
 	switch c.EmbedProvider {
 	case "local", "openai", "ollama":

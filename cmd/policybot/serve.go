@@ -14,12 +14,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"policybot/bot"
 	"policybot/web"
 )
 
 // Server timeouts. Reading a request is quick; writing an answer may wait
-// for a language model (LLM_TIMEOUT) and then fall back to the offline
-// answer, so answers get LLM_TIMEOUT plus answerMargin. Streams push their
+// for a language model (all its calls for the question: LLM_DEADLINE) and
+// then fall back to the offline answer, so answers get LLM_DEADLINE plus
+// answerMargin. Streams push their
 // own write deadline forward at every event.
 const (
 	readHeaderTimeout = 10 * time.Second
@@ -56,7 +58,7 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 			return fmt.Errorf("listen on %s (POLICYBOT_METRICS_ADDR): %w", cfg.MetricsAddr, err)
 		}
 	}
-	answerTimeout := cfg.LLMTimeout + answerMargin
+	answerTimeout := cfg.LLMDeadline + answerMargin
 
 	// The port answers at once: /healthz says the process is up while the
 	// index loads, /readyz says ready once the real server has replaced the
@@ -119,7 +121,7 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		}
 		h, metricsH := web.NewServerAndMetrics(web.Deps{
 			Bot: b, Store: st, LiveDocuments: svc.LiveDocuments, Admin: adminHandler(cfg, cfg.Admin, svc, log),
-			Slack: slackHTTP, Ready: st.Ping, Logger: log, Now: cfg.Now,
+			Slack: slackHTTP, Ready: st.Ping, Logger: log, Now: cfg.Now, Model: modelStatus(cfg, b),
 			Options: web.Options{
 				PublicURL: cfg.PublicURL, AllowedOrigins: cfg.AllowedOrigins, RateLimit: cfg.RateLimit,
 				GlobalRateLimit: cfg.GlobalLimit, MetricsToken: cfg.MetricsToken, MetricsSeparate: metricsLn != nil,
@@ -270,4 +272,13 @@ func displayURL(a net.Addr) string {
 		return fmt.Sprintf("http://localhost:%d", ap.Port())
 	}
 	return "http://" + ap.String()
+}
+
+// modelStatus is the bot's model state for /readyz and the metrics, or nil
+// when answers are offline only.
+func modelStatus(cfg Config, b *bot.Bot) func() bot.ModelStatus {
+	if cfg.LLMProvider == "none" {
+		return nil
+	}
+	return b.ModelStatus
 }
