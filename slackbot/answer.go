@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -73,7 +75,7 @@ func (s *Service) answer(ctx context.Context, q question) {
 	if err := s.restoreHistory(ctx, q, thread); err != nil {
 		log.Warn("thread history not restored", "err", err)
 	}
-	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text}, q.messageID())
+	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text}, q.messageID(), q.channel, placeholder)
 	if err != nil {
 		fail(err)
 		return
@@ -112,13 +114,30 @@ func checkQuestion(text string) error {
 }
 
 // ask calls the bot once a slot is free, and records the answer under
-// messageID when Config.Record is set.
-func (s *Service) ask(ctx context.Context, req bot.Request, messageID string) (bot.Answer, error) {
+// messageID when Config.Record is set. When the bot streams (StreamAsker)
+// and there is a placeholder, the placeholder is updated with the text as
+// the bot releases it — checked sentences only — at most once per
+// Config.StreamInterval.
+func (s *Service) ask(ctx context.Context, req bot.Request, messageID, channel, placeholder string) (bot.Answer, error) {
 	if err := s.acquire(ctx); err != nil {
 		return bot.Answer{}, err
 	}
 	defer s.release()
-	ans, err := s.asker.Ask(ctx, req)
+	var ans bot.Answer
+	var err error
+	if sa, ok := s.asker.(StreamAsker); ok && placeholder != "" {
+		u := s.newUpdater(ctx, channel, placeholder)
+		ans, err = sa.AskStream(ctx, req, u.add)
+		streamed := u.close()
+		if err == nil && ans.Replaced {
+			// The checked sentences, the line saying why they stopped and
+			// the offline answer were all shown: keep them, not only the
+			// offline answer.
+			ans.Text = strings.TrimSpace(streamed)
+		}
+	} else {
+		ans, err = s.asker.Ask(ctx, req)
+	}
 	if err != nil {
 		return bot.Answer{}, fmt.Errorf("ask: %w", err)
 	}
@@ -142,4 +161,74 @@ func (s *Service) apologize(ctx context.Context, log *slog.Logger, q question, p
 	if _, err := s.post(ctx, q.channel, q.threadTS, opts...); err != nil {
 		log.Error("apology not posted", "err", err)
 	}
+}
+
+// updater shows a streamed answer in the placeholder as it grows. Slack's
+// chat.update is rate limited (about one a second per channel), so updates
+// go out from their own goroutine, one Config.StreamInterval after new text
+// arrived, each with all the text so far; the bot is never made to wait
+// for Slack.
+type updater struct {
+	mu      sync.Mutex
+	text    strings.Builder
+	changed chan struct{}
+	done    chan struct{}
+	stopped chan struct{}
+}
+
+func (s *Service) newUpdater(ctx context.Context, channel, ts string) *updater {
+	u := &updater{changed: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(u.stopped)
+		shown := ""
+		for {
+			select {
+			case <-u.changed:
+			case <-u.done:
+				return
+			}
+			// Wait an interval first: an answer that is complete by then
+			// (any offline one) goes out once, as the final message.
+			select {
+			case <-time.After(s.cfg.StreamInterval):
+			case <-u.done:
+				return
+			}
+			text := u.snapshot()
+			if text == shown {
+				continue
+			}
+			shown = text
+			body := escape(text) + " …"
+			if err := s.update(ctx, channel, ts, slack.MsgOptionText(body, false), slack.MsgOptionBlocks(textBlocks(body)...)); err != nil {
+				s.log.Warn("streamed update not posted", "err", err)
+			}
+		}
+	}()
+	return u
+}
+
+// add is the bot's onDelta.
+func (u *updater) add(delta string) {
+	u.mu.Lock()
+	u.text.WriteString(delta)
+	u.mu.Unlock()
+	select {
+	case u.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (u *updater) snapshot() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return strings.TrimSpace(u.text.String())
+}
+
+// close stops the updates (the final answer follows) and returns the text
+// streamed.
+func (u *updater) close() string {
+	close(u.done)
+	<-u.stopped
+	return u.snapshot()
 }

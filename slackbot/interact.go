@@ -69,7 +69,7 @@ func (s *Service) handleCommand(ctx context.Context, cmd slack.SlashCommand) (co
 func (s *Service) answerCommand(ctx context.Context, q question, responseURL string, replace bool) {
 	log := s.log.With("channel", q.channel, "user", q.user, "conversation", q.conv)
 	var replies []reply
-	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text}, q.messageID())
+	ans, err := s.ask(ctx, bot.Request{ConversationID: q.conv, Message: q.text}, q.messageID(), "", "")
 	if err != nil {
 		log.Error("answer failed", "err", err)
 		text := userMessage(err)

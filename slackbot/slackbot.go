@@ -31,6 +31,16 @@ type Asker interface {
 
 var _ Asker = (*bot.Bot)(nil)
 
+// StreamAsker is an Asker that also hands the answer out as it is released
+// (*bot.Bot does: checked sentences of a generated answer). With it, the
+// placeholder shows the answer as it grows.
+type StreamAsker interface {
+	Asker
+	AskStream(ctx context.Context, req bot.Request, onDelta func(string)) (bot.Answer, error)
+}
+
+var _ StreamAsker = (*bot.Bot)(nil)
+
 // Feedback is one 👍/👎 click on an answer.
 type Feedback struct {
 	// MessageID names the answer: "<conversation id>/<ts of the question>",
@@ -85,6 +95,9 @@ type Config struct {
 	MaxConcurrent int
 	// AnswerTimeout bounds one answer, Slack calls included; 0 means 60 s.
 	AnswerTimeout time.Duration
+	// StreamInterval is the least time between two updates of a streamed
+	// answer (chat.update is rate limited); 0 means 1 s.
+	StreamInterval time.Duration
 	// Record, when set, is called with every answer and the message id its
 	// feedback buttons carry, so the store can keep the question and answer
 	// that a 👍/👎 refers to (the same store as the web's).
@@ -135,6 +148,9 @@ func New(cfg Config, asker Asker, fb FeedbackStore, dedup Deduper) (*Service, er
 	}
 	if cfg.AnswerTimeout <= 0 {
 		cfg.AnswerTimeout = 60 * time.Second
+	}
+	if cfg.StreamInterval <= 0 {
+		cfg.StreamInterval = time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
