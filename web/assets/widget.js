@@ -689,9 +689,13 @@
             break;
           case 'done':
             data = data || {};
-            if (typeof data.answer === 'string' && (data.replaced || data.answer)) {
-              if (data.replaced && data.answer !== bot.text) bot.shown = data.answer.length; // no retyping
-              bot.text = data.answer;
+            // A replaced answer keeps what was streamed: the checked
+            // sentences, the line saying why generation stopped, and the
+            // offline answer after it. Nothing shown is taken back: the
+            // final text is taken only where it continues what is shown.
+            if (!data.replaced && typeof data.answer === 'string' && data.answer) {
+              var seen = visibleText(bot);
+              if (data.answer.slice(0, seen.length) === seen) bot.text = data.answer;
             }
             if (typeof data.conversation_id === 'string' && data.conversation_id) state.conversationId = data.conversation_id;
             bot.messageId = typeof data.message_id === 'string' ? data.message_id : (data.message_id != null ? String(data.message_id) : '');
