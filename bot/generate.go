@@ -116,10 +116,12 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 		offline.Fallback = true
 		if cs != nil && cs.releasedText() != "" {
 			// Checked sentences are on the screen already: the offline
-			// answer follows them, after the line that says why.
+			// answer follows them, after the line that says why (which
+			// is then not repeated in Notice).
 			onDelta("\n\n" + notice + "\n\n")
 			streamText(offline.Text, onDelta)
 			offline.Replaced = true
+			return offline
 		}
 		offline.Notice = joinNotice(notice, offline.Notice)
 		return offline
