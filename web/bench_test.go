@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"policybot/bot"
 	"policybot/web"
@@ -86,4 +90,76 @@ func BenchmarkBotMemory(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// streamingModel is a bot.Generator that writes its answer in pieces, as a
+// streaming model does: the first sentence, then — once told to go on —
+// the rest. It records when it handed over the first sentence's last piece.
+type streamingModel struct {
+	finished chan time.Time // when the first sentence was finished
+	goOn     chan struct{}
+}
+
+func (m *streamingModel) Generate(ctx context.Context, req bot.GenerateRequest) (string, error) {
+	first := []string{"首次认定为国家级专精特新", "“小巨人”企业的，区里给予", "一次性奖励50万元[1]。"}
+	rest := "由区工信局负责受理[1]。"
+	var done time.Time
+	for i, p := range first {
+		if i == len(first)-1 {
+			done = time.Now() // the model has the sentence's end now
+		}
+		req.OnToken(p)
+	}
+	m.finished <- done
+	select {
+	case <-m.goOn:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	req.OnToken(rest)
+	return strings.Join(first, "") + rest, nil
+}
+
+func (m *streamingModel) Condense(context.Context, []bot.Turn, string) (string, error) {
+	return "", errors.New("no history")
+}
+
+func (m *streamingModel) Name() string { return "streaming-fake" }
+
+// BenchmarkFirstCheckedSentence is the time from a streaming model
+// finishing its first sentence to that sentence, checked, reaching an SSE
+// client of /api/chat/stream (issue 13: ≤ 50 ms). The model waits for the
+// client before it writes on, so the sentence cannot ride on later text.
+func BenchmarkFirstCheckedSentence(b *testing.B) {
+	_, ix := bundledIndex(b)
+	m := &streamingModel{finished: make(chan time.Time, 1), goOn: make(chan struct{})}
+	bt, err := bot.New(bot.Config{Index: ix, Generator: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newTestServer(b, web.Options{Generator: true}, bt)
+	body, _ := json.Marshal(map[string]string{"message": qLittleGiant})
+	var total time.Duration
+	for b.Loop() {
+		res, err := e.Client().Post(e.URL+"/api/chat/stream", "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(res.Body)
+		var got time.Time
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data: ") && strings.Contains(sc.Text(), "50万元") {
+				got = time.Now()
+				break
+			}
+		}
+		if got.IsZero() {
+			b.Fatalf("no delta with the first sentence")
+		}
+		total += got.Sub(<-m.finished)
+		m.goOn <- struct{}{}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/first-sentence")
 }
