@@ -247,3 +247,73 @@ func joinNotice(a, b string) string {
 	}
 	return a + " " + b
 }
+
+// Coverage is a language model's verdict on whether passages answer a
+// question.
+type Coverage int
+
+// The verdicts of judgeHedge.
+const (
+	// CoverageUnknown: no model, the model failed or its breaker is open,
+	// or its reply was not a verdict. The offline decision stands.
+	CoverageUnknown Coverage = iota
+	// Covered: a passage answers the question.
+	Covered
+	// NotCovered: the passages do not answer it.
+	NotCovered
+)
+
+// JudgeRequest is what a Judge decides on.
+type JudgeRequest struct {
+	Question string
+	// History is the recent turns of the conversation, oldest first.
+	History []Turn
+	// Passages are numbered from 1.
+	Passages []Passage
+}
+
+// Judge is what a Generator may also do: say whether the passages answer
+// a question ("covered / not covered"). The llm adapters implement it.
+type Judge interface {
+	// Judge reports whether one of the passages answers the question and,
+	// if so, its number. Errors are as Generate's (timeout, unreachable,
+	// HTTP error, a reply that is not a verdict).
+	Judge(ctx context.Context, req JudgeRequest) (covered bool, passage int, err error)
+}
+
+// judgeHedge lets the model decide a question of the hedge band — one the
+// offline evidence neither clearly answers nor clearly refuses — from the
+// top passages (issue 13: "covered / not covered"). It returns Covered and
+// the index in hits of the passage that answers, NotCovered, or
+// CoverageUnknown (no Judge, a failed call, an open breaker, a passage
+// number that was not given): the caller then keeps its hedge.
+//
+// The caller decides when to ask: only for ModeHedge, never for a clear
+// refusal (scope stays with the code), and only with a generator
+// configured. A Covered verdict makes the reply an answer from hits[i];
+// the answer still goes through generate and its guard.
+func (b *Bot) judgeHedge(ctx context.Context, question string, history []Turn, hits []retrieval.Hit) (Coverage, int) {
+	j, ok := b.cfg.Generator.(Judge)
+	if !ok || len(hits) == 0 {
+		return CoverageUnknown, 0
+	}
+	passages := passagesOf(hits)
+	var covered bool
+	var n int
+	err := b.callModel(ctx, func(ctx context.Context) error {
+		var err error
+		covered, n, err = j.Judge(ctx, JudgeRequest{Question: question, History: history, Passages: passages})
+		return err
+	})
+	switch {
+	case err != nil:
+		b.cfg.Logger.Warn("hedge not judged by the model", "err", err)
+		return CoverageUnknown, 0
+	case !covered:
+		return NotCovered, 0
+	case n < 1 || n > len(passages):
+		b.cfg.Logger.Warn("model judged a passage that was not given covering", "passage", n, "given", len(passages))
+		return CoverageUnknown, 0
+	}
+	return Covered, n - 1
+}

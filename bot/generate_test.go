@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"policybot/retrieval"
 )
 
 // fakeGenerator answers with function fields, recording what it was given.
@@ -405,5 +407,43 @@ func TestClientHistory(t *testing.T) {
 	ans, err = b.Ask(context.Background(), Request{ConversationID: "fresh2", Message: "那省级的呢？", History: []Turn{}})
 	if err != nil || ans.Mode != ModeClarify {
 		t.Fatalf("follow-up with an empty client history = %+v, %v, want a clarifying question", ans, err)
+	}
+}
+
+// judgingGenerator is a fakeGenerator that also judges.
+type judgingGenerator struct {
+	*fakeGenerator
+	judge func(JudgeRequest) (bool, int, error)
+}
+
+func (j judgingGenerator) Judge(_ context.Context, req JudgeRequest) (bool, int, error) {
+	return j.judge(req)
+}
+
+func TestJudgeHedge(t *testing.T) {
+	hits, err := newTestBot(t).cfg.Index.Search(context.Background(), retrieval.Query{Text: question, K: 5})
+	if err != nil || len(hits) < 3 {
+		t.Fatalf("search: %v, %d hits", err, len(hits))
+	}
+	tests := []struct {
+		name    string
+		gen     Generator
+		want    Coverage
+		wantHit int
+	}{
+		{"covered by passage 2", judgingGenerator{&fakeGenerator{}, func(JudgeRequest) (bool, int, error) { return true, 2, nil }}, Covered, 1},
+		{"not covered", judgingGenerator{&fakeGenerator{}, func(JudgeRequest) (bool, int, error) { return false, 0, nil }}, NotCovered, 0},
+		{"a passage not given", judgingGenerator{&fakeGenerator{}, func(JudgeRequest) (bool, int, error) { return true, 9, nil }}, CoverageUnknown, 0},
+		{"model down", judgingGenerator{&fakeGenerator{}, func(JudgeRequest) (bool, int, error) { return false, 0, errors.New("503") }}, CoverageUnknown, 0},
+		{"generator that cannot judge", &fakeGenerator{}, CoverageUnknown, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newGenBot(t, tc.gen)
+			got, i := b.judgeHedge(context.Background(), question, nil, hits)
+			if got != tc.want || i != tc.wantHit {
+				t.Errorf("judgeHedge = %v, %d, want %v, %d", got, i, tc.want, tc.wantHit)
+			}
+		})
 	}
 }

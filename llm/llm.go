@@ -83,7 +83,10 @@ type generator struct {
 	opts []llms.CallOption
 }
 
-var _ bot.Generator = (*generator)(nil)
+var (
+	_ bot.Generator = (*generator)(nil)
+	_ bot.Judge     = (*generator)(nil)
+)
 
 // New returns a Generator for cfg. It checks cfg and builds the client; it
 // makes no request.
@@ -200,6 +203,31 @@ func (g *generator) Condense(ctx context.Context, history []bot.Turn, question s
 		return "", fmt.Errorf("%w: %s: condense: unusable reply %.80q", ErrUnavailable, g.name, text)
 	}
 	return q, nil
+}
+
+// judgeMaxTokens bounds a verdict ("覆盖 [2]"), with room for a reasoning
+// model's <think> block.
+const judgeMaxTokens = 256
+
+// Judge implements bot.Judge: whether the passages answer the question
+// ("覆盖 [N]" or "未覆盖"). A reply that is not one of those is an error
+// wrapping ErrUnavailable; the bot then keeps its own decision.
+func (g *generator) Judge(ctx context.Context, req bot.JudgeRequest) (bool, int, error) {
+	if len(req.Passages) == 0 {
+		return false, 0, fmt.Errorf("llm: %s: judge: no passages", g.name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	opts := slices.Concat(g.opts, []llms.CallOption{llms.WithTemperature(0), llms.WithMaxTokens(judgeMaxTokens)})
+	text, err := g.call(ctx, "judge", judgeMessages(req), opts)
+	if err != nil {
+		return false, 0, err
+	}
+	covered, n, ok := parseVerdict(text)
+	if !ok {
+		return false, 0, fmt.Errorf("%w: %s: judge: not a verdict: %.80q", ErrUnavailable, g.name, text)
+	}
+	return covered, n, nil
 }
 
 // call sends one request and returns the reply's text, trimmed, or an error
