@@ -186,3 +186,46 @@ func TestOpenAIStreamReplaced(t *testing.T) {
 		t.Errorf("content = %q, want %q… with the source link", got, want)
 	}
 }
+
+// The messages a client sends are the conversation: a follow-up after a
+// user/assistant exchange is answered, with no X-Conversation-Id and
+// nothing the server remembers.
+func TestOpenAIConversationFromMessages(t *testing.T) {
+	e := newTestServer(t, web.Options{}, nil)
+	res := e.post(t, "/v1/chat/completions", map[string]any{"model": "policybot", "messages": []map[string]string{
+		{"role": "system", "content": "你是助手"},
+		{"role": "user", "content": qLittleGiant},
+		{"role": "assistant", "content": "根据……奖励50万元。"},
+		{"role": "user", "content": "那省级的呢？"},
+	}})
+	var got struct {
+		Choices []struct{ Message struct{ Content string } }
+		PolicyBot struct {
+			Refused   bool
+			Citations []struct{ Doc string }
+		} `json:"policybot"`
+	}
+	if err := json.Unmarshal([]byte(readBody(t, res)), &got); err != nil || res.StatusCode != 200 || len(got.Choices) != 1 {
+		t.Fatalf("POST /v1/chat/completions = %d %+v, %v", res.StatusCode, got, err)
+	}
+	content := got.Choices[0].Message.Content
+	if got.PolicyBot.Refused || strings.Contains(content, "请问您指的是") || !strings.Contains(content, "省级") || len(got.PolicyBot.Citations) == 0 {
+		t.Errorf("follow-up answered %q (refused %v), want the provincial reward from the client's history", content, got.PolicyBot.Refused)
+	}
+}
+
+func TestOpenAIModelByID(t *testing.T) {
+	e := newTestServer(t, web.Options{}, nil)
+	res := e.get(t, "/v1/models/policybot")
+	var m struct{ ID, Object string }
+	if err := json.Unmarshal([]byte(readBody(t, res)), &m); err != nil || res.StatusCode != 200 || m.ID != "policybot" || m.Object != "model" {
+		t.Errorf("GET /v1/models/policybot = %d %+v, %v", res.StatusCode, m, err)
+	}
+	res = e.get(t, "/v1/models/gpt-4")
+	var eb struct {
+		Error struct{ Message, Type string }
+	}
+	if err := json.Unmarshal([]byte(readBody(t, res)), &eb); err != nil || res.StatusCode != 404 || !strings.Contains(eb.Error.Message, "gpt-4") {
+		t.Errorf("GET /v1/models/gpt-4 = %d %+v, %v, want an OpenAI-shaped 404", res.StatusCode, eb, err)
+	}
+}

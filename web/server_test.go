@@ -898,3 +898,44 @@ func TestGlobalRateLimit(t *testing.T) {
 		t.Errorf("metrics do not count the global refusals:\n%s", grep(m, "rate_limited"))
 	}
 }
+
+// The model's circuit breaker and slots are visible in /readyz and the
+// metrics.
+func TestModelStatusInReadyzAndMetrics(t *testing.T) {
+	docs, ix := bundledIndex(t)
+	b, err := bot.New(bot.Config{Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := bot.ModelStatus{Configured: true, Name: "openai:m", Breaker: "open", ConsecutiveFailures: 5,
+		InFlight: 0, Waiting: 0, Capacity: 32, Opened: 1, ShortCircuited: 7, Busy: 2}
+	st0, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "policybot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st0.Close() })
+	srv := httptest.NewServer(web.NewServer(web.Deps{Bot: b, Store: st0, Documents: docs,
+		Model: func() bot.ModelStatus { return st }, Options: web.Options{Generator: true}}))
+	t.Cleanup(srv.Close)
+	res, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready struct {
+		Status string
+		Model  bot.ModelStatus
+	}
+	if err := json.Unmarshal([]byte(readBody(t, res)), &ready); err != nil || ready.Status != "ready" || ready.Model.Breaker != "open" || ready.Model.ShortCircuited != 7 {
+		t.Errorf("/readyz = %+v, %v, want ready with the open breaker", ready, err)
+	}
+	res, err = http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := readBody(t, res)
+	for _, want := range []string{"policybot_llm_breaker_state 2", "policybot_llm_short_circuited_total 7", "policybot_llm_breaker_opened_total 1", "policybot_llm_busy_total 2", "policybot_llm_consecutive_failures 5"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, grep(metrics, "policybot_llm"))
+		}
+	}
+}
