@@ -199,7 +199,7 @@ func TestOpenAIConversationFromMessages(t *testing.T) {
 		{"role": "user", "content": "那省级的呢？"},
 	}})
 	var got struct {
-		Choices []struct{ Message struct{ Content string } }
+		Choices   []struct{ Message struct{ Content string } }
 		PolicyBot struct {
 			Refused   bool
 			Citations []struct{ Doc string }
