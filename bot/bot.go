@@ -192,8 +192,10 @@ type Answer struct {
 	// the conversation themselves (Slack threads) store it as the turn's
 	// Resolved.
 	Topic string
-	// Replaced reports that text streamed to the caller was withdrawn and
-	// Text replaces it (a generated answer failed the guardrail).
+	// Replaced reports that a streamed generated answer was stopped by the
+	// guardrail after checked sentences of it were streamed: the stream
+	// went on with a line saying why and the offline answer, which is
+	// Text. Nothing streamed is withdrawn.
 	Replaced bool
 	// Generated reports that a language model wrote Text.
 	Generated bool
@@ -222,10 +224,11 @@ func (b *Bot) Ask(ctx context.Context, req Request) (Answer, error) {
 }
 
 // AskStream is Ask that also hands the answer text to onDelta piece by
-// piece as it is produced (a generated answer token by token, an offline
-// answer in a few pieces). If a generated answer fails the guardrail after
-// it was streamed, Answer.Replaced is set and Answer.Text is the text to
-// show instead. onDelta may be nil.
+// piece as it is produced (a generated answer sentence by sentence, each
+// checked before it is handed on; an offline answer in a few pieces). If a
+// sentence fails the guardrail, the generated text stops there and the
+// offline answer follows after a line saying why (Answer.Replaced).
+// onDelta may be nil.
 func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) (Answer, error) {
 	msg := strings.TrimSpace(req.Message)
 	if msg == "" {
@@ -263,7 +266,8 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 	switch {
 	case onDelta == nil || ans.Generated:
 	case streamed:
-		// A generated answer was withdrawn after it streamed.
+		// Checked sentences of a generated answer were streamed, then the
+		// offline answer after them (see generate).
 		ans.Replaced = true
 	default:
 		streamText(ans.Text, onDelta)
