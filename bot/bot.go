@@ -252,7 +252,7 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 		history = nil
 	}
 	if req.History != nil {
-		history = b.resolveHistory(req.History, 4)
+		history = b.resolveHistory(ctx, req.History, 4)
 	}
 	streamed := false
 	var deltas func(string)

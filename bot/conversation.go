@@ -100,27 +100,32 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// resolveHistory fills in what a client-kept history lacks: each turn's
-// Resolved question (a follow-up joined with the turn it leans on, as the
-// bot resolves it offline), for the last n turns.
-func (b *Bot) resolveHistory(h []Turn, n int) []Turn {
+// resolveHistory fills in what a client-kept history lacks — each turn's
+// topic (Resolved), whether it was refused, and what it cited — by
+// replaying the last n turns through the offline decision, as the bot
+// would have answered them (no model is called).
+func (b *Bot) resolveHistory(ctx context.Context, h []Turn, n int) []Turn {
+	if len(h) > n {
+		h = h[len(h)-n:]
+	}
+	offline := &Bot{cfg: b.cfg, lim: b.lim}
+	offline.cfg.Generator = nil
 	out := make([]Turn, 0, len(h))
 	for _, t := range h {
-		q := strings.TrimSpace(t.Question)
-		if q == "" {
+		t.Question = strings.TrimSpace(t.Question)
+		if t.Question == "" {
 			continue
 		}
 		if t.Resolved == "" {
-			rw := b.cfg.Rewriter.Rewrite(q)
-			t.Resolved = rw.Normalized
-			if prev := lastAnswered(out); prev != nil && isFollowUp(rw.Normalized) {
-				t.Resolved = b.cfg.Rewriter.Rewrite(prev.Resolved + " " + q).Normalized
+			ans, topic, err := offline.answer(ctx, t.Question, out, nil)
+			if err == nil {
+				t.Resolved, t.Refused = topic, ans.Refused
+				if len(ans.Citations) > 0 {
+					t.Doc, t.Article = ans.Citations[0].Doc, ans.Citations[0].Article
+				}
 			}
 		}
 		out = append(out, t)
-	}
-	if len(out) > n {
-		out = out[len(out)-n:]
 	}
 	return out
 }
