@@ -447,3 +447,31 @@ func TestJudgeHedge(t *testing.T) {
 		})
 	}
 }
+
+// TestCallModelLendsTheCPUSlot: a question holds no CPU slot while it
+// waits for the model, and holds one again after, for the work that
+// follows (composing from a judged article, the guard's last check).
+func TestCallModelLendsTheCPUSlot(t *testing.T) {
+	base := newTestBot(t)
+	cfg := base.cfg
+	cfg.Generator, cfg.MaxConcurrent = &fakeGenerator{}, 1
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, release, err := b.enterCPU(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	during := -1
+	if err := b.callModel(ctx, func(context.Context) error { during = len(b.lim.cpu); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if during != 0 || len(b.lim.cpu) != 1 {
+		t.Errorf("CPU slots in use: %d during the model call, %d after; want 0 and 1", during, len(b.lim.cpu))
+	}
+	release()
+	if len(b.lim.cpu) != 0 {
+		t.Errorf("CPU slots in use after the question: %d", len(b.lim.cpu))
+	}
+}

@@ -139,17 +139,44 @@ var (
 
 type cpuSlotKey struct{}
 
-// cpuSlot is the CPU slot a question holds, released at most once.
+// cpuSlot is the CPU slot of a question: held while the bot works on it,
+// freed while it waits for the model, taken again after. Only the
+// question's own goroutine uses it.
 type cpuSlot struct {
-	once    sync.Once
-	release func()
+	mu   sync.Mutex
+	cpu  chan struct{}
+	done <-chan struct{} // the question's context, for the wait to take it again
+	held bool
 }
 
-func (s *cpuSlot) free() { s.once.Do(s.release) }
+func (s *cpuSlot) free() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held {
+		<-s.cpu
+		s.held = false
+	}
+}
+
+// take waits for a CPU slot again (in arrival order, behind the questions
+// already waiting). A question whose caller has gone goes on without one:
+// it is about to end.
+func (s *cpuSlot) take() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held {
+		return
+	}
+	select {
+	case s.cpu <- struct{}{}:
+		s.held = true
+	case <-s.done:
+	}
+}
 
 // enterCPU waits for a CPU slot (in arrival order) and returns a context that
-// carries it and the function that frees it; the model path frees it early,
-// before it waits for the model (see leaveCPU). Beyond the slots, questions
+// carries it and the function that frees it; the model path frees it while
+// it waits for the model (see callModel). Beyond the slots, questions
 // wait their turn instead of all sharing the CPU at once, which keeps the
 // slowest answers close to the typical ones under load.
 func (b *Bot) enterCPU(ctx context.Context) (context.Context, func(), error) {
@@ -158,26 +185,24 @@ func (b *Bot) enterCPU(ctx context.Context) (context.Context, func(), error) {
 	case <-ctx.Done():
 		return ctx, func() {}, ctx.Err()
 	}
-	s := &cpuSlot{release: func() { <-b.lim.cpu }}
+	s := &cpuSlot{cpu: b.lim.cpu, done: ctx.Done(), held: true}
 	return context.WithValue(ctx, cpuSlotKey{}, s), s.free, nil
 }
 
-// leaveCPU frees the CPU slot of ctx, if it holds one.
-func leaveCPU(ctx context.Context) {
-	if s, ok := ctx.Value(cpuSlotKey{}).(*cpuSlot); ok {
-		s.free()
-	}
-}
-
 // callModel makes one model call through the breaker and a model slot,
-// freeing the question's CPU slot first. The call gets ctx, which carries
-// the question's deadline.
+// freeing the question's CPU slot (if ctx carries one) for the wait and
+// the call, and taking one again after, for the work that follows (the
+// guard's last check, composing an answer from a judged article). The call
+// gets ctx, which carries the question's deadline.
 func (b *Bot) callModel(ctx context.Context, call func(context.Context) error) error {
-	leaveCPU(ctx)
 	l := b.lim
 	if l.breaker.State() == gobreaker.StateOpen {
 		l.shortCircuited.Add(1)
 		return ErrBreakerOpen
+	}
+	if s, ok := ctx.Value(cpuSlotKey{}).(*cpuSlot); ok {
+		s.free()
+		defer s.take()
 	}
 	l.waiting.Add(1)
 	select {
