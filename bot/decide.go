@@ -61,13 +61,6 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		return b.chatReply(q), carried(lastTopic(history), q, own), nil
 	}
 
-	genCtx := ctx
-	if b.cfg.Generator != nil && b.cfg.GeneratorTimeout > 0 {
-		var cancel context.CancelFunc
-		genCtx, cancel = context.WithTimeout(ctx, b.cfg.GeneratorTimeout)
-		defer cancel()
-	}
-
 	// Conversation: a question without a topic of its own continues the
 	// topic of the conversation; one whose topic the previous answer does
 	// not cover starts a new one.
@@ -82,9 +75,8 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		if !cont && prev.Doc != "" {
 			cont = b.previousCovers(ctx, prev, own)
 		}
-		if standalone, ok := b.condense(genCtx, history, msg); ok {
-			_ = standalone // the model's rewrite is only a hint; scope stays with the code
-		}
+		// Scope stays with this offline resolution: no model is asked to
+		// rewrite the follow-up (see condense).
 		if cont {
 			continued = true
 			joined := b.cfg.Rewriter.Rewrite(clip(prev.Resolved + " " + msg))
@@ -169,6 +161,13 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
 		return b.notCovered(ans, q, best), "", nil
+	}
+	// The model calls of a question share one deadline (LLM_DEADLINE).
+	genCtx := ctx
+	if b.cfg.Generator != nil && b.cfg.GeneratorTimeout > 0 {
+		var cancel context.CancelFunc
+		genCtx, cancel = context.WithTimeout(ctx, b.cfg.GeneratorTimeout)
+		defer cancel()
 	}
 	switch {
 	case cov >= answerCoverage, termHit && cov >= answerCoverageTerm:

@@ -167,6 +167,11 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 // the rewritten question brings in a topic that neither the conversation
 // nor the message has (or drops the message's own): scope stays with the
 // code, and the offline resolver is used then.
+//
+// The decision (decide.go) does not call it: follow-ups are resolved by
+// the offline rules, which a rewrite could only second-guess at the cost
+// of a model call. It is the scope-checked way in for a caller that wants
+// a model's rewrite.
 func (b *Bot) condense(ctx context.Context, history []Turn, msg string) (string, bool) {
 	if b.cfg.Generator == nil || lastTopic(history) == nil {
 		return "", false

@@ -191,12 +191,14 @@ func TestRefusalDoesNotCallTheModel(t *testing.T) {
 	}
 }
 
-func TestCondensedFollowUp(t *testing.T) {
-	var gotHistory []Turn
+// TestFollowUpAsksNoModelToRewrite: a follow-up is resolved by the
+// offline rules; the model is not asked to rewrite it.
+func TestFollowUpAsksNoModelToRewrite(t *testing.T) {
+	condensed := 0
 	g := &fakeGenerator{
 		generate: func(req GenerateRequest) (string, error) { return "每家旅行社每年最高50万元[1]。", nil },
 		condense: func(h []Turn, q string) (string, error) {
-			gotHistory = h
+			condensed++
 			return "旅行社组织游客来吴中过夜的奖励每家最高多少", nil
 		},
 	}
@@ -209,13 +211,17 @@ func TestCondensedFollowUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gotHistory) != 1 || len(ans.Citations) == 0 || ans.Citations[0].Article != 8 || !strings.Contains(ans.Query, "每家最高") {
-		t.Errorf("history %+v, query %q, citations %+v: want the condensed question to find 第8条", gotHistory, ans.Query, ans.Citations)
+	if condensed != 0 {
+		t.Errorf("the model was asked %d times to rewrite a follow-up, want 0", condensed)
+	}
+	if len(ans.Citations) == 0 || ans.Citations[0].Article != 8 || !strings.Contains(ans.Query, "旅行社") || !strings.Contains(ans.Query, "每家最高") {
+		t.Errorf("query %q, citations %+v: want the follow-up joined to the conversation's topic, citing 第8条", ans.Query, ans.Citations)
 	}
 }
 
 // TestCondensedTopicStaysWithTheCode: a condensed follow-up that names a
-// topic neither the conversation nor the message has is not used.
+// topic neither the conversation nor the message has is not used by
+// condense, and a model that rewrites follow-ups changes no reply.
 func TestCondensedTopicStaysWithTheCode(t *testing.T) {
 	tests := []struct {
 		name, first, msg, condensed string
@@ -242,6 +248,11 @@ func TestCondensedTopicStaysWithTheCode(t *testing.T) {
 			}
 			if ans.Refused != tc.refused {
 				t.Errorf("Ask(%q) with condensed %q: refused=%v (%q), want %v", tc.msg, tc.condensed, ans.Refused, ans.Text, tc.refused)
+			}
+			// The out-of-scope rewrites are exactly those condense refuses.
+			history := []Turn{{Question: tc.first, Resolved: tc.first}}
+			if q, ok := b.condense(ctx, history, tc.msg); ok == tc.refused || ok && q != tc.condensed {
+				t.Errorf("condense(%q) with the model's %q = %q, %v; want it used: %v", tc.msg, tc.condensed, q, ok, !tc.refused)
 			}
 		})
 	}
