@@ -49,9 +49,9 @@ type Config struct {
 	Now     func() time.Time
 	// Generator writes answers with a language model; nil answers offline.
 	Generator Generator
-	// GeneratorTimeout bounds all model calls for one question
-	// (LLM_DEADLINE); 0 means no bound beyond the generator's own per
-	// attempt (LLM_TIMEOUT).
+	// GeneratorTimeout bounds all model calls for one question (judging
+	// the hedge band and answering together, LLM_DEADLINE); 0 means no
+	// bound beyond the generator's own per attempt (LLM_TIMEOUT).
 	GeneratorTimeout time.Duration
 	// MaxConcurrent bounds the questions worked on at once (CPU work;
 	// waiting for a model does not count); 0 means 2×GOMAXPROCS.

@@ -162,22 +162,38 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
 		return b.notCovered(ans, q, best), "", nil
 	}
-	// The model calls of a question share one deadline (LLM_DEADLINE).
+	// The model calls of a question (judging the hedge band, writing the
+	// answer) share one deadline (LLM_DEADLINE).
 	genCtx := ctx
 	if b.cfg.Generator != nil && b.cfg.GeneratorTimeout > 0 {
 		var cancel context.CancelFunc
 		genCtx, cancel = context.WithTimeout(ctx, b.cfg.GeneratorTimeout)
 		defer cancel()
 	}
-	switch {
-	case cov >= answerCoverage, termHit && cov >= answerCoverageTerm:
-		out := b.compose(ctx, q, evidence, weights, best, arts)
+	answerFrom := func(a *article) Answer {
+		out := b.compose(ctx, q, evidence, weights, a, arts)
 		out.Retrieved, out.Query = ans.Retrieved, ans.Query
-		if b.cfg.Generator != nil {
+		if b.cfg.Generator != nil && out.Mode == ModeAnswer {
 			out = b.generate(genCtx, msg, history, q.english, ans.Retrieved, out, onDelta)
 		}
-		return out, evidence, nil
+		return out
+	}
+	switch {
+	case cov >= answerCoverage, termHit && cov >= answerCoverageTerm:
+		return answerFrom(best), evidence, nil
 	case cov >= hedgeCoverage:
+		// With a model, the model may decide this band from the passages
+		// it ranks first (covered / not covered); the clear answers and
+		// refusals above stay with the code, and a covered answer still
+		// goes through the guard.
+		if b.cfg.Generator != nil {
+			switch v, a := b.judgeArticle(genCtx, msg, history, ans.Retrieved, arts); v {
+			case Covered:
+				return answerFrom(a), evidence, nil
+			case NotCovered:
+				return b.uncovered(ans, q, evidence, spans, arts), "", nil
+			}
+		}
 		return b.hedge(ans, q, arts), evidence, nil
 	}
 	return b.uncovered(ans, q, evidence, spans, arts), "", nil

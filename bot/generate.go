@@ -268,6 +268,16 @@ const (
 	NotCovered
 )
 
+func (c Coverage) String() string {
+	switch c {
+	case Covered:
+		return "covered"
+	case NotCovered:
+		return "not covered"
+	}
+	return "unknown"
+}
+
 // JudgeRequest is what a Judge decides on.
 type JudgeRequest struct {
 	Question string
@@ -286,6 +296,26 @@ type Judge interface {
 	Judge(ctx context.Context, req JudgeRequest) (covered bool, passage int, err error)
 }
 
+// judgeArticle is judgeHedge for the ranked articles of a question: hits
+// are in ranked order (reorder), and a Covered verdict comes with the
+// article of the passage judged to answer. A passage outside arts leaves
+// the verdict CoverageUnknown.
+func (b *Bot) judgeArticle(ctx context.Context, question string, history []Turn, hits []retrieval.Hit, arts []*article) (Coverage, *article) {
+	v, i := b.judgeHedge(ctx, question, history, hits)
+	if v != Covered {
+		b.cfg.Logger.Debug("hedge judged by the model", "question", question, "verdict", v)
+		return v, nil
+	}
+	key := fmt.Sprintf("%s#%d", hits[i].Chunk.DocID, hits[i].Chunk.Article)
+	b.cfg.Logger.Debug("hedge judged by the model", "question", question, "verdict", v, "article", key)
+	for _, a := range arts {
+		if a.key() == key {
+			return Covered, a
+		}
+	}
+	return CoverageUnknown, nil
+}
+
 // judgeHedge lets the model decide a question of the hedge band — one the
 // offline evidence neither clearly answers nor clearly refuses — from the
 // top passages (issue 13: "covered / not covered"). It returns Covered and
@@ -293,10 +323,11 @@ type Judge interface {
 // CoverageUnknown (no Judge, a failed call, an open breaker, a passage
 // number that was not given): the caller then keeps its hedge.
 //
-// The caller decides when to ask: only for ModeHedge, never for a clear
-// refusal (scope stays with the code), and only with a generator
-// configured. A Covered verdict makes the reply an answer from hits[i];
-// the answer still goes through generate and its guard.
+// The caller decides when to ask: the decision (decide.go, through
+// judgeArticle) asks only in the hedge band, never for a clear answer or a
+// clear refusal (scope stays with the code), and only with a generator
+// configured. A Covered verdict makes the reply an answer from hits[i]'s
+// article; the answer still goes through generate and its guard.
 func (b *Bot) judgeHedge(ctx context.Context, question string, history []Turn, hits []retrieval.Hit) (Coverage, int) {
 	j, ok := b.cfg.Generator.(Judge)
 	if !ok || len(hits) == 0 {

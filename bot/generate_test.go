@@ -459,6 +459,103 @@ func TestJudgeHedge(t *testing.T) {
 	}
 }
 
+// TestHedgeDecidedByTheModel: in the hedge band (文创产品有支持吗: the
+// offline bot offers possibly related clauses), a judging model decides
+// from the passages in ranked order. Covered: an answer from the judged
+// article, written by the model and checked; not covered: the refusal;
+// no verdict: the offline hedge. A clear answer or refusal is never
+// judged.
+func TestHedgeDecidedByTheModel(t *testing.T) {
+	const doubtful = "文创产品有支持吗"
+	offline := ask(t, newTestBot(t), "", doubtful)
+	if offline.Mode != ModeHedge || len(offline.Citations) < 2 {
+		t.Fatalf("offline reply to %q = %s %+v, want a hedge of several clauses (the test relies on it)", doubtful, offline.Mode, offline.Citations)
+	}
+	// The judged passage is the second of the ranked ones, so that an
+	// answer from it is not the offline ranking's first.
+	second := offline.Retrieved[1].Chunk
+	if offline.Retrieved[0].Chunk.Article == second.Article && offline.Retrieved[0].Chunk.DocID == second.DocID {
+		t.Fatalf("the first two ranked passages are of one article: %+v", offline.Retrieved[:2])
+	}
+	const written = "文化企业首次纳入规模以上统计的，奖励10万元[2]。"
+	if !strings.Contains(second.Text, "10万元") {
+		t.Fatalf("passage 2 is %s 第%d条 %q; the test's model answer needs its 10万元", second.DocID, second.Article, second.Text)
+	}
+	tests := []struct {
+		name     string
+		verdict  func() (bool, int, error)
+		write    func() (string, error)
+		mode     Mode
+		cites    int // article cited first, 0 for none
+		written  bool
+		contains string
+	}{
+		{"covered, the model writes", func() (bool, int, error) { return true, 2, nil }, func() (string, error) { return written, nil },
+			ModeAnswer, second.Article, true, "10万元"},
+		{"covered, the writer fails: the answer composed from that article", func() (bool, int, error) { return true, 2, nil },
+			func() (string, error) { return "", errors.New("HTTP 503") }, ModeAnswer, second.Article, false, "10万元"},
+		{"not covered", func() (bool, int, error) { return false, 0, nil }, nil, ModeRefuse, 0, false, "12345"},
+		{"no verdict", func() (bool, int, error) { return false, 0, errors.New("not a verdict") }, nil, ModeHedge, offline.Citations[0].Article, false, ""},
+		{"a passage that was not given", func() (bool, int, error) { return true, 7, nil }, nil, ModeHedge, offline.Citations[0].Article, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var judged []JudgeRequest
+			g := &fakeGenerator{generate: func(GenerateRequest) (string, error) {
+				if tc.write == nil {
+					t.Error("the model was asked to write a reply that is not an answer")
+					return "", errors.New("not expected")
+				}
+				return tc.write()
+			}}
+			b := newGenBot(t, judgingGenerator{g, func(req JudgeRequest) (bool, int, error) {
+				judged = append(judged, req)
+				return tc.verdict()
+			}})
+			ans := ask(t, b, "", doubtful)
+			if len(judged) != 1 || len(judged[0].Passages) < 2 || judged[0].Question != doubtful ||
+				judged[0].Passages[1].Citation.Doc != second.DocID || judged[0].Passages[1].Citation.Article != second.Article {
+				t.Fatalf("judge asked %+v, want once, with the passages in ranked order", judged)
+			}
+			if ans.Mode != tc.mode || ans.Generated != tc.written || ans.Refused != (tc.mode == ModeRefuse) {
+				t.Fatalf("reply = %s generated=%v refused=%v %q, want %s generated=%v", ans.Mode, ans.Generated, ans.Refused, ans.Text, tc.mode, tc.written)
+			}
+			switch {
+			case tc.cites == 0 && len(ans.Citations) != 0:
+				t.Errorf("a %s reply cites %+v", ans.Mode, ans.Citations)
+			case tc.cites != 0 && (len(ans.Citations) == 0 || ans.Citations[0].Article != tc.cites):
+				t.Errorf("reply cites %+v, want 第%d条 first", ans.Citations, tc.cites)
+			}
+			if tc.mode == ModeAnswer && (ans.Citations[0].Doc != second.DocID || strings.Contains(ans.Text, "200万元")) {
+				t.Errorf("answer %q cites %+v, want only %s 第%d条", ans.Text, ans.Citations, second.DocID, second.Article)
+			}
+			if !strings.Contains(ans.Text, tc.contains) {
+				t.Errorf("reply %q lacks %q", ans.Text, tc.contains)
+			}
+			if tc.mode == ModeHedge && ans.Text != offline.Text {
+				t.Errorf("hedge without a verdict = %q, want the offline one %q", ans.Text, offline.Text)
+			}
+			if (tc.mode == ModeRefuse) != (ans.Topic == "") {
+				t.Errorf("topic %q for a %s reply", ans.Topic, ans.Mode)
+			}
+		})
+	}
+	t.Run("a clear answer or refusal is not judged", func(t *testing.T) {
+		judged := 0
+		g := &fakeGenerator{generate: func(GenerateRequest) (string, error) { return "", errors.New("down") }}
+		b := newGenBot(t, judgingGenerator{g, func(JudgeRequest) (bool, int, error) { judged++; return false, 0, nil }})
+		if a := ask(t, b, "", question); a.Mode != ModeAnswer {
+			t.Errorf("clear answer = %s %q", a.Mode, a.Text)
+		}
+		if a := ask(t, b, "", "吴中这周末天气怎么样"); a.Mode != ModeRefuse {
+			t.Errorf("clear refusal = %s %q", a.Mode, a.Text)
+		}
+		if judged != 0 {
+			t.Errorf("the model judged %d clear questions, want 0", judged)
+		}
+	})
+}
+
 // TestCallModelLendsTheCPUSlot: a question holds no CPU slot while it
 // waits for the model, and holds one again after, for the work that
 // follows (composing from a judged article, the guard's last check).
