@@ -100,14 +100,18 @@ func fields(d *policies.Document) [][2]string {
 	if d == nil {
 		d = &policies.Document{}
 	}
-	sample := ""
+	sample, year := "", ""
 	if d.Sample {
 		sample = "true"
+	}
+	if d.Year != 0 {
+		year = strconv.Itoa(d.Year)
 	}
 	return [][2]string{
 		{"id", d.ID}, {"title", d.Title}, {"category", string(d.Category)}, {"issuer", d.Issuer},
 		{"doc_no", d.DocNo}, {"published", d.Published.String()}, {"effective_from", d.EffectiveFrom.String()},
 		{"effective_to", d.EffectiveTo.String()}, {"lead_department", d.LeadDepartment}, {"sample", sample},
 		{"supersedes", d.Supersedes}, {"source_url", d.SourceURL},
+		{"region", d.Region}, {"level", string(d.Level)}, {"year", year}, {"status", string(d.Status)},
 	}
 }

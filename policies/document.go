@@ -6,6 +6,7 @@ package policies
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -90,6 +91,21 @@ type Document struct {
 	Supersedes     string
 	SourceURL      string
 
+	// Scope is where and when the document applies (FORMAT.md): Region is
+	// a canonical name of the region table (吴中区, 苏州市, 江苏省, 全国), ""
+	// when unknown; Level is its tier; Year is the year of the measure
+	// (2025), 0 when unknown; Status is what the document declares of
+	// itself, "" when it declares nothing (its dates decide, see StatusAt).
+	// The parser reads them from the front matter or, when absent, infers
+	// region and level from the issuer or title and the year from the
+	// document number, title or dates; Inferred names the fields it
+	// inferred ("region", "level", "year").
+	Region   string
+	Level    Level
+	Year     int
+	Status   Status
+	Inferred []string
+
 	// Path is where the document was read from ("bundled:wz-mfg-2025.md"
 	// for the embedded corpus).
 	Path string
@@ -102,6 +118,8 @@ type Document struct {
 	Articles []Article
 
 	idLine int // source line of the id field, for duplicate-id findings
+	// scopeLines are the source lines of the region and level fields.
+	scopeLines struct{ region, level int }
 }
 
 // Article is one citable part of a document: a 第N条 article, or a paragraph
@@ -156,16 +174,70 @@ func (d *Document) Department(n int) string {
 	return d.Issuer
 }
 
-// InForce reports whether the document applies on day t: on or after
-// EffectiveFrom (when set) and on or before EffectiveTo (when set).
-func (d *Document) InForce(t time.Time) bool {
+// Status is what a document says of its own validity.
+type Status string
+
+// The statuses. A document declares StatusInForce, StatusExpired or
+// StatusRepealed in its front matter, or nothing; StatusAt also returns
+// StatusNotYet.
+const (
+	StatusInForce  Status = "in-force"          // 现行有效
+	StatusNotYet   Status = "not-yet-effective" // 尚未生效
+	StatusExpired  Status = "expired"           // 已失效
+	StatusRepealed Status = "repealed"          // 已废止
+)
+
+// ParseStatus reads a status a document may declare, in English or Chinese
+// (现行有效, 已失效, 已废止).
+func ParseStatus(s string) (Status, bool) {
+	switch strings.TrimSpace(s) {
+	case "in-force", "有效", "现行有效", "现行":
+		return StatusInForce, true
+	case "expired", "失效", "已失效", "已过期":
+		return StatusExpired, true
+	case "repealed", "废止", "已废止", "已废除":
+		return StatusRepealed, true
+	}
+	return "", false
+}
+
+// Label is the status in Chinese: 现行有效, 尚未生效, 已失效, 已废止.
+func (s Status) Label() string {
+	switch s {
+	case StatusInForce:
+		return "现行有效"
+	case StatusNotYet:
+		return "尚未生效"
+	case StatusExpired:
+		return "已失效"
+	case StatusRepealed:
+		return "已废止"
+	}
+	return string(s)
+}
+
+// StatusAt is the document's status on day t: repealed or expired when it
+// declares so, else by its dates — not yet effective before
+// EffectiveFrom, expired after EffectiveTo, in force otherwise.
+func (d *Document) StatusAt(t time.Time) Status {
+	switch d.Status {
+	case StatusRepealed, StatusExpired:
+		return d.Status
+	}
 	day := t.In(cst)
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, cst)
 	if !d.EffectiveFrom.IsZero() && day.Before(d.EffectiveFrom.Time) {
-		return false
+		return StatusNotYet
 	}
 	if !d.EffectiveTo.IsZero() && day.After(d.EffectiveTo.Time) {
-		return false
+		return StatusExpired
 	}
-	return true
+	return StatusInForce
+}
+
+// InForce reports whether the document applies on day t: it does not
+// declare itself expired or repealed, and t is on or after EffectiveFrom
+// (when set) and on or before EffectiveTo (when set).
+func (d *Document) InForce(t time.Time) bool {
+	return d.StatusAt(t) == StatusInForce
 }

@@ -7,6 +7,7 @@ import (
 	"policybot/policies/amount"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,6 +22,9 @@ const MaxFileBytes = 8 << 20
 type Parser struct {
 	// Hygiene scans the text for injected spam; nil means DefaultHygiene().
 	Hygiene *Hygiene
+	// Regions is the region table the scope fields are read with; nil
+	// means DefaultRegions().
+	Regions *Regions
 }
 
 // ParseFile parses one document with the default Parser.
@@ -45,6 +49,7 @@ func httpURL(s string) bool {
 var fields = []string{
 	"id", "title", "category", "issuer", "doc_no", "published", "effective_from",
 	"effective_to", "lead_department", "sample", "supersedes", "source_url",
+	"region", "level", "year", "status",
 }
 
 // Parse reads a document from data. It never panics and returns every
@@ -93,6 +98,7 @@ func (p *Parser) Parse(path string, data []byte) (*Document, []Finding) {
 			return doc, fs
 		}
 		fs = append(fs, parseFrontMatter(path, doc, strings.Join(lines[1:end], "\n"), 2)...)
+		fs = append(fs, p.scope(path, doc)...)
 		bodyStart = end + 1
 	} else {
 		add(1, Error, CodeFrontMatter, "no front matter: start the file with --- and the fields id, title, category (缺少前置元数据：文件开头应为 --- 及 id、title、category 字段)")
@@ -280,6 +286,38 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			if val != "" && !httpURL(val) {
 				add(line, "source_url %q must be an http:// or https:// address of the original text (原文链接只能是 http:// 或 https:// 网址)", val)
 			}
+		case "region":
+			doc.Region, doc.scopeLines.region = val, line
+		case "level":
+			if val == "" {
+				continue
+			}
+			lv, ok := ParseLevel(val)
+			if !ok {
+				add(line, "unknown level %q: use district (区/县级市), city (市), province (省) or national (国家) (层级无效)", val)
+				continue
+			}
+			doc.Level, doc.scopeLines.level = lv, line
+		case "year":
+			if val == "" {
+				continue
+			}
+			y, err := strconv.Atoi(val)
+			if err != nil || y < minYear || y > maxYear {
+				add(line, "bad year %q: write the year of the measure with four digits, e.g. 2025 (年份应为四位数字，如 2025)", val)
+				continue
+			}
+			doc.Year = y
+		case "status":
+			if val == "" {
+				continue
+			}
+			st, ok := ParseStatus(val)
+			if !ok {
+				add(line, "unknown status %q: use in-force (现行有效), expired (已失效) or repealed (已废止) (状态无效)", val)
+				continue
+			}
+			doc.Status = st
 		default:
 			add(line, "unknown field %q: the fields are %s (未知字段)", k.Value, strings.Join(fields, ", "))
 		}
@@ -295,6 +333,83 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 		add(toLine, "effective_to %s is before effective_from %s (line %d): swap or correct them (失效日期早于生效日期)", doc.EffectiveTo, doc.EffectiveFrom, fromLine)
 	}
 	return fs
+}
+
+// The years a document may give (year:).
+const (
+	minYear = 1949
+	maxYear = 2100
+)
+
+var (
+	// docNoYearRE finds the year of a document number: 吴政规〔2025〕1号,
+	// 苏府[2024]12号, 苏政发(2023)5号.
+	docNoYearRE = regexp.MustCompile(`[〔\[［(（]((?:19|20)\d\d)[〕\]］)）]`)
+	// titleYearRE finds a year in a title: 2025年, 2024—2026年 (the first).
+	titleYearRE = regexp.MustCompile(`((?:19|20)\d\d)\s*(?:年|—|-|–|~|至)`)
+)
+
+// scope completes the document's scope fields (region, level, year) that
+// the front matter left out, from its issuer, title, number and dates, and
+// checks those it gave against the region table.
+func (p *Parser) scope(path string, doc *Document) []Finding {
+	g := p.Regions
+	if g == nil {
+		g = DefaultRegions()
+	}
+	var fs []Finding
+	add := func(line int, sev Severity, format string, args ...any) {
+		fs = append(fs, Finding{Path: path, Line: line, Severity: sev, Code: CodeField, Msg: fmt.Sprintf(format, args...)})
+	}
+	if doc.Region != "" {
+		r, ok := g.Lookup(doc.Region)
+		switch {
+		case !ok:
+			add(doc.scopeLines.region, Warning, "region %q is not in the region table (policies/regions.txt): it is matched only by this exact name and contains no other region; check the spelling, e.g. 吴中区, 苏州市, 江苏省, 全国 (地区不在地区表中，请核对名称)", doc.Region)
+			if doc.Level == "" {
+				add(doc.scopeLines.region, Warning, "give the level of region %q: level: district, city, province or national (请填写层级 level)", doc.Region)
+			}
+		default:
+			doc.Region = r.Name
+			if doc.Level != "" && doc.Level != r.Level {
+				add(doc.scopeLines.level, Error, "level %s does not match region %s, which is %s (%s) in the region table: correct one of them (层级与地区不符)", doc.Level, r.Name, r.Level, r.Level.Label())
+			}
+		}
+	} else if doc.Region = g.InferRegion(doc.Issuer, doc.Title); doc.Region != "" {
+		doc.Inferred = append(doc.Inferred, "region")
+	}
+	if doc.Level == "" && doc.Region != "" {
+		if r, ok := g.Lookup(doc.Region); ok {
+			doc.Level = r.Level
+			doc.Inferred = append(doc.Inferred, "level")
+		}
+	}
+	if doc.Year == 0 {
+		if doc.Year = inferYear(doc); doc.Year != 0 {
+			doc.Inferred = append(doc.Inferred, "year")
+		}
+	}
+	return fs
+}
+
+// inferYear reads the year of a measure from its document number, else its
+// title, else the year it takes effect or was published; 0 when none says.
+func inferYear(doc *Document) int {
+	for _, re := range []struct {
+		re *regexp.Regexp
+		s  string
+	}{{docNoYearRE, doc.DocNo}, {titleYearRE, doc.Title}} {
+		if m := re.re.FindStringSubmatch(re.s); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			return y
+		}
+	}
+	for _, d := range []Date{doc.EffectiveFrom, doc.Published} {
+		if !d.IsZero() {
+			return d.Year()
+		}
+	}
+	return 0
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+)`)

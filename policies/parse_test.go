@@ -223,6 +223,10 @@ func TestMissingPathIsAFinding(t *testing.T) {
 type goldenDoc struct {
 	ID, Title, Category, Issuer, EffectiveFrom, EffectiveTo, LeadDepartment, CiteBy string
 	Sample                                                                          bool
+	Region                                                                          string
+	Level                                                                           Level
+	Year                                                                            int
+	Inferred                                                                        []string
 	Articles                                                                        []Article
 }
 
@@ -243,7 +247,7 @@ func TestBundledCorpusGolden(t *testing.T) {
 		if d.Sample && !strings.Contains(d.Preamble, "本文件为示例文本") {
 			t.Errorf("%s is a sample without the visible sample notice", d.ID)
 		}
-		out = append(out, goldenDoc{d.ID, d.Title, string(d.Category), d.Issuer, d.EffectiveFrom.String(), d.EffectiveTo.String(), d.LeadDepartment, string(d.CiteBy), d.Sample, d.Articles})
+		out = append(out, goldenDoc{d.ID, d.Title, string(d.Category), d.Issuer, d.EffectiveFrom.String(), d.EffectiveTo.String(), d.LeadDepartment, string(d.CiteBy), d.Sample, d.Region, d.Level, d.Year, d.Inferred, d.Articles})
 	}
 	got, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
