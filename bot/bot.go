@@ -43,6 +43,12 @@ type Config struct {
 	Conversations ConversationStore
 	// Contact is who to ask when the corpus has no answer.
 	Contact string
+	// HomeRegion is the deployment's default scope, a canonical region
+	// name of policies.DefaultRegions (吴中区): a question that names no
+	// region is about the measures that apply there (its own and those of
+	// the regions containing it, retrieval.Query.Region). "" means no
+	// default region.
+	HomeRegion string
 	// Hygiene is the last check on every answer; nil means the default rules.
 	Hygiene *policies.Hygiene
 	Logger  *slog.Logger

@@ -79,7 +79,7 @@ func (c Config) newBot(index bot.Searcher, conv bot.ConversationStore, log *slog
 	b, err := bot.New(bot.Config{
 		Generator: gen, GeneratorTimeout: c.LLMDeadline, MaxGenerations: c.LLMConcurrency,
 		BreakerFailures: c.LLMBreakerFailures, BreakerCooldown: c.LLMBreakerCooldown,
-		Index: index, Rewriter: rw, Contact: c.Contact, Hygiene: p.Hygiene, Logger: log, Now: c.Now,
+		Index: index, Rewriter: rw, Contact: c.Contact, HomeRegion: c.HomeRegion, Hygiene: p.Hygiene, Logger: log, Now: c.Now,
 		Conversations: conv,
 	})
 	return b, p.Hygiene, err

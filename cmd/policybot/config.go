@@ -9,19 +9,24 @@ import (
 	"strings"
 	"time"
 
+	"policybot/policies"
 	"policybot/web"
 )
 
 // Config is every setting of the program, read once from the environment.
 // Each variable is documented in .env.example.
 type Config struct {
-	CorpusDir    string     // POLICYBOT_CORPUS_DIR: policy files instead of the bundled corpus
-	DataDir      string     // POLICYBOT_DATA_DIR: index and database
-	HygieneFile  string     // POLICYBOT_HYGIENE_FILE: extra spam patterns
-	SynonymsFile string     // POLICYBOT_SYNONYMS_FILE: extra synonym table
-	GlossaryFile string     // POLICYBOT_GLOSSARY_FILE: extra English glossary
-	Contact      string     // POLICYBOT_CONTACT: who to ask when the corpus has no answer
-	LogLevel     slog.Level // POLICYBOT_LOG_LEVEL: debug, info, warn or error
+	CorpusDir    string // POLICYBOT_CORPUS_DIR: policy files instead of the bundled corpus
+	DataDir      string // POLICYBOT_DATA_DIR: index and database
+	HygieneFile  string // POLICYBOT_HYGIENE_FILE: extra spam patterns
+	SynonymsFile string // POLICYBOT_SYNONYMS_FILE: extra synonym table
+	GlossaryFile string // POLICYBOT_GLOSSARY_FILE: extra English glossary
+	Contact      string // POLICYBOT_CONTACT: who to ask when the corpus has no answer
+	// HomeRegion (POLICYBOT_HOME_REGION) is the deployment's default scope:
+	// the canonical name of a region of policies.DefaultRegions (吴中区);
+	// "" (POLICYBOT_HOME_REGION=none) means no default region.
+	HomeRegion string
+	LogLevel   slog.Level // POLICYBOT_LOG_LEVEL: debug, info, warn or error
 
 	EmbedProvider string // EMBED_PROVIDER: local, openai or ollama
 	EmbedBaseURL  string // EMBED_BASE_URL
@@ -72,6 +77,22 @@ type Config struct {
 // defaultContact is said when the corpus does not cover a question.
 const defaultContact = "吴中区政务服务热线 12345，或对应主管部门（制造业：区工信局；商务：区商务局；文体旅：区文体旅局）"
 
+// defaultHomeRegion is the home region of the bundled corpus.
+const defaultHomeRegion = "吴中区"
+
+// homeRegion reads POLICYBOT_HOME_REGION: a region of the region table, by
+// its canonical or short name, or none.
+func homeRegion(v string) (string, error) {
+	if strings.EqualFold(v, "none") {
+		return "", nil
+	}
+	r, ok := policies.DefaultRegions().Lookup(v)
+	if !ok {
+		return "", fmt.Errorf("POLICYBOT_HOME_REGION=%q is not a region of policies/regions.txt: give e.g. 吴中区, 苏州市, 江苏省, 全国, or none (不是地区表中的地区)", v)
+	}
+	return r.Name, nil
+}
+
 func loadConfig(getenv func(string) string) (Config, error) {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
@@ -97,6 +118,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Now:           time.Now,
 	}
 	var err error
+	if c.HomeRegion, err = homeRegion(get("POLICYBOT_HOME_REGION", defaultHomeRegion)); err != nil {
+		return c, err
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("POLICYBOT_LOG_LEVEL", "warn"))); err != nil {
 		return c, fmt.Errorf("POLICYBOT_LOG_LEVEL=%q: want debug, info, warn or error", getenv("POLICYBOT_LOG_LEVEL"))
 	}
