@@ -2,9 +2,11 @@ package retrieval
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -25,6 +27,8 @@ const synthChars = "吴中区政府召开党组理论学习心会和常务议年
 type synthCorpus struct {
 	docs    []*policies.Document
 	queries []string
+	// sources are the chunk IDs whose words each query is made of.
+	sources []string
 }
 
 // newSynthCorpus builds nDocs documents of perDoc articles each. The same
@@ -64,6 +68,7 @@ func newSynthCorpus(tb testing.TB, nDocs, perDoc int, seed uint64) *synthCorpus 
 	to, _ := policies.ParseDate("2099-12-31")
 	sc := &synthCorpus{}
 	var articleWords [][]string
+	var sources []string
 	for d := 0; d < nDocs; d++ {
 		doc := &policies.Document{
 			ID:            fmt.Sprintf("synth-%05d", d),
@@ -84,10 +89,12 @@ func newSynthCorpus(tb testing.TB, nDocs, perDoc int, seed uint64) *synthCorpus 
 			doc.Articles = append(doc.Articles, policies.Article{Number: a, Text: b.String()})
 			if rng.IntN(nDocs*perDoc/256+1) == 0 {
 				articleWords = append(articleWords, words)
+				sources = append(sources, fmt.Sprintf("%s#%d", doc.ID, a))
 			}
 		}
 		sc.docs = append(sc.docs, doc)
 	}
+	sc.sources = sources
 	for _, words := range articleWords {
 		n := 2 + rng.IntN(4)
 		var q strings.Builder
@@ -100,6 +107,8 @@ func newSynthCorpus(tb testing.TB, nDocs, perDoc int, seed uint64) *synthCorpus 
 	return sc
 }
 
+var bench100kDir = flag.String("bench100k-dir", "", "data directory of Benchmark100k's index, kept between runs (default: a new temporary directory)")
+
 var (
 	bench100kOnce sync.Once
 	bench100k     *Index
@@ -108,19 +117,30 @@ var (
 )
 
 // index100k opens (once per test binary) the index of 100,000 synthetic
-// chunks: 1,000 documents of 100 articles.
+// chunks, 1,000 documents of 100 articles, built into a temporary data
+// directory as in production.
 func index100k(b *testing.B) (*Index, []string) {
 	b.Helper()
 	bench100kOnce.Do(func() {
 		sc := newSynthCorpus(b, 1000, 100, 42)
+		dir := *bench100kDir
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "bench100k-"); err != nil {
+				bench100kErr = err
+				return
+			}
+		}
 		start := time.Now()
-		log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		bench100k, bench100kErr = Open(context.Background(), sc.docs, Options{Logger: log})
+		log := slog.New(slog.NewTextHandler(tbWriter{b}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		bench100k, bench100kErr = Open(context.Background(), sc.docs, Options{Dir: dir, Logger: log})
 		bench100kQ = sc.queries
-		b.Logf("100k index: %d chunks, %d queries, built in %v", len(bench100k.chunks), len(sc.queries), time.Since(start))
+		if bench100kErr == nil {
+			b.Logf("100k index: %d chunks, %d queries, built in %v", len(bench100k.Chunks()), len(sc.queries), time.Since(start))
+		}
 	})
-	// The build leaves gigabytes of garbage; collect it here, not in the
-	// timed loops of whichever benchmark runs first.
+	// The build leaves garbage; collect it here, not in the timed loops of
+	// whichever benchmark runs first.
 	runtime.GC()
 	if bench100kErr != nil {
 		b.Fatal(bench100kErr)
@@ -128,74 +148,26 @@ func index100k(b *testing.B) (*Index, []string) {
 	return bench100k, bench100kQ
 }
 
-// Benchmark100k compares hybrid retrieval with chromem-go's QueryEmbedding
-// on the same vectors, at 100,000 chunks. Run:
+// Benchmark100k measures hybrid retrieval at 100,000 chunks, and each half
+// alone. Run:
 //
 //	go test ./retrieval -run '^$' -bench Benchmark100k -benchtime 200x
 func Benchmark100k(b *testing.B) {
 	ix, queries := index100k(b)
 	ctx := context.Background()
-	vecs, err := ix.emb.Embed(ctx, foldAll(queries))
-	if err != nil {
-		b.Fatal(err)
-	}
-	col := ix.vec.(*chromemStore).col
-	b.Run("chromem-QueryEmbedding", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			if _, err := col.QueryEmbedding(ctx, vecs[i%len(vecs)], Candidates, nil, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 	b.Run("hybrid-Search", func(b *testing.B) {
 		benchSearch(b, ix, queries)
 	})
-	// The machine is shared and 2-core: separate runs drift apart. This
-	// one times both on the same query back to back, in alternating order,
-	// and reports the medians and their ratio.
-	b.Run("paired", func(b *testing.B) {
-		var cq, hy []time.Duration
-		for i := 0; b.Loop(); i++ {
-			q, v := queries[i%len(queries)], vecs[i%len(vecs)]
-			chromemOnce := func() {
-				start := time.Now()
-				if _, err := col.QueryEmbedding(ctx, v, Candidates, nil, nil); err != nil {
-					b.Fatal(err)
-				}
-				cq = append(cq, time.Since(start))
-			}
-			hybridOnce := func() {
-				start := time.Now()
-				if _, err := ix.Search(ctx, Query{Text: q, K: DefaultK}); err != nil {
-					b.Fatal(err)
-				}
-				hy = append(hy, time.Since(start))
-			}
-			if i%2 == 0 {
-				chromemOnce()
-				hybridOnce()
-			} else {
-				hybridOnce()
-				chromemOnce()
-			}
-		}
-		slices.Sort(cq)
-		slices.Sort(hy)
-		mc, mh := cq[len(cq)/2], hy[len(hy)/2]
-		b.ReportMetric(float64(mc.Microseconds())/1000, "chromem-p50-ms")
-		b.ReportMetric(float64(mh.Microseconds())/1000, "hybrid-p50-ms")
-		b.ReportMetric(float64(mh)/float64(mc), "hybrid/chromem")
-	})
 	b.Run("lexical-only", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.lex.search(ctx, norm.Fold(queries[i%len(queries)]), Candidates, nil); err != nil {
+			if _, err := ix.lex.search(ctx, norm.Fold(queries[i%len(queries)]), Candidates, nil, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("dense-only", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.denseSearch(ctx, norm.Fold(queries[i%len(queries)]), Candidates, filter{}); err != nil {
+			if _, err := ix.denseSearch(ctx, norm.Fold(queries[i%len(queries)]), Candidates); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -218,14 +190,14 @@ func BenchmarkSearchBundled(b *testing.B) {
 	b.Run("hybrid", func(b *testing.B) { benchSearch(b, ix, queries) })
 	b.Run("lexical", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.lex.search(ctx, norm.Fold(queries[i%len(queries)]), Candidates, nil); err != nil {
+			if _, err := ix.lex.search(ctx, norm.Fold(queries[i%len(queries)]), Candidates, nil, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("dense", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			if _, err := ix.denseSearch(ctx, norm.Fold(queries[i%len(queries)]), Candidates, filter{}); err != nil {
+			if _, err := ix.denseSearch(ctx, norm.Fold(queries[i%len(queries)]), Candidates); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -252,8 +224,7 @@ func benchSearch(b *testing.B, ix *Index, queries []string) {
 }
 
 // BenchmarkOpenBundled measures opening the bundled corpus: building
-// everything (no saved index), and loading a saved index (the lexical index
-// is rebuilt either way).
+// everything in memory (no data directory), and loading a saved index.
 func BenchmarkOpenBundled(b *testing.B) {
 	docs := bundledDocs(b)
 	ctx := context.Background()

@@ -31,6 +31,9 @@ type Chunk struct {
 	Chapter    string
 	Category   policies.Category
 	Department string
+	// Region and Year are the document's scope (policies.Document).
+	Region string
+	Year   int
 	// EffectiveFrom and EffectiveTo are the document's; zero means unset.
 	EffectiveFrom, EffectiveTo policies.Date
 	Sample                     bool
@@ -63,6 +66,8 @@ func Chunks(docs []*policies.Document) []Chunk {
 					Chapter:       a.Chapter,
 					Category:      d.Category,
 					Department:    d.Department(a.Number),
+					Region:        d.Region,
+					Year:          d.Year,
 					EffectiveFrom: d.EffectiveFrom,
 					EffectiveTo:   d.EffectiveTo,
 					Sample:        d.Sample,

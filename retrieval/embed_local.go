@@ -6,13 +6,15 @@ import (
 	"encoding/gob"
 	"fmt"
 	"math"
-	"policybot/policies/norm"
 	"runtime"
 	"slices"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+
+	"policybot/policies/norm"
 )
 
 // LocalModel names the local embedder's algorithm. Change it whenever the
@@ -35,9 +37,15 @@ const DefaultLocalDim = 1024
 // embedding model can replace it with no change elsewhere.
 //
 // The IDF weights are learnt from the chunks when the index is built and
-// saved with it. An untrained LocalEmbedder weighs every feature 1.
+// saved with it; an incremental update adds and removes the counts of the
+// chunks it adds and removes (LEXICAL.md, "Incremental updates"). An
+// untrained LocalEmbedder weighs every feature 1.
 type LocalEmbedder struct {
 	dim int
+
+	// mu guards the counts, which an index update changes while searches
+	// embed their queries.
+	mu sync.RWMutex
 	// docs is how many texts the document frequencies were counted in; 0
 	// when untrained.
 	docs int
@@ -45,6 +53,11 @@ type LocalEmbedder struct {
 	// Features the corpus does not contain are dropped from queries: they
 	// match nothing and would only add noise to the buckets they hash into.
 	df map[uint64]uint32
+	// trained is the number of texts of the last full training, and
+	// changed the number added or removed since: the vectors computed
+	// before a change keep their old weights, so the index retrains when
+	// changed grows large (retrainShare).
+	trained, changed int
 }
 
 var _ Embedder = (*LocalEmbedder)(nil)
@@ -66,6 +79,8 @@ func (e *LocalEmbedder) Identity() EmbedderIdentity {
 // Embed implements Embedder. It fails only when ctx is done. A text with no
 // known feature gets the zero vector, which matches nothing.
 func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	out := make([][]float32, len(texts))
 	const batch = 256
 	g, ctx := errgroup.WithContext(ctx)
@@ -113,33 +128,87 @@ func (e *LocalEmbedder) embedOne(text string, counts map[uint64]int32) []float32
 	return v
 }
 
-// train returns a copy of e whose document frequencies are counted in texts.
-func (e *LocalEmbedder) train(texts []string) *LocalEmbedder {
-	df := make(map[uint64]uint32)
+// train returns a copy of e whose document frequencies are counted in the
+// texts next returns, until it returns false. The texts are folded.
+func (e *LocalEmbedder) train(next func() (string, bool)) *LocalEmbedder {
+	t := &LocalEmbedder{dim: e.dim, df: make(map[uint64]uint32)}
 	seen := make(map[uint64]struct{})
-	for _, t := range texts {
-		clear(seen)
-		features(norm.Fold(t), func(h uint64) { seen[h] = struct{}{} })
-		for h := range seen {
-			df[h]++
+	for {
+		text, ok := next()
+		if !ok {
+			break
+		}
+		t.count(text, seen, 1)
+	}
+	t.trained = t.docs
+	return t
+}
+
+// count adds sign (1 or -1) to the frequency of every feature of the folded
+// text, using seen as scratch space. e.mu is held for writing, or e is not
+// shared yet.
+func (e *LocalEmbedder) count(text string, seen map[uint64]struct{}, sign int) {
+	clear(seen)
+	features(text, func(h uint64) { seen[h] = struct{}{} })
+	for h := range seen {
+		switch n := e.df[h]; {
+		case sign > 0:
+			e.df[h] = n + 1
+		case n <= 1:
+			delete(e.df, h)
+		default:
+			e.df[h] = n - 1
 		}
 	}
-	return &LocalEmbedder{dim: e.dim, docs: len(texts), df: df}
+	e.docs += sign
 }
+
+// adjust counts the folded texts added and removed by an index update;
+// unknown more were removed whose texts are not known (loaded from disk),
+// which cannot be uncounted and only add to the drift.
+func (e *LocalEmbedder) adjust(added, removed []string, unknown int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	seen := make(map[uint64]struct{})
+	for _, t := range removed {
+		e.count(t, seen, -1)
+	}
+	for _, t := range added {
+		e.count(t, seen, 1)
+	}
+	e.changed += len(added) + len(removed) + unknown
+}
+
+// stale reports whether the counts changed so much since the last
+// training that the vectors should be recomputed: more than retrainShare
+// of the texts were added or removed.
+func (e *LocalEmbedder) stale() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return float64(e.changed) > retrainShare*float64(max(e.trained, e.docs, 1))
+}
+
+// retrainShare is the share of the chunks added or removed since the last
+// training above which an update retrains the local embedder and
+// recomputes every vector (LEXICAL.md, "Incremental updates").
+const retrainShare = 0.25
 
 // localState is the saved form of a trained LocalEmbedder.
 type localState struct {
-	Model  string
-	Dim    int
-	Docs   int
-	Hashes []uint64
-	DF     []uint32
+	Model            string
+	Dim              int
+	Docs             int
+	Hashes           []uint64
+	DF               []uint32
+	Trained, Changed int
 }
 
 // marshal encodes the learnt frequencies in a stable order, so the same
 // corpus gives the same bytes.
 func (e *LocalEmbedder) marshal() ([]byte, error) {
-	st := localState{Model: LocalModel, Dim: e.dim, Docs: e.docs}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	st := localState{Model: LocalModel, Dim: e.dim, Docs: e.docs, Trained: e.trained, Changed: e.changed}
 	st.Hashes = make([]uint64, 0, len(e.df))
 	for h := range e.df {
 		st.Hashes = append(st.Hashes, h)
@@ -162,7 +231,8 @@ func unmarshalLocal(data []byte) (*LocalEmbedder, error) {
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
 		return nil, err
 	}
-	if st.Model != LocalModel || st.Dim <= 0 || st.Docs <= 0 || len(st.Hashes) != len(st.DF) {
+	if st.Model != LocalModel || st.Dim <= 0 || st.Docs < 0 || (st.Docs == 0) != (len(st.Hashes) == 0) ||
+		len(st.Hashes) != len(st.DF) || st.Trained < 0 || st.Changed < 0 {
 		return nil, fmt.Errorf("local embedder state: model %q, dim %d, %d docs, %d hashes, %d counts",
 			st.Model, st.Dim, st.Docs, len(st.Hashes), len(st.DF))
 	}
@@ -170,7 +240,7 @@ func unmarshalLocal(data []byte) (*LocalEmbedder, error) {
 	for i, h := range st.Hashes {
 		df[h] = st.DF[i]
 	}
-	return &LocalEmbedder{dim: st.Dim, docs: st.Docs, df: df}, nil
+	return &LocalEmbedder{dim: st.Dim, docs: st.Docs, df: df, trained: st.Trained, changed: st.Changed}, nil
 }
 
 // features calls emit with the hash of every feature of folded text: each

@@ -29,8 +29,8 @@ func vecNorm(v []float32) float64 {
 func TestLocalEmbedderDeterministicAndNormalised(t *testing.T) {
 	ctx := context.Background()
 	corpus := []string{"首次认定为国家级专精特新小巨人企业，奖励50万元。", "出口信用保险保费补助50%。", "境外展会展位费补助。"}
-	a := NewLocalEmbedder(256).train(corpus)
-	b := NewLocalEmbedder(256).train(corpus)
+	a := NewLocalEmbedder(256).train(iterTexts(corpus))
+	b := NewLocalEmbedder(256).train(iterTexts(corpus))
 	texts := append(slices.Clone(corpus), "专精特新奖励多少？", "ｘｙｚ　９９９")
 	va, err := a.Embed(ctx, texts)
 	if err != nil {
@@ -89,7 +89,7 @@ func TestLocalEmbedderDeterministicAndNormalised(t *testing.T) {
 func TestLocalEmbedderSimilarity(t *testing.T) {
 	ctx := context.Background()
 	corpus := []string{"新评定为四星级旅游饭店的，奖励80万元。", "举办国际级体育赛事的，最高奖励200万元。", "出口信用保险保费补助。"}
-	e := NewLocalEmbedder(0).train(corpus)
+	e := NewLocalEmbedder(0).train(iterTexts(corpus))
 	docs, _ := e.Embed(ctx, corpus)
 	q, _ := e.Embed(ctx, []string{"四星级酒店奖励"})
 	best, bestSim := -1, float32(-2)

@@ -4,10 +4,11 @@ package retrieval
 
 import (
 	"context"
-	"policybot/policies/norm"
 	"runtime"
 	"testing"
 	"time"
+
+	"policybot/policies/norm"
 )
 
 // TestEvalGse measures the gse variant: dictionary load time and heap, and
@@ -65,11 +66,11 @@ func TestColdStartGse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lex.close()
-	res, err := lex.search(context.Background(), norm.Fold("首次被认定为国家级专精特新小巨人企业，区里奖励多少？"), 5, nil)
+	res, err := lex.search(context.Background(), norm.Fold("首次被认定为国家级专精特新小巨人企业，区里奖励多少？"), 5, nil, nil)
 	if err != nil || len(res) == 0 {
 		t.Fatalf("search: %v", err)
 	}
-	t.Logf("gse dictionary %v, total %v, top %s", loaded, time.Since(start), chunks[res[0].pos].ID)
+	t.Logf("gse dictionary %v, total %v, top %s", loaded, time.Since(start), res[0].id)
 }
 
 // BenchmarkLexicalVariants compares the two analyzers on the bundled
@@ -102,7 +103,7 @@ func BenchmarkLexicalVariants(b *testing.B) {
 			}
 			defer l.close()
 			for i := 0; b.Loop(); i++ {
-				if _, err := l.search(context.Background(), queries[i%len(queries)], Candidates, nil); err != nil {
+				if _, err := l.search(context.Background(), queries[i%len(queries)], Candidates, nil, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -2,8 +2,9 @@ package retrieval
 
 import (
 	"context"
-	"policybot/policies/norm"
 	"testing"
+
+	"policybot/policies/norm"
 )
 
 // TestEvalBundled measures retrieval quality on the eval set and the hard
@@ -28,11 +29,11 @@ func TestEvalBundled(t *testing.T) {
 	defer ix.Close()
 
 	dense := func(q string) []Chunk {
-		res, err := ix.denseSearch(ctx, norm.Fold(q), 10, filter{})
+		res, err := ix.denseSearch(ctx, norm.Fold(q), 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return positions(chunks, res)
+		return res
 	}
 	hybrid := func(q string) []Chunk {
 		hits, err := ix.Search(ctx, Query{Text: q, K: 10, IncludeInactive: true})
@@ -71,20 +72,12 @@ func foldedTexts(chunks []Chunk) []string {
 
 func lexRanker(tb testing.TB, lex *lexicalIndex, chunks []Chunk) func(string) []Chunk {
 	return func(q string) []Chunk {
-		res, err := lex.search(context.Background(), norm.Fold(q), 10, nil)
+		res, err := lex.search(context.Background(), norm.Fold(q), 10, nil, nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		return positions(chunks, res)
+		return byIDs(tb, chunks, res)
 	}
-}
-
-func positions(chunks []Chunk, res []scored) []Chunk {
-	out := make([]Chunk, len(res))
-	for i, r := range res {
-		out[i] = chunks[r.pos]
-	}
-	return out
 }
 
 func report(tb testing.TB, name string, s evalScore) {

@@ -1,61 +1,61 @@
 package retrieval
 
 // filter is a Query's filters resolved against the documents. Every filter
-// (category, document, in force on a day) is a property of a document, so
-// a filter is a set of allowed documents.
+// (category, document, region, year, in force on a day) is a property of a
+// document, so a filter is a set of allowed documents.
 type filter struct {
 	// none is true when no document passes.
 	none bool
-	// allowed is nil when every document passes.
-	allowed map[string]bool
-	// docIDs lists the allowed documents for the lexical search; nil when
-	// every document passes.
-	docIDs []string
-	// where is the equality filter the vector store applies itself.
-	where map[string]string
-	// extra is the number of chunks that where keeps but allowed drops:
-	// the vector search asks for that many more results.
-	extra int
+	// allowed is indexed by docEntry.num; nil when every document passes.
+	allowed []bool
+	// include or exclude is the same set for the lexical search, as the
+	// shorter list: include lists the allowed documents (nil: no such
+	// filter), exclude the others.
+	include, exclude []string
 }
 
-func (f filter) allows(docID string) bool { return f.allowed == nil || f.allowed[docID] }
+func (f filter) allows(d *docEntry) bool { return f.allowed == nil || f.allowed[d.num] }
 
 // filter resolves q's filters. The day is q.AsOf, or today by ix.now.
+// ix.mu is held.
 func (ix *Index) filter(q Query) filter {
 	asOf := q.AsOf
 	if asOf.IsZero() && !q.IncludeInactive {
 		asOf = ix.now()
 	}
+	region := ""
+	if q.Region != "" {
+		region = ix.regions.Canonical(q.Region)
+	}
 	var f filter
-	switch {
-	case q.DocID != "":
-		f.where = map[string]string{metaDoc: q.DocID}
-	case q.Category != "":
-		f.where = map[string]string{metaCategory: string(q.Category)}
-	}
-	allowed := make(map[string]bool, len(ix.docs))
-	all := true
-	for _, d := range ix.docs {
-		ok := (q.DocID == "" || d.doc.ID == q.DocID) &&
-			(q.Category == "" || d.doc.Category == q.Category) &&
-			(q.IncludeInactive || d.doc.InForce(asOf))
-		if !ok {
-			all = false
-			inWhere := (q.DocID == "" || d.doc.ID == q.DocID) &&
-				(q.DocID != "" || q.Category == "" || d.doc.Category == q.Category)
-			if inWhere {
-				f.extra += d.chunks
-			}
-			continue
+	allowed := make([]bool, len(ix.nums))
+	var in, out []string
+	for _, id := range ix.order {
+		e := ix.docs[id]
+		d := e.doc
+		ok := (q.DocID == "" || d.ID == q.DocID) &&
+			(q.Category == "" || d.Category == q.Category) &&
+			(region == "" || d.Region == "" || ix.regions.AppliesIn(d.Region, region)) &&
+			(q.Year == 0 || d.Year == q.Year) &&
+			(q.IncludeInactive || d.InForce(asOf))
+		if ok {
+			allowed[e.num] = true
+			in = append(in, id)
+		} else {
+			out = append(out, id)
 		}
-		allowed[d.doc.ID] = true
-		f.docIDs = append(f.docIDs, d.doc.ID)
 	}
-	if all {
-		f.docIDs = nil
+	switch {
+	case len(out) == 0:
 		return f
+	case len(in) == 0:
+		f.none = true
+		return f
+	case len(in) <= len(out):
+		f.include = in
+	default:
+		f.exclude = out
 	}
 	f.allowed = allowed
-	f.none = len(f.docIDs) == 0
 	return f
 }

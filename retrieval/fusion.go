@@ -23,11 +23,21 @@ type fused struct {
 	denseScore float64
 }
 
-// fuse merges the lexical and dense rankings (best first) by reciprocal rank
+// scored is one entry of a ranked list: a row and its score.
+type scored struct {
+	pos   int
+	score float64
+}
+
+// fuse merges the lexical and dense rankings of a search; tie orders two
+// rows when everything else is equal.
+func fuse(lex, dense []scored, tie func(a, b int) int) []fused { return rrf(RRFK, lex, dense, tie) }
+
+// rrf merges the lexical and dense rankings (best first) by reciprocal rank
 // fusion and returns the union, best first. Ties go to the candidate with
-// the better single rank, then to the lexical list, then to corpus order,
-// so the result is deterministic.
-func fuse(k float64, lex, dense []scored) []fused {
+// the better single rank, then to the lexical list, then by tie, so the
+// result is deterministic.
+func rrf(k float64, lex, dense []scored, tie func(a, b int) int) []fused {
 	out := make([]fused, 0, len(lex)+len(dense))
 	idx := make(map[int]int, len(lex)+len(dense))
 	// add's pointer is used before the next add, which may move out.
@@ -61,7 +71,7 @@ func fuse(k float64, lex, dense []scored) []fused {
 		if c := cmp.Compare(rankOrMax(a.lexRank), rankOrMax(b.lexRank)); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.pos, b.pos)
+		return tie(a.pos, b.pos)
 	})
 	return out
 }

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"math"
 	"testing"
 )
@@ -32,7 +33,7 @@ func TestFuse(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := fuse(RRFK, tc.lex, tc.dense)
+			got := rrf(RRFK, tc.lex, tc.dense, cmp.Compare[int])
 			var pos []int
 			for _, f := range got {
 				pos = append(pos, f.pos)
@@ -50,7 +51,7 @@ func TestFuse(t *testing.T) {
 }
 
 func TestFuseRanksAndScores(t *testing.T) {
-	got := fuse(60, []scored{{pos: 1, score: 9}, {pos: 2, score: 5}}, []scored{{pos: 2, score: 0.8}})
+	got := rrf(60, []scored{{pos: 1, score: 9}, {pos: 2, score: 5}}, []scored{{pos: 2, score: 0.8}}, cmp.Compare[int])
 	want := []fused{
 		{pos: 2, score: 1.0/62 + 1.0/61, lexRank: 2, lexScore: 5, denseRank: 1, denseScore: 0.8},
 		{pos: 1, score: 1.0 / 61, lexRank: 1, lexScore: 9},

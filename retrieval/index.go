@@ -1,14 +1,12 @@
 package retrieval
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,8 +34,15 @@ type Options struct {
 	// Dir is the data directory of the index (e.g. ./data/index). Empty
 	// keeps the index in memory only and rebuilds it at every Open.
 	Dir string
+	// Fresh ignores what Dir holds and builds the index anew into new
+	// files; the saved index is replaced once the build succeeds. An index
+	// open on the saved files keeps working until it is closed.
+	Fresh bool
 	// Embedder computes the dense vectors; nil means NewLocalEmbedder(0).
 	Embedder Embedder
+	// Regions is the region table of the region filter; nil means
+	// policies.DefaultRegions().
+	Regions *policies.Regions
 	// Logger receives build and rebuild notices; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock for queries without AsOf; nil means time.Now.
@@ -54,6 +59,17 @@ type Query struct {
 	Category policies.Category
 	// DocID, when set, keeps only chunks of that document.
 	DocID string
+	// Region, when set, keeps only the documents that apply in that region:
+	// its own, those of the regions containing it (a 吴中区 query keeps
+	// 吴中区, 苏州市, 江苏省 and 全国 documents) and those whose region is
+	// unknown. A canonical or short name of the region table (吴中, 园区);
+	// a name the table does not know keeps the documents of exactly that
+	// region. "" means no region filter.
+	Region string
+	// Year, when not 0, keeps only the documents of that year (their
+	// policies.Document.Year). It does not turn off the in-force filter:
+	// to find an expired year's document, set IncludeInactive too.
+	Year int
 	// AsOf keeps only documents in force on that day; zero means today by
 	// Options.Now.
 	AsOf time.Time
@@ -65,7 +81,7 @@ type Query struct {
 // Hit is one retrieved chunk.
 type Hit struct {
 	Chunk Chunk
-	// Score is the fused reciprocal-rank score; higher is better.
+	// Score is the fused score; higher is better (see Fusion).
 	Score float64
 	// LexRank is the 1-based rank in the BM25 list, 0 when not in it.
 	LexRank  int
@@ -76,327 +92,235 @@ type Hit struct {
 	DenseScore float64
 }
 
-// Index answers Search over a fixed set of chunks. It is safe for
-// concurrent use.
+// Index answers Search over a set of documents, which Update changes
+// document by document. It is safe for concurrent use: an update waits for
+// the searches in progress and the searches that start meanwhile wait for
+// it, so every search sees the documents before the update or after it.
 type Index struct {
-	chunks []Chunk
-	byID   map[string]int
-	docs   []docInfo
-	lex    *lexicalIndex
-	vec    vectorStore
-	emb    Embedder
-	ident  EmbedderIdentity
-	log    *slog.Logger
-	now    func() time.Time
+	log     *slog.Logger
+	now     func() time.Time
+	regions *policies.Regions
+	// dir is the data directory; "" in memory.
+	dir string
+
+	// mu guards what follows: Search holds it for reading, an update for
+	// writing.
+	mu sync.RWMutex
+	// slots are the chunks by row: row i of vec is slots[i]. A free slot
+	// has doc nil; a slot loaded from disk whose document is not known
+	// yet has doc nil and its ID set until the first update.
+	slots []slot
+	free  []int
+	byID  map[string]int
+	docs  map[string]*docEntry
+	// order are the document IDs in corpus order.
+	order []string
+	nums  []*docEntry // by docEntry.num; nil when free
+	lex   *lexicalIndex
+	// lexHashes are the document hashes the lexical index holds.
+	lexHashes map[string]uint64
+	vec       *slabStore
+	emb       Embedder
+	ident     EmbedderIdentity
+	// version counts the updates applied, for Pending.Apply.
+	version uint64
+	// dirty is set when the vectors changed since they were saved.
+	dirty bool
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// docInfo is what the filters need to know of a document.
-type docInfo struct {
-	doc    *policies.Document
-	chunks int
+// slot is one row of the index.
+type slot struct {
+	chunk Chunk
+	// hash identifies the chunk's ID and indexed text (chunkHash).
+	hash uint64
+	doc  *docEntry
+}
+
+// docEntry is a document of the index.
+type docEntry struct {
+	doc  *policies.Document
+	num  int
+	rows []int
+	hash uint64
 }
 
 // Open returns the index of docs.
 //
-// With a Dir, Open reuses what is saved there when it was built from the
-// same chunks, by the same format and, for the vectors, by the same
-// embedder; otherwise (missing, stale, damaged) it rebuilds the part that
-// does not match, saves it and logs why. The lexical and the vector parts
-// are checked and rebuilt separately, so a damaged BM25 index never costs a
-// re-embedding of the corpus by a remote model.
+// With a Dir, Open reuses what is saved there: it reopens the lexical
+// index and loads the vectors, then updates both to docs like Update does,
+// so only the documents that changed since are reindexed and re-embedded.
+// A part that cannot be used (missing, damaged, another format or
+// embedder) is rebuilt, saved and logged with the reason; the lexical and
+// the vector parts are checked and rebuilt separately, so a damaged BM25
+// index never costs a re-embedding of the corpus by a remote model.
 //
 // Open fails when the embedder fails while building, when two chunks share
 // an ID, or when ctx is done. Failing to save is logged, not returned: the
 // index works from memory and is rebuilt at the next Open.
 func Open(ctx context.Context, docs []*policies.Document, opts Options) (*Index, error) {
-	ix := &Index{log: opts.Logger, now: opts.Now, emb: opts.Embedder}
+	ix := &Index{log: opts.Logger, now: opts.Now, regions: opts.Regions, emb: opts.Embedder,
+		byID: map[string]int{}, docs: map[string]*docEntry{}, lexHashes: map[string]uint64{}}
 	if ix.log == nil {
 		ix.log = slog.New(slog.DiscardHandler)
 	}
 	if ix.now == nil {
 		ix.now = time.Now
 	}
+	if ix.regions == nil {
+		ix.regions = policies.DefaultRegions()
+	}
 	if ix.emb == nil {
 		ix.emb = NewLocalEmbedder(0)
 	}
+	want, err := planDocs(docs, nil)
+	if err != nil {
+		return nil, err
+	}
 
-	ix.chunks = Chunks(docs)
-	ix.byID = make(map[string]int, len(ix.chunks))
-	for i, c := range ix.chunks {
-		if _, dup := ix.byID[c.ID]; dup {
-			return nil, fmt.Errorf("retrieval: two chunks with ID %q: document IDs must be unique", c.ID)
-		}
-		ix.byID[c.ID] = i
-	}
-	docIndex := map[string]int{}
-	for _, d := range docs {
-		if d == nil {
-			continue
-		}
-		if _, ok := docIndex[d.ID]; !ok {
-			docIndex[d.ID] = len(ix.docs)
-			ix.docs = append(ix.docs, docInfo{doc: d})
+	if opts.Dir != "" {
+		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+			ix.log.Warn("retrieval: cannot use index directory; keeping the index in memory", "dir", opts.Dir, "err", err)
+		} else {
+			ix.dir = opts.Dir
 		}
 	}
-	for _, c := range ix.chunks {
-		ix.docs[docIndex[c.DocID]].chunks++
-	}
-	texts := make([]string, len(ix.chunks))
-	for i, c := range ix.chunks {
-		texts[i] = norm.Fold(c.IndexText())
-	}
-	fp := fingerprint(ix.chunks, texts)
-
-	dir := opts.Dir
 	var old *manifest
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			ix.log.Warn("retrieval: cannot use index directory; keeping the index in memory", "dir", dir, "err", err)
-			dir = ""
-		} else {
-			m, reason, err := ix.checkManifest(dir, fp)
-			if err != nil {
-				ix.log.Info("retrieval: building index", "dir", dir, "reason", reason, "detail", err)
-			}
-			old = m
+	if ix.dir != "" && !opts.Fresh {
+		m, reason, err := checkManifest(ix.dir)
+		if err != nil {
+			ix.log.Info("retrieval: building index", "dir", ix.dir, "reason", reason, "detail", err)
 		}
+		old = m
 	}
-
-	next := &manifest{Format: FormatVersion, Corpus: fp, Chunks: len(ix.chunks)}
+	inUse := false
 	if old != nil && old.Lexical != nil {
-		if err := ix.loadLexical(dir, old.Lexical); err != nil {
-			ix.log.Info("retrieval: rebuilding lexical index", "dir", dir, "reason", "files damaged", "detail", err)
-		} else {
-			next.Lexical = old.Lexical
+		switch err := ix.loadLexical(old.Lexical); {
+		case errors.Is(err, errInUse):
+			// Another index (of this process or another) owns the
+			// directory: this one reads the saved vectors and writes nothing.
+			ix.log.Warn("retrieval: the saved index is in use by another process; keeping this one in memory", "dir", ix.dir)
+			inUse = true
+		case err != nil:
+			ix.log.Info("retrieval: rebuilding lexical index", "dir", ix.dir, "reason", "files damaged", "detail", err)
 		}
 	}
 	if old != nil && old.Vectors != nil {
-		if reason, err := ix.loadVectors(ctx, dir, old.Vectors); err != nil {
-			if ctx.Err() != nil {
-				ix.Close()
-				return nil, ctx.Err()
-			}
-			ix.log.Info("retrieval: rebuilding vectors", "dir", dir, "reason", reason, "detail", err)
-		} else {
-			next.Vectors = old.Vectors
+		if reason, err := ix.loadVectors(old.Vectors); err != nil {
+			ix.log.Info("retrieval: rebuilding vectors", "dir", ix.dir, "reason", reason, "detail", err)
 		}
+	}
+	if inUse {
+		ix.dir = ""
+	}
+	if ctx.Err() != nil {
+		ix.Close()
+		return nil, ctx.Err()
 	}
 
+	builtLex := false
 	if ix.lex == nil {
-		part, err := ix.buildLexical(dir, texts)
-		if err != nil {
-			return nil, err
-		}
-		next.Lexical = part
-	}
-	if ix.vec == nil {
-		part, err := ix.buildVectors(ctx, dir, texts)
-		if err != nil {
+		if err := ix.buildLexical(want); err != nil {
 			ix.Close()
 			return nil, err
 		}
-		next.Vectors = part
+		builtLex = true
 	}
-	if dir != "" && (next.Lexical != nil && next.Vectors != nil) && (old == nil || next.Lexical != old.Lexical || next.Vectors != old.Vectors) {
-		next.Built = ix.now().UTC()
-		if err := writeManifest(dir, next); err != nil {
-			ix.log.Warn("retrieval: cannot save index; it will be rebuilt at next start", "dir", dir, "err", err)
+	builtVec := ix.vec == nil
+	if builtVec {
+		ix.vec = newSlabStore(0)
+	}
+	p, err := ix.prepare(ctx, want)
+	if err != nil {
+		ix.Close()
+		return nil, err
+	}
+	if err := p.Apply(); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	if builtVec {
+		ix.log.Info("retrieval: vectors built", "chunks", len(ix.byID), "embedder", ix.ident.String(), "dim", ix.ident.Dim)
+	}
+	if ix.dir != "" && (builtLex || builtVec || old == nil) {
+		if err := ix.save(); err != nil {
+			ix.log.Warn("retrieval: cannot save index; it will be rebuilt at next start", "dir", ix.dir, "err", err)
 		}
 	}
 	return ix, nil
 }
 
-// checkManifest reads dir's manifest and checks that it describes this
-// corpus in this format. It returns nil and, for the log, a short reason
-// and the error when the saved index cannot be used at all.
-func (ix *Index) checkManifest(dir, fp string) (*manifest, string, error) {
-	m, err := readManifest(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil, "no index yet", err
-	case err != nil:
-		return nil, "manifest unreadable", err
-	case m.Format != FormatVersion:
-		return nil, "format changed", fmt.Errorf("format %d, want %d", m.Format, FormatVersion)
-	case m.Corpus != fp || m.Chunks != len(ix.chunks):
-		return nil, "corpus changed", fmt.Errorf("corpus %.12s with %d chunks, want %.12s with %d", m.Corpus, m.Chunks, fp, len(ix.chunks))
+// buildLexical builds the lexical index of want: in a new directory of
+// ix.dir when there is one, else in memory (filled by the first update).
+func (ix *Index) buildLexical(want []*docPlan) error {
+	start := time.Now()
+	if ix.dir != "" {
+		path, err := os.MkdirTemp(ix.dir, lexicalPrefix)
+		if err == nil {
+			// bleve wants to create the directory itself.
+			os.Remove(path)
+			hashes := make(map[string]uint64, len(want))
+			for _, d := range want {
+				hashes[d.doc.ID] = d.hash
+			}
+			di, ci := 0, 0
+			next := func() (lexDoc, bool) {
+				for di < len(want) && ci == len(want[di].chunks) {
+					di, ci = di+1, 0
+				}
+				if di == len(want) {
+					return lexDoc{}, false
+				}
+				d := want[di]
+				ci++
+				return lexDoc{id: d.chunks[ci-1].ID, doc: d.doc.ID, text: d.text(ci - 1)}, true
+			}
+			var l *lexicalIndex
+			if l, err = buildLexicalDir(path, BigramAnalyzer, next, hashes); err == nil {
+				ix.lex, ix.lexHashes = l, hashes
+				ix.log.Debug("retrieval: lexical index built", "chunks", ci, "took", time.Since(start).Round(time.Millisecond))
+				return nil
+			}
+			os.RemoveAll(path)
+		}
+		if !errors.Is(err, errEmptyBuild) {
+			ix.log.Warn("retrieval: cannot save lexical index; keeping it in memory", "dir", ix.dir, "err", err)
+		}
 	}
-	return m, "", nil
-}
-
-// loadLexical opens the saved bleve index after checking its files.
-func (ix *Index) loadLexical(dir string, p *lexicalPart) error {
-	if p.Analyzer != BigramAnalyzer {
-		return fmt.Errorf("built with analyzer %q, want %q", p.Analyzer, BigramAnalyzer)
-	}
-	if p.Dir == "" || filepath.Base(p.Dir) != p.Dir || !strings.HasPrefix(p.Dir, lexicalPrefix) {
-		return fmt.Errorf("bad lexical directory %q", p.Dir)
-	}
-	path := filepath.Join(dir, p.Dir)
-	// bleve parses the segment files lazily, through mmap: damaged bytes
-	// would surface as a panic in a later search, so check them first.
-	if err := checkTree(path, p.Files); err != nil {
-		return err
-	}
-	lex, err := openLexicalIndex(path, ix.chunks)
+	l, err := newMemLexical(BigramAnalyzer)
 	if err != nil {
 		return err
 	}
-	ix.lex = lex
+	ix.lex, ix.lexHashes = l, map[string]uint64{}
 	return nil
 }
 
-// buildLexical builds the lexical index: in dir when there is one (and
-// reopens it from there), else in memory.
-func (ix *Index) buildLexical(dir string, texts []string) (*lexicalPart, error) {
-	start := time.Now()
-	defer func() {
-		ix.log.Debug("retrieval: lexical index built", "chunks", len(ix.chunks), "took", time.Since(start).Round(time.Millisecond))
-	}()
-	// bleve's offline builder panics on zero documents; an empty corpus is
-	// rebuilt in no time anyway.
-	if dir != "" && len(ix.chunks) > 0 {
-		part, err := writeLexicalDir(dir, ix.chunks, texts, BigramAnalyzer)
-		if err == nil {
-			lex, err2 := openLexicalIndex(filepath.Join(dir, part.Dir), ix.chunks)
-			if err2 == nil {
-				ix.lex = lex
-				return part, nil
-			}
-			err = err2
-		}
-		ix.log.Warn("retrieval: cannot save lexical index; keeping it in memory", "dir", dir, "err", err)
-	}
-	lex, err := newLexicalIndex(ix.chunks, texts, BigramAnalyzer)
-	if err != nil {
-		return nil, err
-	}
-	ix.lex = lex
-	return nil, nil
-}
-
-// loadVectors loads the saved vectors after checking the embedder and the
-// files. On failure it returns a short reason for the log and the error.
-func (ix *Index) loadVectors(ctx context.Context, dir string, p *vectorPart) (string, error) {
-	want := ix.emb.Identity()
-	if p.Embedder.Provider != want.Provider || p.Embedder.Model != want.Model || (want.Dim != 0 && p.Embedder.Dim != want.Dim) {
-		return "embedder changed", fmt.Errorf("built by %s (dim %d), now %s (dim %d)", p.Embedder, p.Embedder.Dim, want, want.Dim)
-	}
-	emb := ix.emb
-	if _, ok := ix.emb.(*LocalEmbedder); ok {
-		data, err := readChecked(dir, p.Files, embedderFile)
-		if err != nil {
-			return "files damaged", err
-		}
-		trained, err := unmarshalLocal(data)
-		if err != nil {
-			return "files damaged", err
-		}
-		if trained.dim != want.Dim {
-			return "embedder changed", fmt.Errorf("saved dim %d, want %d", trained.dim, want.Dim)
-		}
-		emb = trained
-	}
-	data, err := readChecked(dir, p.Files, vectorsFile)
-	if err != nil {
-		return "files damaged", err
-	}
-	store, err := importChromemStore(emb, data)
-	if err != nil {
-		return "files damaged", err
-	}
-	if store.count() != len(ix.chunks) {
-		return "files damaged", fmt.Errorf("%d vectors for %d chunks", store.count(), len(ix.chunks))
-	}
-	for _, c := range ix.chunks {
-		d, err := store.dim(ctx, c.ID)
-		if err != nil || d != p.Embedder.Dim {
-			return "files damaged", fmt.Errorf("vector of %s: dim %d, want %d (%v)", c.ID, d, p.Embedder.Dim, err)
-		}
-	}
-	ix.emb, ix.vec, ix.ident = emb, store, p.Embedder
-	return "", nil
-}
-
-// buildVectors embeds every chunk and fills the vector store; with a dir it
-// saves them.
-func (ix *Index) buildVectors(ctx context.Context, dir string, texts []string) (*vectorPart, error) {
-	start := time.Now()
-	files := map[string][]byte{}
-	emb := ix.emb
-	if le, ok := emb.(*LocalEmbedder); ok {
-		trained := le.train(texts)
-		state, err := trained.marshal()
-		if err != nil {
-			return nil, fmt.Errorf("local embedder state: %w", err)
-		}
-		files[embedderFile] = state
-		emb = trained
-	}
-
-	var vecs [][]float32
-	ident := emb.Identity()
-	if len(texts) > 0 {
-		var err error
-		vecs, err = emb.Embed(ctx, texts)
-		if err != nil {
-			return nil, fmt.Errorf("embed corpus with %s: %w", ident, err)
-		}
-		if len(vecs) != len(texts) {
-			return nil, fmt.Errorf("%w: %s: %d vectors for %d chunks", ErrEmbedder, ident, len(vecs), len(texts))
-		}
-		dim, err := normalize(vecs)
-		if err != nil {
-			return nil, fmt.Errorf("embed corpus with %s: %w", ident, err)
-		}
-		if ident.Dim != 0 && dim != ident.Dim {
-			return nil, fmt.Errorf("%w: %s: vectors of length %d, want %d", ErrEmbedder, ident, dim, ident.Dim)
-		}
-		ident.Dim = dim
-	}
-	embedTook := time.Since(start)
-
-	ids := make([]string, len(ix.chunks))
-	meta := make([]map[string]string, len(ix.chunks))
-	for i, c := range ix.chunks {
-		ids[i] = c.ID
-		meta[i] = map[string]string{metaDoc: c.DocID, metaCategory: string(c.Category)}
-	}
-	store, err := newChromemStore(ctx, emb, ids, vecs, meta)
-	if err != nil {
-		return nil, err
-	}
-	ix.emb, ix.vec, ix.ident = emb, store, ident
-	ix.log.Info("retrieval: vectors built", "chunks", len(ix.chunks), "embedder", ident.String(),
-		"dim", ident.Dim, "took", time.Since(start).Round(time.Millisecond),
-		"embed_took", embedTook.Round(time.Millisecond))
-
-	if dir == "" {
-		return nil, nil
-	}
-	var buf bytes.Buffer
-	if err := store.export(&buf); err != nil {
-		ix.log.Warn("retrieval: cannot save vectors; they will be rebuilt at next start", "dir", dir, "err", err)
-		return nil, nil
-	}
-	files[vectorsFile] = buf.Bytes()
-	sums, err := writeFiles(dir, files)
-	if err != nil {
-		ix.log.Warn("retrieval: cannot save vectors; they will be rebuilt at next start", "dir", dir, "err", err)
-		return nil, nil
-	}
-	return &vectorPart{Embedder: ident, Files: sums}, nil
-}
-
-// Close releases the lexical index. Search must not be called after;
-// calling Close again does nothing.
+// Close saves the vectors when they changed since they were saved (so the
+// next Open need not re-embed) and closes the lexical index. An index whose
+// files another build has replaced (Options.Fresh) removes its own instead.
+// Search must not be called after; calling Close again does nothing.
 func (ix *Index) Close() error {
 	ix.closeOnce.Do(func() {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		current := false
+		if ix.dir != "" && ix.lex != nil && ix.lex.path != "" {
+			if m, err := readManifest(ix.dir); err == nil && m.Lexical != nil && filepath.Join(ix.dir, m.Lexical.Dir) == ix.lex.path {
+				current = true
+			}
+		}
+		if current && ix.dirty {
+			if err := ix.saveLocked(); err != nil {
+				ix.log.Warn("retrieval: cannot save the vectors; changed documents will be re-embedded at next start", "dir", ix.dir, "err", err)
+			}
+		}
 		if ix.lex != nil {
 			ix.closeErr = ix.lex.close()
+			if !current && ix.lex.path != "" && ix.dir != "" {
+				os.RemoveAll(ix.lex.path)
+			}
 		}
 	})
 	return ix.closeErr
@@ -404,15 +328,29 @@ func (ix *Index) Close() error {
 
 // Chunks returns every chunk of the index, in corpus order. The slice is a
 // copy.
-func (ix *Index) Chunks() []Chunk { return slices.Clone(ix.chunks) }
+func (ix *Index) Chunks() []Chunk {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var out []Chunk
+	for _, id := range ix.order {
+		for _, r := range ix.docs[id].rows {
+			out = append(out, ix.slots[r].chunk)
+		}
+	}
+	return out
+}
 
 // EmbedderName names the embedder that built the vectors, e.g.
 // "local-hashed-ngram-v1" or "openai:text-embedding-3-small".
-func (ix *Index) EmbedderName() string { return ix.ident.String() }
+func (ix *Index) EmbedderName() string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.ident.String()
+}
 
 // Search returns up to q.K chunks for q.Text, best first, from the chunks
 // that pass q's filters; chunks filtered out are never returned. The BM25
-// and vector rankings are computed concurrently and fused (RRF, RRFK).
+// and vector rankings are computed concurrently and fused (Fusion).
 //
 // It returns ErrInvalidQuery for empty text or an unknown category, and
 // ctx's error when ctx is done. When the embedder fails (a remote server
@@ -433,19 +371,35 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	k = min(k, MaxK)
 	n := max(Candidates, k)
 
+	// A remote model may take a while: the query is embedded before the
+	// index is locked, so that an update does not wait for it.
+	ix.mu.RLock()
+	emb, ident := ix.emb, ix.ident
+	ix.mu.RUnlock()
+	qvec, denseErr := embedQuery(ctx, emb, ident, text)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	f := ix.filter(q)
 	if f.none {
 		return nil, nil
 	}
-
-	var dense []scored
-	var denseErr error
+	var dense []storeHit
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		dense, denseErr = ix.denseSearch(ctx, text, n, f)
+		if denseErr != nil || qvec == nil {
+			return
+		}
+		dense, denseErr = ix.vec.nearest(ctx, qvec, n, func(row int) bool {
+			d := ix.slots[row].doc
+			return d != nil && f.allows(d)
+		})
 	}()
-	lex, lexErr := ix.lex.search(ctx, text, n, f.docIDs)
+	lex, lexErr := ix.lex.search(ctx, text, n, f.include, f.exclude)
 	<-done
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -454,20 +408,33 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, lexErr
 	}
 	if denseErr != nil {
-		ix.log.Warn("retrieval: vector search failed; using BM25 only", "embedder", ix.ident.String(), "err", denseErr)
+		ix.log.Warn("retrieval: vector search failed; using BM25 only", "embedder", ident.String(), "err", denseErr)
 		dense = nil
+	}
+	lexRows := make([]scored, 0, len(lex))
+	for _, h := range lex {
+		r, ok := ix.byID[h.id]
+		if !ok || ix.slots[r].doc == nil {
+			ix.log.Error("retrieval: the lexical index holds a chunk the index does not", "chunk", h.id)
+			continue
+		}
+		lexRows = append(lexRows, scored{pos: r, score: h.score})
+	}
+	denseRows := make([]scored, len(dense))
+	for i, h := range dense {
+		denseRows[i] = scored{pos: h.row, score: float64(h.sim)}
 	}
 
 	var hits []Hit
-	for _, c := range fuse(RRFK, lex, dense) {
-		ch := ix.chunks[c.pos]
-		if !f.allows(ch.DocID) {
+	for _, c := range fuse(lexRows, denseRows, ix.rowLess) {
+		s := ix.slots[c.pos]
+		if s.doc == nil || !f.allows(s.doc) {
 			// Both searches filter already; this guards the promise.
-			ix.log.Error("retrieval: filtered chunk reached fusion", "chunk", ch.ID)
+			ix.log.Error("retrieval: filtered chunk reached fusion", "chunk", s.chunk.ID)
 			continue
 		}
 		hits = append(hits, Hit{
-			Chunk: ch, Score: c.score,
+			Chunk: s.chunk, Score: c.score,
 			LexRank: c.lexRank, LexScore: c.lexScore,
 			DenseRank: c.denseRank, DenseScore: c.denseScore,
 		})
@@ -484,51 +451,36 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 // or a Latin word. The answerer uses it to tell the words that single out a
 // few articles from the words every article has.
 func (ix *Index) DocFreq(ctx context.Context, terms []string) (n int, df []int, err error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	return ix.lex.docFreq(ctx, terms)
 }
 
-// denseSearch returns up to n chunks by cosine similarity that pass f.
-func (ix *Index) denseSearch(ctx context.Context, text string, n int, f filter) ([]scored, error) {
-	if ix.vec.count() == 0 {
-		return nil, nil
-	}
-	vecs, err := ix.emb.Embed(ctx, []string{text})
+// rowLess orders two rows by chunk ID: the fusion's last tie-break, the
+// same whatever rows the chunks happen to occupy.
+func (ix *Index) rowLess(a, b int) int {
+	return strings.Compare(ix.slots[a].chunk.ID, ix.slots[b].chunk.ID)
+}
+
+// embedQuery embeds the folded query; nil, nil when no feature of it is
+// known (nothing is similar).
+func embedQuery(ctx context.Context, emb Embedder, ident EmbedderIdentity, text string) ([]float32, error) {
+	vecs, err := emb.Embed(ctx, []string{text})
 	if err != nil {
-		return nil, fmt.Errorf("embed query with %s: %w", ix.ident, err)
+		return nil, fmt.Errorf("embed query with %s: %w", ident, err)
 	}
 	if len(vecs) != 1 {
 		return nil, fmt.Errorf("%w: %d vectors for one query", ErrEmbedder, len(vecs))
 	}
 	v := vecs[0]
-	if len(v) != ix.ident.Dim {
+	if ident.Dim != 0 && len(v) != ident.Dim {
 		// The model behind the name changed. Open cannot see that without
 		// calling the server, so the saved vectors must be removed by hand.
 		return nil, fmt.Errorf("%w: query vector of length %d, index has %d: the model changed; delete the index directory to rebuild",
-			ErrEmbedder, len(v), ix.ident.Dim)
+			ErrEmbedder, len(v), ident.Dim)
 	}
 	if !normalizeOne(v) {
-		// No feature of the query occurs in the corpus: nothing is similar.
 		return nil, nil
 	}
-	// The store filters by equality; chunks it keeps that the date filter
-	// drops are asked for in addition, so n survive when n exist.
-	res, err := ix.vec.query(ctx, v, n+f.extra, f.where)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]scored, 0, min(n, len(res)))
-	for _, r := range res {
-		p, ok := ix.byID[r.id]
-		if !ok {
-			return nil, fmt.Errorf("vector search: unknown chunk %q", r.id)
-		}
-		if !f.allows(ix.chunks[p].DocID) {
-			continue
-		}
-		out = append(out, scored{pos: p, score: float64(r.sim)})
-		if len(out) == n {
-			break
-		}
-	}
-	return out, nil
+	return v, nil
 }

@@ -3,12 +3,14 @@ package retrieval
 import (
 	"context"
 	"path/filepath"
-	"policybot/policies/norm"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"policybot/policies/norm"
 )
 
 // TestLexicalScoresBM25 guards against bleve silently scoring with TF-IDF
@@ -25,7 +27,7 @@ func TestLexicalScoresBM25(t *testing.T) {
 	if err := writeLexicalIndex(path, chunks, texts, BigramAnalyzer); err != nil {
 		t.Fatal(err)
 	}
-	disk, err := openLexicalIndex(path, chunks)
+	disk, _, err := openLexicalDir(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,26 +51,22 @@ func TestLexicalScoresBM25(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	a, err := mem.search(ctx, norm.Fold("出口信用保险保费补助"), 10, nil)
+	a, err := mem.search(ctx, norm.Fold("出口信用保险保费补助"), 10, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := disk.search(ctx, norm.Fold("出口信用保险保费补助"), 10, nil)
+	b, err := disk.search(ctx, norm.Fold("出口信用保险保费补助"), 10, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a) == 0 || len(a) != len(b) {
-		t.Fatalf("memory index found %d, disk index %d", len(a), len(b))
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			t.Errorf("hit %d: memory %+v, disk %+v", i, a[i], b[i])
-		}
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Errorf("memory index found %v, disk index %v", a, b)
 	}
 }
 
-// TestLexicalFilterKeepsScores checks that the document filter removes hits
-// without changing the scores of the others.
+// TestLexicalFilterKeepsScores checks that the document filters (a list of
+// documents to keep, or to drop) remove hits without changing the scores
+// of the others.
 func TestLexicalFilterKeepsScores(t *testing.T) {
 	chunks := Chunks(testDocs(t))
 	l, err := newLexicalIndex(chunks, foldedTexts(chunks), BigramAnalyzer)
@@ -78,29 +76,86 @@ func TestLexicalFilterKeepsScores(t *testing.T) {
 	defer l.close()
 	ctx := context.Background()
 	q := norm.Fold("出口信用保险保费补助")
-	all, err := l.search(ctx, q, 20, nil)
+	all, err := l.search(ctx, q, 20, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	only, err := l.search(ctx, q, 20, []string{"com"})
-	if err != nil {
-		t.Fatal(err)
+	docOf := map[string]string{}
+	for _, c := range chunks {
+		docOf[c.ID] = c.DocID
 	}
-	want := map[int]float64{}
+	want := map[string]float64{}
 	for _, s := range all {
-		if chunks[s.pos].DocID == "com" {
-			want[s.pos] = s.score
+		if docOf[s.id] == "com" {
+			want[s.id] = s.score
 		}
 	}
-	if len(only) != len(want) || len(only) == 0 {
-		t.Fatalf("filtered search found %d, want %d", len(only), len(want))
-	}
-	for _, s := range only {
-		if w, ok := want[s.pos]; !ok || w != s.score {
-			t.Errorf("filtered hit %s score %v, unfiltered %v (present %v)", chunks[s.pos].ID, s.score, w, ok)
+	for name, f := range map[string][2][]string{
+		"include": {{"com"}, nil},
+		"exclude": {nil, {"mfg", "mfg-2022", "com-2030", "news"}},
+	} {
+		got, err := l.search(ctx, q, 20, f[0], f[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%s: filtered search found %d, want %d", name, len(got), len(want))
+		}
+		for _, s := range got {
+			if w, ok := want[s.id]; !ok || w != s.score {
+				t.Errorf("%s: filtered hit %s score %v, unfiltered %v (present %v)", name, s.id, s.score, w, ok)
+			}
 		}
 	}
-	if none, err := l.search(ctx, q, 20, []string{}); err != nil || len(none) != 0 {
+	if none, err := l.search(ctx, q, 20, []string{}, nil); err != nil || len(none) != 0 {
 		t.Errorf("search with no allowed document = %v, %v; want none", none, err)
+	}
+}
+
+// TestLexicalDirUpdates checks that the on-disk index takes updates in
+// place, records the document hashes with them, and gives them back after
+// a reopen.
+func TestLexicalDirUpdates(t *testing.T) {
+	chunks := Chunks(testDocs(t))
+	path := filepath.Join(t.TempDir(), "lex")
+	if err := writeLexicalIndex(path, chunks, foldedTexts(chunks), BigramAnalyzer); err != nil {
+		t.Fatal(err)
+	}
+	l, hashes, err := openLexicalDir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 0 {
+		t.Errorf("hashes of an index built without = %v", hashes)
+	}
+	ctx := context.Background()
+	err = l.apply([]lexDoc{{id: "hq#1", doc: "hq", text: norm.Fold("新设立区域总部的企业，给予一次性奖励300万元。")}},
+		[]string{"com#1", "com#2", "com#3"}, map[string]uint64{"hq": 7, "com": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := l.search(ctx, norm.Fold("区域总部一次性奖励"), 5, nil, nil)
+	if err != nil || len(hits) == 0 || hits[0].id != "hq#1" {
+		t.Errorf("search after the update = %v, %v; want hq#1 first", hits, err)
+	}
+	if ids, err := l.chunksOf(ctx, "com"); err != nil || len(ids) != 0 {
+		t.Errorf("chunks of the deleted document = %v, %v", ids, err)
+	}
+	if err := l.close(); err != nil {
+		t.Fatal(err)
+	}
+	l, hashes, err = openLexicalDir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	if hashes["hq"] != 7 || len(hashes) != 1 {
+		t.Errorf("hashes after reopen = %v, want hq: 7", hashes)
+	}
+	if ids, err := l.chunksOf(ctx, "hq"); err != nil || !slices.Equal(ids, []string{"hq#1"}) {
+		t.Errorf("chunks of hq after reopen = %v, %v", ids, err)
+	}
+	if inUse(filepath.Join(path, "store", "root.bolt")) != true {
+		t.Error("inUse() = false for an index open for updates")
 	}
 }

@@ -49,3 +49,13 @@ func (l *Live) DocFreq(ctx context.Context, terms []string) (int, []int, error) 
 	}
 	return ix.DocFreq(ctx, terms)
 }
+
+// Scopes returns the live index's document scopes (Index.Scopes); nil
+// before an index is set.
+func (l *Live) Scopes() []DocScope {
+	ix := l.p.Load()
+	if ix == nil {
+		return nil
+	}
+	return ix.Scopes()
+}

@@ -1,14 +1,15 @@
 package retrieval
 
 import (
+	"bufio"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,42 +21,43 @@ import (
 // files, the chunking, the indexed text or the lexical mapping change
 // meaning, so that indexes written by older binaries are rebuilt rather
 // than misread.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Names in Options.Dir.
 const (
-	manifestFile  = "manifest.json"
-	vectorsFile   = "vectors.gob"
-	embedderFile  = "embedder.gob"
-	lexicalPrefix = "lexical-"
-	tmpPrefix     = ".tmp-"
+	manifestFile   = "manifest.json"
+	vectorsPrefix  = "vectors-"  // vectors-N.bin
+	embedderPrefix = "embedder-" // embedder-N.gob, the local embedder's counts
+	lexicalPrefix  = "lexical-"
+	tmpPrefix      = ".tmp-"
 )
 
 // manifest describes the index in a directory. It is written last, after
-// the files it names, and it records their checksums: a crash mid-build, a
-// truncated or overwritten file all show as a mismatch, and the part is
-// rebuilt.
+// the files it names, and it records the checksums of the vector files: a
+// crash mid-save, a truncated or overwritten file all show as a mismatch,
+// and the part is rebuilt. The lexical index is bleve's directory, updated
+// in place; bleve persists its own snapshots, and its segment files carry
+// their own checksums (checkSegments).
 type manifest struct {
 	Format  int          `json:"format"`
-	Corpus  string       `json:"corpus"`
-	Chunks  int          `json:"chunks"`
 	Lexical *lexicalPart `json:"lexical,omitempty"`
 	Vectors *vectorPart  `json:"vectors,omitempty"`
-	Built   time.Time    `json:"built"`
+	Saved   time.Time    `json:"saved"`
 }
 
-// lexicalPart is the bleve index, a directory of files.
+// lexicalPart is the bleve index, a directory.
 type lexicalPart struct {
-	Dir      string             `json:"dir"`
-	Analyzer string             `json:"analyzer"`
-	Files    map[string]fileSum `json:"files"`
+	Dir      string `json:"dir"`
+	Analyzer string `json:"analyzer"`
 }
 
-// vectorPart is the chromem snapshot and, for the local embedder, its
-// learnt document frequencies.
+// vectorPart is the vectors with the chunk each row holds and, for the
+// local embedder, its document frequencies.
 type vectorPart struct {
 	Embedder EmbedderIdentity   `json:"embedder"`
 	Files    map[string]fileSum `json:"files"`
+	// Chunks is the number of chunks the vectors hold.
+	Chunks int `json:"chunks"`
 }
 
 type fileSum struct {
@@ -68,21 +70,20 @@ func sum(data []byte) fileSum {
 	return fileSum{SHA256: hex.EncodeToString(h[:]), Size: int64(len(data))}
 }
 
-// fingerprint identifies what the index was computed from: every chunk's
-// ID, the metadata stored with it, and the text that was indexed and
-// embedded. Dates are left out: filters read them from the chunks, so a
-// changed date needs no rebuild.
-func fingerprint(chunks []Chunk, texts []string) string {
-	h := sha256.New()
-	io.WriteString(h, "retrieval/"+strconv.Itoa(FormatVersion)+"\x00")
-	for i, c := range chunks {
-		for _, s := range []string{c.ID, c.DocID, string(c.Category), texts[i]} {
-			io.WriteString(h, strconv.Itoa(len(s)))
-			io.WriteString(h, ":")
-			io.WriteString(h, s)
-		}
+// checkManifest reads dir's manifest and checks its format. It returns
+// nil and, for the log, a short reason and the error when the saved index
+// cannot be used at all.
+func checkManifest(dir string) (*manifest, string, error) {
+	m, err := readManifest(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, "no index yet", err
+	case err != nil:
+		return nil, "manifest unreadable", err
+	case m.Format != FormatVersion:
+		return nil, "format changed", fmt.Errorf("format %d, want %d", m.Format, FormatVersion)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return m, "", nil
 }
 
 // readManifest reads dir's manifest; os.ErrNotExist when there is none.
@@ -96,6 +97,85 @@ func readManifest(dir string) (*manifest, error) {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	return &m, nil
+}
+
+// errInUse reports a saved lexical index that another process has open.
+var errInUse = errors.New("the lexical index is in use by another process")
+
+// loadLexical opens the saved bleve index for updates.
+func (ix *Index) loadLexical(p *lexicalPart) error {
+	if p.Analyzer != BigramAnalyzer {
+		return fmt.Errorf("built with analyzer %q, want %q", p.Analyzer, BigramAnalyzer)
+	}
+	if p.Dir == "" || filepath.Base(p.Dir) != p.Dir || !strings.HasPrefix(p.Dir, lexicalPrefix) {
+		return fmt.Errorf("bad lexical directory %q", p.Dir)
+	}
+	path := filepath.Join(ix.dir, p.Dir)
+	if inUse(filepath.Join(path, "store", "root.bolt")) {
+		return errInUse
+	}
+	lex, hashes, err := openLexicalDir(path)
+	if err != nil {
+		return err
+	}
+	ix.lex, ix.lexHashes = lex, hashes
+	return nil
+}
+
+// loadVectors loads the saved vectors after checking the embedder and the
+// files. On failure it returns a short reason for the log and the error.
+func (ix *Index) loadVectors(p *vectorPart) (string, error) {
+	want := ix.emb.Identity()
+	if p.Embedder.Provider != want.Provider || p.Embedder.Model != want.Model || (want.Dim != 0 && p.Embedder.Dim != want.Dim) {
+		return "embedder changed", fmt.Errorf("built by %s (dim %d), now %s (dim %d)", p.Embedder, p.Embedder.Dim, want, want.Dim)
+	}
+	var vecName, embName string
+	for name := range p.Files {
+		switch {
+		case strings.HasPrefix(name, vectorsPrefix):
+			vecName = name
+		case strings.HasPrefix(name, embedderPrefix):
+			embName = name
+		}
+	}
+	emb := ix.emb
+	if _, ok := ix.emb.(*LocalEmbedder); ok {
+		if embName == "" {
+			return "files damaged", errors.New("manifest lists no local embedder state")
+		}
+		data, err := readChecked(ix.dir, p.Files, embName)
+		if err != nil {
+			return "files damaged", err
+		}
+		trained, err := unmarshalLocal(data)
+		if err != nil {
+			return "files damaged", err
+		}
+		if trained.dim != want.Dim {
+			return "embedder changed", fmt.Errorf("saved dim %d, want %d", trained.dim, want.Dim)
+		}
+		emb = trained
+	}
+	if vecName == "" {
+		return "files damaged", errors.New("manifest lists no vectors")
+	}
+	slots, vec, err := readVectors(ix.dir, vecName, p.Files[vecName])
+	if err != nil {
+		return "files damaged", err
+	}
+	if vec.dim() != p.Embedder.Dim && len(slots) > 0 {
+		return "files damaged", fmt.Errorf("vectors of length %d, manifest says %d", vec.dim(), p.Embedder.Dim)
+	}
+	ix.emb, ix.vec, ix.ident = emb, vec, p.Embedder
+	ix.slots = slots
+	for r, s := range slots {
+		if s.chunk.ID == "" {
+			ix.free = append(ix.free, r)
+		} else {
+			ix.byID[s.chunk.ID] = r
+		}
+	}
+	return "", nil
 }
 
 // readChecked reads dir/name and checks it against the sums.
@@ -115,54 +195,190 @@ func readChecked(dir string, sums map[string]fileSum, name string) ([]byte, erro
 	return data, nil
 }
 
-// sumTree returns the sums of every regular file under root, by slash
-// path relative to root.
-func sumTree(root string) (map[string]fileSum, error) {
-	sums := map[string]fileSum{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file", path)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		sums[filepath.ToSlash(rel)] = sum(data)
-		return nil
-	})
-	return sums, err
+// save writes the vectors (and the local embedder's counts) to new files,
+// then the manifest naming them and the lexical directory.
+func (ix *Index) save() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.saveLocked()
 }
 
-// checkTree checks that root holds exactly the files of want, unchanged.
-func checkTree(root string, want map[string]fileSum) error {
-	got, err := sumTree(root)
+// saveLocked is save with ix.mu held.
+func (ix *Index) saveLocked() error {
+	start := time.Now()
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
+	files := map[string]fileSum{}
+	if le, ok := ix.emb.(*LocalEmbedder); ok {
+		data, err := le.marshal()
+		if err != nil {
+			return fmt.Errorf("local embedder state: %w", err)
+		}
+		name := embedderPrefix + stamp + ".gob"
+		if err := writeAtomic(ix.dir, name, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return err
+		}
+		files[name] = sum(data)
+	}
+	name := vectorsPrefix + stamp + ".bin"
+	h := sha256.New()
+	var size int64
+	err := writeAtomic(ix.dir, name, func(w io.Writer) error {
+		cw := &countWriter{w: io.MultiWriter(w, h)}
+		err := writeVectors(cw, ix.slots, ix.vec)
+		size = cw.n
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if !maps.Equal(got, want) {
-		for name, w := range want {
-			if g, ok := got[name]; !ok {
-				return fmt.Errorf("%s is missing", name)
-			} else if g != w {
-				return fmt.Errorf("%s changed: %d bytes with sha256 %.12s, manifest says %d bytes with %.12s",
-					name, g.Size, g.SHA256, w.Size, w.SHA256)
-			}
-		}
-		return fmt.Errorf("%s holds files the manifest does not list", root)
+	files[name] = fileSum{SHA256: hex.EncodeToString(h.Sum(nil)), Size: size}
+	m := &manifest{Format: FormatVersion, Saved: ix.now().UTC(),
+		Vectors: &vectorPart{Embedder: ix.ident, Files: files, Chunks: len(ix.byID)}}
+	if ix.lex != nil && ix.lex.path != "" {
+		m.Lexical = &lexicalPart{Dir: filepath.Base(ix.lex.path), Analyzer: BigramAnalyzer}
 	}
+	if err := writeManifest(ix.dir, m); err != nil {
+		return err
+	}
+	ix.dirty = false
+	ix.log.Debug("retrieval: index saved", "dir", ix.dir, "chunks", len(ix.byID), "bytes", size, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// writeAtomic writes data to dir/name through a temporary file and a
-// rename, so readers see the old file or the new one, never a part.
-func writeAtomic(dir, name string, data []byte) (err error) {
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// vectorsMagic starts a vectors file.
+const vectorsMagic = "PBVECS2\n"
+
+// writeVectors writes the rows (chunk ID and hash of each slot, "" for a
+// free one) and the slabs of vec, little-endian float32 column by column
+// as they are in memory.
+func writeVectors(w io.Writer, slots []slot, vec *slabStore) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString(vectorsMagic)
+	var buf []byte
+	buf = binary.AppendUvarint(buf, uint64(vec.dim()))
+	buf = binary.AppendUvarint(buf, uint64(len(slots)))
+	bw.Write(buf)
+	for _, s := range slots {
+		id := s.chunk.ID
+		buf = binary.AppendUvarint(buf[:0], uint64(len(id)))
+		buf = append(buf, id...)
+		buf = binary.LittleEndian.AppendUint64(buf, s.hash)
+		bw.Write(buf)
+	}
+	slabs := (len(slots) + slabRows - 1) / slabRows
+	for i := 0; i < slabs && vec.dim() > 0; i++ {
+		buf = buf[:0]
+		for _, x := range vec.slabs[i] {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// maxVectorRows bounds what a vectors file may claim, so a damaged header
+// cannot make readVectors allocate without end.
+const maxVectorRows, maxVectorDim = 1 << 24, 1 << 14
+
+// readVectors reads what writeVectors wrote to dir/name and checks it
+// against want. The slots it returns have their chunk ID and hash set, and
+// no document.
+func readVectors(dir, name string, want fileSum) ([]slot, *slabStore, error) {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || info.Size() != want.Size {
+		return nil, nil, fmt.Errorf("%s: size differs from the manifest's %d bytes (%v)", name, want.Size, err)
+	}
+	h := sha256.New()
+	r := bufio.NewReaderSize(io.TeeReader(f, h), 1<<20)
+	slots, vec, err := decodeVectors(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, nil, err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want.SHA256 {
+		return nil, nil, fmt.Errorf("%s: sha256 %.12s, manifest says %.12s", name, got, want.SHA256)
+	}
+	return slots, vec, nil
+}
+
+func decodeVectors(r *bufio.Reader) ([]slot, *slabStore, error) {
+	magic := make([]byte, len(vectorsMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != vectorsMagic {
+		return nil, nil, fmt.Errorf("not a vectors file (%v)", err)
+	}
+	dim, err := binary.ReadUvarint(r)
+	if err != nil || dim > maxVectorDim {
+		return nil, nil, fmt.Errorf("bad dimension %d (%v)", dim, err)
+	}
+	rows, err := binary.ReadUvarint(r)
+	if err != nil || rows > maxVectorRows || (rows > 0 && dim == 0) {
+		return nil, nil, fmt.Errorf("bad row count %d (%v)", rows, err)
+	}
+	slots := make([]slot, rows)
+	seen := map[string]bool{}
+	for i := range slots {
+		n, err := binary.ReadUvarint(r)
+		if err != nil || n > 1<<10 {
+			return nil, nil, fmt.Errorf("row %d: bad ID length %d (%v)", i, n, err)
+		}
+		id := make([]byte, n)
+		var hb [8]byte
+		if _, err := io.ReadFull(r, id); err != nil {
+			return nil, nil, err
+		}
+		if _, err := io.ReadFull(r, hb[:]); err != nil {
+			return nil, nil, err
+		}
+		slots[i] = slot{chunk: Chunk{ID: string(id)}, hash: binary.LittleEndian.Uint64(hb[:])}
+		if n > 0 {
+			if seen[string(id)] || slots[i].hash == 0 {
+				return nil, nil, fmt.Errorf("row %d: chunk %q twice or without hash", i, id)
+			}
+			seen[string(id)] = true
+		}
+	}
+	vec := newSlabStore(int(dim))
+	slabs := (int(rows) + slabRows - 1) / slabRows
+	buf := make([]byte, slabRows*int(dim)*4)
+	for i := 0; i < slabs; i++ {
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, nil, fmt.Errorf("slab %d: %w", i, err)
+		}
+		slab := make([]float32, slabRows*int(dim))
+		for k := range slab {
+			slab[k] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*k:]))
+		}
+		vec.slabs = append(vec.slabs, slab)
+	}
+	vec.stored = make([]bool, rows)
+	for i, s := range slots {
+		vec.stored[i] = s.chunk.ID != ""
+	}
+	return slots, vec, nil
+}
+
+// writeAtomic writes dir/name through a temporary file, fsync and a rename,
+// so readers see the old file or the new one, never a part.
+func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
 	f, err := os.CreateTemp(dir, tmpPrefix+name+"-*")
 	if err != nil {
 		return err
@@ -173,9 +389,9 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err = f.Write(data); err != nil {
+	if err = write(f); err != nil {
 		f.Close()
-		return err
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if err = f.Sync(); err != nil {
 		f.Close()
@@ -187,58 +403,17 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 	return os.Rename(tmp, filepath.Join(dir, name))
 }
 
-// writeFiles writes each file atomically and returns their sums.
-func writeFiles(dir string, files map[string][]byte) (map[string]fileSum, error) {
-	sums := make(map[string]fileSum, len(files))
-	for name, data := range files {
-		if err := writeAtomic(dir, name, data); err != nil {
-			return nil, fmt.Errorf("write %s: %w", name, err)
-		}
-		sums[name] = sum(data)
-	}
-	return sums, nil
-}
-
-// writeLexicalDir builds the bleve index in a fresh directory of dir and
-// returns its part of the manifest. The directory gets a name of its own
-// (lexical-XXXX), so a concurrent build never writes into it, and it is
-// renamed into place only once complete.
-func writeLexicalDir(dir string, chunks []Chunk, texts []string, analyzer string) (*lexicalPart, error) {
-	tmp, err := os.MkdirTemp(dir, tmpPrefix+lexicalPrefix)
-	if err != nil {
-		return nil, err
-	}
-	final := filepath.Join(dir, lexicalPrefix+strings.TrimPrefix(filepath.Base(tmp), tmpPrefix+lexicalPrefix))
-	// bleve wants to create the index directory itself.
-	path := filepath.Join(tmp, "index")
-	if err := writeLexicalIndex(path, chunks, texts, analyzer); err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	sums, err := sumTree(path)
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	if err := os.Rename(path, final); err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	os.Remove(tmp)
-	return &lexicalPart{Dir: filepath.Base(final), Analyzer: analyzer, Files: sums}, nil
-}
-
 // writeManifest writes m and then removes what it no longer names: lexical
-// directories of earlier builds, the local embedder's state after a switch
-// to a remote model, and temporary files more than an hour old (left by a
-// crash; younger ones may belong to a build in progress).
+// directories of earlier builds that no index has open, vector and
+// embedder files of earlier saves, and temporary files more than an hour
+// old (left by a crash; younger ones may belong to a save in progress).
 func writeManifest(dir string, m *manifest) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(dir, manifestFile, append(data, '\n')); err != nil {
-		return fmt.Errorf("write %s: %w", manifestFile, err)
+	if err := writeAtomic(dir, manifestFile, func(w io.Writer) error { _, err := w.Write(append(data, '\n')); return err }); err != nil {
+		return err
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -250,13 +425,11 @@ func writeManifest(dir string, m *manifest) error {
 		stale := false
 		switch {
 		case strings.HasPrefix(name, lexicalPrefix):
-			stale = m.Lexical == nil || name != m.Lexical.Dir
-		case name == vectorsFile || name == embedderFile:
-			stale = true
-			if m.Vectors != nil {
-				_, ok := m.Vectors.Files[name]
-				stale = !ok
-			}
+			stale = (m.Lexical == nil || name != m.Lexical.Dir) && !inUse(filepath.Join(dir, name, "store", "root.bolt"))
+		case strings.HasPrefix(name, vectorsPrefix), strings.HasPrefix(name, embedderPrefix),
+			name == "vectors.gob", name == "embedder.gob": // format 1
+			_, named := m.Vectors.fileNamed(name)
+			stale = !named
 		case strings.HasPrefix(name, tmpPrefix):
 			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
 				stale = true
@@ -269,4 +442,12 @@ func writeManifest(dir string, m *manifest) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (p *vectorPart) fileNamed(name string) (fileSum, bool) {
+	if p == nil {
+		return fileSum{}, false
+	}
+	s, ok := p.Files[name]
+	return s, ok
 }
