@@ -656,17 +656,20 @@ var errNothing = errors.New("nothing to change")
 // errClosed is returned for a change or a build after Close.
 var errClosed = errors.New("corpus: the service is closed")
 
-// Rebuild builds a new index from the versions live now and swaps it into
-// Live. A build that fails leaves the old index live and returns the error.
+// Rebuild builds a new index from the versions live now, beside the live
+// one, and swaps it into Live. A build that fails leaves the old index live
+// and returns the error. (Changes need no rebuild: they update the live
+// index in place; this is for an index that must be built anew.)
 func (s *Service) Rebuild(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.rebuild(ctx, true)
 }
 
-// Sync rebuilds the index when the store changed since the last build (a
+// Sync updates the index when the store changed since the last build (a
 // change by another replica) or a retire date among the live versions has
-// arrived; otherwise it does nothing. It reports whether it rebuilt.
+// arrived, changing only the documents that changed; otherwise it does
+// nothing. It reports whether the index changed.
 func (s *Service) Sync(ctx context.Context) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -688,8 +691,10 @@ func (s *Service) Sync(ctx context.Context) (bool, error) {
 	return s.built.key != before, nil
 }
 
-// rebuild loads the store and builds the live versions' index; unless
-// force, only when they differ from the index in Live. s.mu is held.
+// rebuild loads the store and brings the index in Live to the live
+// versions: unless force, only when they differ from it, and then by an
+// incremental update of the documents that changed; with force, by a new
+// index built beside it. s.mu is held.
 func (s *Service) rebuild(ctx context.Context, force bool) error {
 	if s.shut {
 		return errClosed
@@ -700,15 +705,43 @@ func (s *Service) rebuild(ctx context.Context, force bool) error {
 	}
 	now := s.now()
 	docs, key, next := st.liveSet(now)
-	if !force && key == s.built.key && s.live.Current() != nil {
+	b := built{gen: st.gen, key: key, docs: docs, next: next}
+	cur := s.live.Current()
+	switch {
+	case !force && key == s.built.key && cur != nil:
 		s.built.gen, s.built.next = st.gen, next
 		return nil
+	case !force && cur != nil:
+		p, err := cur.Prepare(ctx, docs)
+		if err != nil {
+			return fmt.Errorf("update the index: %w", err)
+		}
+		return s.apply(ctx, p, b)
 	}
 	ix, err := s.build(ctx, docs)
 	if err != nil {
 		return err
 	}
-	s.swap(ix, built{gen: st.gen, key: key, docs: docs, next: next})
+	s.swap(ix, b)
+	return nil
+}
+
+// apply applies an update prepared on the live index and records b as
+// what it holds. Should the update fail (the lexical index cannot be
+// written), a new index is built beside and swapped in instead. s.mu is
+// held.
+func (s *Service) apply(ctx context.Context, p *retrieval.Pending, b built) error {
+	if err := p.Apply(); err != nil {
+		s.log.Error("corpus: incremental index update failed; building a new index", "err", err)
+		ix, err := s.build(ctx, b.docs)
+		if err != nil {
+			return err
+		}
+		s.swap(ix, b)
+		return nil
+	}
+	s.built = b
+	s.liveDocs.Store(&b.docs)
 	return nil
 }
 
@@ -728,7 +761,7 @@ func (s *Service) Run(ctx context.Context) {
 					s.log.Error("corpus: sync failed; the previous index stays live", "err", err)
 				}
 			} else if rebuilt {
-				s.log.Info("corpus: index rebuilt", "generation", s.generation())
+				s.log.Info("corpus: index updated", "generation", s.generation())
 			}
 		}
 	}
@@ -787,10 +820,18 @@ func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.T
 		ch.Base = st.gen
 		next := st.apply(ch)
 		docs, key, retireAt := next.liveSet(now)
+		// The index change is prepared (and, with a remote embedder, the
+		// new chunks embedded) before the commit, so that a failure
+		// commits nothing; it is applied after.
 		var ix *retrieval.Index
-		if key != s.built.key || s.live.Current() == nil {
+		var pending *retrieval.Pending
+		if cur := s.live.Current(); cur == nil {
 			if ix, err = s.build(ctx, docs); err != nil {
 				return 0, fmt.Errorf("%w; nothing was changed", err)
+			}
+		} else if key != s.built.key {
+			if pending, err = cur.Prepare(ctx, docs); err != nil {
+				return 0, fmt.Errorf("update the index: %w; nothing was changed", err)
 			}
 		}
 		gen, err := s.store.Commit(ctx, ch)
@@ -808,9 +849,16 @@ func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.T
 			return 0, fmt.Errorf("save the corpus change: %w", err)
 		}
 		b := built{gen: gen, key: key, docs: docs, next: retireAt}
-		if ix != nil {
+		switch {
+		case ix != nil:
 			s.swap(ix, b)
-		} else {
+		case pending != nil:
+			if err := s.apply(ctx, pending, b); err != nil {
+				// Committed, but not live here: Run retries.
+				s.built.gen = -1
+				return 0, fmt.Errorf("the change was saved but the index could not follow (it will retry): %w", err)
+			}
+		default:
 			s.built = b
 		}
 		for _, a := range ch.Audit {
@@ -821,9 +869,13 @@ func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.T
 	}
 }
 
-// build opens a new index of docs beside the live one.
+// build opens a new index of docs beside the live one (in new files of the
+// data directory, Options.Fresh, when there is a live one: it keeps its
+// files until it is closed).
 func (s *Service) build(ctx context.Context, docs []*policies.Document) (*retrieval.Index, error) {
-	ix, err := retrieval.Open(ctx, docs, s.index)
+	opts := s.index
+	opts.Fresh = s.live.Current() != nil
+	ix, err := retrieval.Open(ctx, docs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("build the index: %w", err)
 	}

@@ -647,3 +647,67 @@ func TestPublishIfCurrent(t *testing.T) {
 		t.Errorf("a second new document with the same id on base 0: %+v, %v; want a StaleError by chen", res.Version.N, err)
 	}
 }
+
+// TestChangesUpdateTheIndexInPlace checks that a publish, a new version, a
+// rollback and a retire change the live index in place — on the replica
+// that made the change and, through Sync, on another — and never build a
+// new one.
+func TestChangesUpdateTheIndexInPlace(t *testing.T) {
+	ctx := context.Background()
+	dirs := func(dir string) func(*corpus.Options) {
+		return func(o *corpus.Options) { o.Index.Dir = dir }
+	}
+	a := newEnv(t, nil, dirs(t.TempDir()))
+	b := newEnv(t, a.st, dirs(t.TempDir()))
+	fsys, err := policies.BundledFS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.Seed(ctx, "system", fsys); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*env{a, b} {
+		if _, err := e.svc.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ixA, ixB := a.live.Current(), b.live.Current()
+	chunks := len(ixA.Chunks())
+	steps := []struct {
+		name   string
+		do     func()
+		want   string // in article 2 of wz-ocean; "" when it must not be found
+		chunks int
+	}{
+		{"publish", func() { a.upload(t, "ocean.md", doc("wz-ocean", oceanV1), true) }, "30%", chunks + 2},
+		{"new version", func() { a.upload(t, "v2.md", doc("wz-ocean", oceanV2), true) }, "40%", chunks + 2},
+		{"rollback", func() {
+			if _, err := a.svc.Rollback(ctx, "li", "wz-ocean", 1); err != nil {
+				t.Fatal(err)
+			}
+		}, "30%", chunks + 2},
+		{"retire", func() {
+			if _, err := a.svc.Retire(ctx, "li", "wz-ocean", time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}, "", chunks},
+	}
+	for _, st := range steps {
+		st.do()
+		if changed, err := b.svc.Sync(ctx); err != nil || !changed {
+			t.Fatalf("%s: Sync on the other replica = %v, %v; want a change", st.name, changed, err)
+		}
+		for name, e := range map[string]*env{"a": a, "b": b} {
+			got := e.search(t, oceanQ)["wz-ocean"]
+			if st.want == "" && got != "" || st.want != "" && !strings.Contains(got, st.want) {
+				t.Errorf("%s: replica %s serves %q, want %q", st.name, name, got, st.want)
+			}
+			if n := len(e.live.Current().Chunks()); n != st.chunks {
+				t.Errorf("%s: replica %s holds %d chunks, want %d", st.name, name, n, st.chunks)
+			}
+		}
+		if a.live.Current() != ixA || b.live.Current() != ixB {
+			t.Fatalf("%s: a new index was built; want the live one updated in place", st.name)
+		}
+	}
+}
