@@ -417,6 +417,7 @@ func TestTwoReplicas(t *testing.T) {
 	defer db.Close()
 
 	t.Run("PublishRetireRollbackPropagate", func(t *testing.T) {
+		logA, logB := len(a.stderr.String()), len(b.stderr.String())
 		if c := b.ask(t, hqQuestion); cites(c, hqDocID, hqAnswer) {
 			t.Fatalf("before the publish, B already answers from %s: %+v", hqDocID, c)
 		}
@@ -450,6 +451,23 @@ func TestTwoReplicas(t *testing.T) {
 			}
 			return true
 		})
+
+		// Each replica updated its index in place, four times — the
+		// changes it made and those it was notified of — and built none.
+		for _, r := range []struct {
+			*replica
+			from int
+		}{{a, logA}, {b, logB}} {
+			l := r.stderr.String()[r.from:]
+			if n := strings.Count(l, "retrieval: index updated"); n != 4 {
+				t.Errorf("replica %s logged %d incremental index updates, want 4 (publish, version 2, rollback, retire):\n%s", r.name, n, l)
+			}
+			for _, built := range []string{"vectors built", "building index", "lexical index built", "corpus: incremental index update failed"} {
+				if strings.Contains(l, built) {
+					t.Errorf("replica %s logged %q: a change rebuilt its index:\n%s", r.name, built, l)
+				}
+			}
+		}
 	})
 
 	t.Run("SlackEventAnsweredOnce", func(t *testing.T) {
