@@ -150,6 +150,56 @@ type Meta struct {
 	// before uploading (0: there was none): an upload that publishes
 	// fails with a *StaleError when that is no longer so.
 	Base *int
+	// Scope is where and when the document applies (the front matter's
+	// region, level, year and status; policies/FORMAT.md). Unlike the
+	// other fields, a scope field the form gives is added to a file's own
+	// front matter too, when the file does not give it: that is how an
+	// official corrects a region or year the parser inferred.
+	Scope Scope
+}
+
+// Scope are the scope fields of an upload form, as typed.
+type Scope struct {
+	Region, Level, Year, Status string
+}
+
+// scopeFields checks the form's scope fields and returns them as front
+// matter (key, value) pairs, with findings for those that are invalid.
+func (sc Scope) fields(path string) ([][2]string, []policies.Finding) {
+	var out [][2]string
+	var fs []policies.Finding
+	bad := func(format string, args ...any) {
+		fs = append(fs, policies.Finding{Path: path, Severity: policies.Error, Code: policies.CodeField, Msg: fmt.Sprintf(format, args...)})
+	}
+	if r := strings.TrimSpace(sc.Region); r != "" {
+		if utf8.RuneCountInString(r) > 32 || strings.ContainsAny(r, " \t:#'\"{}[],&*!|>%@`") {
+			bad("region %q is not a region name: write it as 吴中区, 苏州市 or 江苏省 (地区名称无效)", r)
+		} else {
+			out = append(out, [2]string{"region", r})
+		}
+	}
+	if l := strings.TrimSpace(sc.Level); l != "" {
+		if lv, ok := policies.ParseLevel(l); ok {
+			out = append(out, [2]string{"level", string(lv)})
+		} else {
+			bad("unknown level %q: use district (区/县级市), city (市), province (省) or national (国家) (层级无效)", l)
+		}
+	}
+	if y := strings.TrimSpace(sc.Year); y != "" {
+		if n, err := strconv.Atoi(y); err == nil && n >= 1949 && n <= 2100 {
+			out = append(out, [2]string{"year", y})
+		} else {
+			bad("bad year %q: write the year of the measure with four digits, e.g. 2025 (年份应为四位数字，如 2025)", y)
+		}
+	}
+	if st := strings.TrimSpace(sc.Status); st != "" {
+		if v, ok := policies.ParseStatus(st); ok {
+			out = append(out, [2]string{"status", string(v)})
+		} else {
+			bad("unknown status %q: use in-force (现行有效), expired (已失效) or repealed (已废止) (状态无效)", st)
+		}
+	}
+	return out, fs
 }
 
 // UploadResult is what an upload made.
@@ -224,6 +274,22 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 			md = out
 			doc, findings = s.parser.Parse(src.Name, md)
 			warnings = append(warnings, "the file was GB18030/GBK text and was converted to UTF-8 (文件为 GB18030/GBK 编码，已转换为 UTF-8)")
+		}
+	}
+	scope, bad := meta.Scope.fields(src.Name)
+	extra = append(extra, bad...)
+	if len(scope) > 0 && utf8.Valid(md) {
+		added := false
+		for _, f := range scope {
+			var had bool
+			if md, had = setFrontField(md, f[0], f[1]); had {
+				warnings = append(warnings, fmt.Sprintf("the file gives %s itself; the form's %q is not used (文件中已有 %s，表单填写的未使用)", f[0], f[1], f[0]))
+			} else {
+				added = true
+			}
+		}
+		if added {
+			doc, findings = s.parser.Parse(src.Name, md)
 		}
 	}
 	findings = append(findings, extra...)
@@ -1158,14 +1224,21 @@ func hasFrontMatter(data []byte) bool {
 // addFrontField adds "key: value" to the front matter of md when it has no
 // such key; value must need no YAML quoting (a document id).
 func addFrontField(md []byte, key, value string) []byte {
+	md, _ = setFrontField(md, key, value)
+	return md
+}
+
+// setFrontField is addFrontField that also reports whether the key was
+// there already (md is then unchanged).
+func setFrontField(md []byte, key, value string) ([]byte, bool) {
 	lines := bytes.SplitAfter(md, []byte("\n"))
 	if len(lines) == 0 || string(bytes.TrimSpace(lines[0])) != "---" {
-		return md
+		return md, false
 	}
 	for i := 1; i < len(lines); i++ {
 		t := bytes.TrimSpace(lines[i])
 		if bytes.HasPrefix(t, []byte(key+":")) {
-			return md
+			return md, true
 		}
 		if string(t) == "---" {
 			var out bytes.Buffer
@@ -1176,8 +1249,8 @@ func addFrontField(md []byte, key, value string) []byte {
 			for _, l := range lines[i:] {
 				out.Write(l)
 			}
-			return out.Bytes()
+			return out.Bytes(), false
 		}
 	}
-	return md
+	return md, false
 }

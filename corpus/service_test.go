@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -708,6 +709,53 @@ func TestChangesUpdateTheIndexInPlace(t *testing.T) {
 		}
 		if a.live.Current() != ixA || b.live.Current() != ixB {
 			t.Fatalf("%s: a new index was built; want the live one updated in place", st.name)
+		}
+	}
+}
+
+// TestUploadScopeFromForm checks the scope fields of the upload form: they
+// fill in what a file does not say (its own front matter too), never
+// replace what it says, and are checked.
+func TestUploadScopeFromForm(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	body := []byte("第一条 总则。\n\n第二条 " + oceanV1 + "\n")
+	res, err := e.svc.Upload(ctx, "chen", "x.txt", body, corpus.Meta{
+		Meta:  ingest.Meta{ID: "xc-ocean", Title: "深海养殖措施", Category: "manufacturing", Issuer: "区农业农村局"},
+		Scope: corpus.Scope{Region: "相城", Year: "2024", Status: "已废止"},
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Doc; d == nil || d.Region != "相城区" || d.Level != policies.LevelDistrict || d.Year != 2024 || d.Status != policies.StatusRepealed ||
+		!slices.Equal(d.Inferred, []string{"level"}) || !res.Publishable() {
+		t.Fatalf("Upload with form scope = %+v, findings %v", res.Doc, res.Findings)
+	}
+
+	// A file with its own front matter: the region it gives stays, the
+	// year it lacks comes from the form.
+	md := doc("wz-ocean", oceanV1, "region: 吴中区\n")
+	res, err = e.svc.Upload(ctx, "chen", "ocean.md", []byte(md), corpus.Meta{Scope: corpus.Scope{Region: "相城区", Year: "2023"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Doc; d.Region != "吴中区" || d.Year != 2023 || slices.Contains(d.Inferred, "year") {
+		t.Errorf("own front matter + form scope: region %q year %d inferred %v; want 吴中区, 2023 from the form", d.Region, d.Year, d.Inferred)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "the file gives region itself") {
+		t.Errorf("warnings = %v, want one saying the form's region is not used", res.Warnings)
+	}
+	if !strings.Contains(string(res.Markdown), "year: 2023\n") {
+		t.Errorf("stored text does not carry the year:\n%s", res.Markdown)
+	}
+
+	for _, sc := range []corpus.Scope{{Year: "25"}, {Level: "镇"}, {Status: "暂停"}, {Region: "吴中区: x"}} {
+		res, err := e.svc.Upload(ctx, "chen", "ocean.md", []byte(doc("wz-ocean", oceanV1)), corpus.Meta{Scope: sc}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Published || res.Publishable() {
+			t.Errorf("Upload with form scope %+v: published %v, findings %v; want an error", sc, res.Published, res.Findings)
 		}
 	}
 }

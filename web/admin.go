@@ -419,6 +419,26 @@ type versionJSON struct {
 	Findings []findingJSON `json:"findings"`
 	Warnings []string      `json:"warnings"`
 	Markdown string        `json:"markdown,omitempty"`
+
+	// The scope (region, level, year, declared status).
+	scopeJSON
+}
+
+// scopeJSON is a document's scope (policies/FORMAT.md): region, level,
+// year, the status it declares, and which of them the parser inferred
+// from the issuer, title or dates rather than read from the file.
+type scopeJSON struct {
+	Region     string   `json:"region,omitempty"`
+	Level      string   `json:"level,omitempty"`
+	LevelLabel string   `json:"level_label,omitempty"` // 区/县级市, 市, 省, 国家
+	Year       int      `json:"year,omitempty"`
+	Status     string   `json:"doc_status,omitempty"`
+	Inferred   []string `json:"scope_inferred,omitempty"`
+}
+
+func newScopeJSON(d *policies.Document) scopeJSON {
+	return scopeJSON{Region: d.Region, Level: string(d.Level), LevelLabel: d.Level.Label(), Year: d.Year,
+		Status: string(d.Status), Inferred: d.Inferred}
 }
 
 var cst = time.FixedZone("CST", 8*60*60)
@@ -464,6 +484,7 @@ func newVersionJSON(v *corpus.Version, now time.Time, withMarkdown bool) version
 		out.Title, out.Category, out.Issuer, out.DocNo = d.Title, string(d.Category), d.Issuer, d.DocNo
 		out.PublishedOn, out.EffectiveFrom, out.EffectiveTo = d.Published.String(), d.EffectiveFrom.String(), d.EffectiveTo.String()
 		out.LeadDepartment, out.Sample, out.Supersedes, out.SourceURL, out.CiteBy = d.LeadDepartment, d.Sample, d.Supersedes, d.SourceURL, string(d.CiteBy)
+		out.scopeJSON = newScopeJSON(d)
 		for i := range d.Articles {
 			out.Articles = append(out.Articles, articleOf(d, &d.Articles[i]))
 		}
@@ -548,6 +569,7 @@ var uploadFields = map[string]bool{
 	"id": true, "title": true, "category": true, "issuer": true, "doc_no": true, "published": true,
 	"effective_from": true, "effective_to": true, "lead_department": true, "source_url": true,
 	"sample": true, "supersedes": true, "publish": true, "base_version": true,
+	"region": true, "level": true, "year": true, "status": true,
 }
 
 // maxFieldBytes bounds one metadata field.
@@ -644,7 +666,9 @@ func (a *admin) handleUpload() http.Handler {
 			DocNo: fields["doc_no"], Published: fields["published"], EffectiveFrom: fields["effective_from"],
 			EffectiveTo: fields["effective_to"], LeadDepartment: fields["lead_department"], SourceURL: fields["source_url"],
 			Sample: truthy(fields["sample"]),
-		}, Supersedes: fields["supersedes"]}
+		}, Supersedes: fields["supersedes"], Scope: corpus.Scope{
+			Region: fields["region"], Level: fields["level"], Year: fields["year"], Status: fields["status"],
+		}}
 		publish := truthy(r.URL.Query().Get("publish")) || truthy(fields["publish"])
 		if base, ok, err := baseParam(r, fields); err != nil {
 			a.writeErr(w, r, err)
@@ -722,6 +746,8 @@ type summaryJSON struct {
 	EffectiveFrom string `json:"effective_from,omitempty"`
 	EffectiveTo   string `json:"effective_to,omitempty"`
 	Sample        bool   `json:"sample"`
+	Region        string `json:"region,omitempty"`
+	Year          int    `json:"year,omitempty"`
 	RetiredFrom   string `json:"retired_from,omitempty"`
 	UpdatedAt     string `json:"updated_at,omitempty"`
 	UpdatedBy     string `json:"updated_by,omitempty"`
@@ -740,6 +766,7 @@ func newSummaryJSON(s corpus.Summary) summaryJSON {
 	if d := s.Doc; d != nil {
 		out.Articles, out.Sample = len(d.Articles), d.Sample
 		out.EffectiveFrom, out.EffectiveTo = d.EffectiveFrom.String(), d.EffectiveTo.String()
+		out.Region, out.Year = d.Region, d.Year
 	}
 	return out
 }

@@ -33,8 +33,10 @@
   var FIELDS = {
     id: '文件编号', title: '标题', category: '类别', issuer: '发文单位', doc_no: '文号', published: '发布日期',
     effective_from: '生效日期', effective_to: '失效日期', lead_department: '牵头部门', sample: '示例文本',
-    supersedes: '取代的文件', source_url: '原文链接'
+    supersedes: '取代的文件', source_url: '原文链接', region: '适用地区', level: '层级', year: '政策年度', status: '文件状态'
   };
+  var LEVELS = { district: '区/县级市', city: '市', province: '省', national: '国家' };
+  var DOC_STATUSES = { 'in-force': '现行有效', expired: '已失效', repealed: '已废止' };
 
   function $(id) { return document.getElementById(id); }
 
@@ -391,6 +393,8 @@
     if (needMeta && !$('f-category').value) bad.push([$('f-category'), '请选择政策类别。']);
     var from = $('f-from').value, to = $('f-to').value;
     if (from && to && to < from) bad.push([$('f-to'), '失效日期早于生效日期，请检查。']);
+    var y = $('f-year').value.trim();
+    if (y && !/^(19|20)[0-9]{2}$/.test(y)) bad.push([$('f-year'), '政策年度请填写四位年份，例如 2026。']);
     var u = $('f-url').value.trim();
     if (u && !/^https?:\/\//i.test(u)) bad.push([$('f-url'), '原文链接应以 http:// 或 https:// 开头。']);
     form.querySelectorAll('[aria-invalid]').forEach(function (n) { n.removeAttribute('aria-invalid'); });
@@ -540,6 +544,11 @@
     if (typeof v.published === 'string') row('发布日期', v.published);
     if (v.effective_from || v.effective_to) row('有效期', (v.effective_from || '发布之日') + ' 至 ' + (v.effective_to || '长期'));
     row('牵头部门', v.lead_department);
+    var inferred = v.scope_inferred || [];
+    function guess(field, text) { return inferred.indexOf(field) >= 0 ? text + '（自动判断）' : text; }
+    row('适用地区', v.region ? guess('region', v.region) + (v.level ? ' · ' + guess('level', LEVELS[v.level] || v.level) : '') : '未能判断（各地区的提问都会用到此文件）');
+    if (v.year) row('政策年度', guess('year', v.year + ' 年'));
+    if (v.doc_status) row('文件状态', DOC_STATUSES[v.doc_status] || v.doc_status);
     row('取代的文件', v.supersedes);
     if (v.sample) row('示例文本', '是（每条答复都会提示以正式文件为准）');
     if (v.source && v.source.name) row('上传的文件', v.source.name + (v.source.size ? '（' + size(v.source.size) + '）' : ''));
