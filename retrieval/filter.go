@@ -12,6 +12,8 @@ type filter struct {
 	// shorter list: include lists the allowed documents (nil: no such
 	// filter), exclude the others.
 	include, exclude []string
+	// region is the canonical name of the query's region; "" for none.
+	region string
 }
 
 func (f filter) allows(d *docEntry) bool { return f.allowed == nil || f.allowed[d.num] }
@@ -24,10 +26,15 @@ func (ix *Index) filter(q Query) filter {
 		asOf = ix.now()
 	}
 	region := ""
+	var applies map[string]bool // the regions whose documents apply in region
 	if q.Region != "" {
 		region = ix.regions.Canonical(q.Region)
+		applies = map[string]bool{region: true, "": true}
+		for _, a := range ix.regions.Ancestors(region) {
+			applies[a] = true
+		}
 	}
-	var f filter
+	f := filter{region: region}
 	allowed := make([]bool, len(ix.nums))
 	var in, out []string
 	for _, id := range ix.order {
@@ -35,7 +42,7 @@ func (ix *Index) filter(q Query) filter {
 		d := e.doc
 		ok := (q.DocID == "" || d.ID == q.DocID) &&
 			(q.Category == "" || d.Category == q.Category) &&
-			(region == "" || d.Region == "" || ix.regions.AppliesIn(d.Region, region)) &&
+			(region == "" || applies[d.Region]) &&
 			(q.Year == 0 || d.Year == q.Year) &&
 			(q.IncludeInactive || d.InForce(asOf))
 		if ok {

@@ -329,22 +329,29 @@ func (l *lexicalIndex) search(ctx context.Context, q string, n int, include, exc
 	if err != nil {
 		return nil, err
 	}
-	terms := func(ids []string) query.Query {
+	// The documents to keep are a second required clause of boost 0 (it
+	// adds nothing to the score): bleve then walks their few postings and
+	// skips the text terms' postings to them, where a filter would walk
+	// every posting of the text terms and test each hit.
+	terms := func(ids []string, boost float64) query.Query {
 		qs := make([]query.Query, len(ids))
 		for i, d := range ids {
 			t := query.NewTermQuery(d)
 			t.SetField(fieldDoc)
+			t.SetBoost(boost)
 			qs[i] = t
 		}
-		return query.NewDisjunctionQuery(qs)
+		dq := query.NewDisjunctionQuery(qs)
+		dq.SetBoost(boost)
+		return dq
 	}
 	if include != nil || len(exclude) > 0 {
 		bq := query.NewBooleanQuery([]query.Query{qq}, nil, nil)
 		if include != nil {
-			bq.AddFilter(terms(include))
+			bq.AddMust(terms(include, 0))
 		}
 		if len(exclude) > 0 {
-			bq.AddMustNot(terms(exclude))
+			bq.AddMustNot(terms(exclude, 1))
 		}
 		qq = bq
 	}
