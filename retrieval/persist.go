@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -257,11 +258,11 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 // vectorsMagic starts a vectors file.
-const vectorsMagic = "PBVECS2\n"
+const vectorsMagic = "PBVECS3\n"
 
 // writeVectors writes the rows (chunk ID and hash of each slot, "" for a
 // free one) and the slabs of vec, little-endian float32 column by column
-// as they are in memory.
+// as they are in memory (the last slab's columns only as long as its rows).
 func writeVectors(w io.Writer, slots []slot, vec *slabStore) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(vectorsMagic)
@@ -276,11 +277,16 @@ func writeVectors(w io.Writer, slots []slot, vec *slabStore) error {
 		buf = binary.LittleEndian.AppendUint64(buf, s.hash)
 		bw.Write(buf)
 	}
-	slabs := (len(slots) + slabRows - 1) / slabRows
-	for i := 0; i < slabs && vec.dim() > 0; i++ {
+	// Each slab column by column; the last slab only as far as its rows
+	// go, so that a small corpus has a small file.
+	for base := 0; base < len(slots) && vec.dim() > 0; base += slabRows {
+		n := min(slabRows, len(slots)-base)
+		slab := vec.slabs[base/slabRows]
 		buf = buf[:0]
-		for _, x := range vec.slabs[i] {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		for c := range vec.dim() {
+			for _, x := range slab[c*slabRows : c*slabRows+n] {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+			}
 		}
 		if _, err := bw.Write(buf); err != nil {
 			return err
@@ -357,15 +363,21 @@ func decodeVectors(r *bufio.Reader) ([]slot, *slabStore, error) {
 		}
 	}
 	vec := newSlabStore(int(dim))
-	slabs := (int(rows) + slabRows - 1) / slabRows
-	buf := make([]byte, slabRows*int(dim)*4)
-	for i := 0; i < slabs; i++ {
+	var buf []byte
+	for base := 0; base < int(rows); base += slabRows {
+		n := min(slabRows, int(rows)-base)
+		buf = slices.Grow(buf[:0], n*int(dim)*4)[:n*int(dim)*4]
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, nil, fmt.Errorf("slab %d: %w", i, err)
+			return nil, nil, fmt.Errorf("slab %d: %w", base/slabRows, err)
 		}
 		slab := make([]float32, slabRows*int(dim))
-		for k := range slab {
-			slab[k] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*k:]))
+		k := 0
+		for c := range int(dim) {
+			col := slab[c*slabRows : c*slabRows+n]
+			for i := range col {
+				col[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*k:]))
+				k++
+			}
 		}
 		vec.slabs = append(vec.slabs, slab)
 	}
