@@ -126,16 +126,9 @@ func BenchmarkVectorStores(b *testing.B) {
 		normalizeOne(v)
 		dense = append(dense, v)
 	}
-	heap := func() uint64 {
-		runtime.GC()
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
 	for _, kind := range []string{"slab", "chromem"} {
 		b.Run(kind, func(b *testing.B) {
-			base := heap()
+			base := liveHeap()
 			var s vectorStore
 			if kind == "slab" {
 				s = newSlabStore(0)
@@ -149,7 +142,7 @@ func BenchmarkVectorStores(b *testing.B) {
 					s.set(start+i, v)
 				}
 			}
-			perVector := float64(heap()-base) / float64(len(texts))
+			perVector := float64(liveHeap()-base) / float64(len(texts))
 			var lat, dlat []time.Duration
 			ctx := context.Background()
 			for i := 0; b.Loop(); i++ {

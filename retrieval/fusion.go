@@ -38,28 +38,15 @@ func fuse(lex, dense []scored, tie func(a, b int) int) []fused { return rrf(RRFK
 // the better single rank, then to the lexical list, then by tie, so the
 // result is deterministic.
 func rrf(k float64, lex, dense []scored, tie func(a, b int) int) []fused {
-	out := make([]fused, 0, len(lex)+len(dense))
-	idx := make(map[int]int, len(lex)+len(dense))
-	// add's pointer is used before the next add, which may move out.
-	add := func(pos int) *fused {
-		if i, ok := idx[pos]; ok {
-			return &out[i]
+	out := mergeLists(lex, dense)
+	for i := range out {
+		f := &out[i]
+		if f.lexRank > 0 {
+			f.score += 1 / (k + float64(f.lexRank))
 		}
-		idx[pos] = len(out)
-		out = append(out, fused{pos: pos})
-		return &out[len(out)-1]
-	}
-	for i, s := range lex {
-		f := add(s.pos)
-		f.lexRank = i + 1
-		f.lexScore = s.score
-		f.score += 1 / (k + float64(i+1))
-	}
-	for i, s := range dense {
-		f := add(s.pos)
-		f.denseRank = i + 1
-		f.denseScore = s.score
-		f.score += 1 / (k + float64(i+1))
+		if f.denseRank > 0 {
+			f.score += 1 / (k + float64(f.denseRank))
+		}
 	}
 	slices.SortFunc(out, func(a, b fused) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
@@ -84,3 +71,28 @@ func rankOrMax(r int) int {
 }
 
 func bestRank(f fused) int { return min(rankOrMax(f.lexRank), rankOrMax(f.denseRank)) }
+
+// mergeLists is the union of the two rankings, lexical first, with each
+// chunk's ranks and scores in both, and fused score 0.
+func mergeLists(lex, dense []scored) []fused {
+	out := make([]fused, 0, len(lex)+len(dense))
+	idx := make(map[int]int, len(lex)+len(dense))
+	// add's pointer is used before the next add, which may move out.
+	add := func(pos int) *fused {
+		if i, ok := idx[pos]; ok {
+			return &out[i]
+		}
+		idx[pos] = len(out)
+		out = append(out, fused{pos: pos})
+		return &out[len(out)-1]
+	}
+	for i, s := range lex {
+		f := add(s.pos)
+		f.lexRank, f.lexScore = i+1, s.score
+	}
+	for i, s := range dense {
+		f := add(s.pos)
+		f.denseRank, f.denseScore = i+1, s.score
+	}
+	return out
+}

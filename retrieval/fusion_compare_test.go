@@ -88,30 +88,6 @@ func lexicalFirst(eps float64) func(lex, dense []scored, tie func(a, b int) int)
 	}
 }
 
-// mergeLists is the union of the two lists with each chunk's ranks and
-// scores, and score 0.
-func mergeLists(lex, dense []scored) []fused {
-	idx := map[int]int{}
-	var out []fused
-	add := func(pos int) *fused {
-		if i, ok := idx[pos]; ok {
-			return &out[i]
-		}
-		idx[pos] = len(out)
-		out = append(out, fused{pos: pos})
-		return &out[len(out)-1]
-	}
-	for i, s := range lex {
-		f := add(s.pos)
-		f.lexRank, f.lexScore = i+1, s.score
-	}
-	for i, s := range dense {
-		f := add(s.pos)
-		f.denseRank, f.denseScore = i+1, s.score
-	}
-	return out
-}
-
 func sortFused(out []fused, tie func(a, b int) int) {
 	slices.SortFunc(out, func(a, b fused) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"policybot/policies"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,14 +45,7 @@ func measureScale(t *testing.T, n int) {
 	// corpus, held back.
 	extra := sc.docs[len(sc.docs)-1]
 	docs := sc.docs[:len(sc.docs)-1]
-	heap := func() uint64 {
-		runtime.GC()
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	base := heap()
+	base := liveHeap()
 	dir := t.TempDir()
 	start := time.Now()
 	ix, err := Open(ctx, docs, Options{Dir: dir})
@@ -61,10 +53,10 @@ func measureScale(t *testing.T, n int) {
 		t.Fatal(err)
 	}
 	build := time.Since(start)
-	buildHeap := heap() - base
+	buildHeap := liveHeap() - base
 	ix.Close()
 	ix = nil
-	base = heap()
+	base = liveHeap()
 	start = time.Now()
 	ix, err = Open(ctx, docs, Options{Dir: dir})
 	if err != nil {
@@ -72,7 +64,7 @@ func measureScale(t *testing.T, n int) {
 	}
 	reopen := time.Since(start)
 	defer ix.Close()
-	liveHeap := heap() - base
+	liveHeap := liveHeap() - base
 
 	for _, q := range sc.queries[:min(20, len(sc.queries))] { // warm up
 		if _, err := ix.Search(ctx, Query{Text: q, K: DefaultK}); err != nil {

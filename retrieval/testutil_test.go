@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"runtime"
 	"testing"
 )
 
@@ -86,4 +87,13 @@ func byIDs(tb testing.TB, chunks []Chunk, hits []lexHit) []Chunk {
 		out[i] = chunks[p]
 	}
 	return out
+}
+
+// liveHeap is the heap in use after two collections.
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
