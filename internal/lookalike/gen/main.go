@@ -85,4 +85,3 @@ func run(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%d documents in %s, %d questions in %s\n", len(c.Docs), dir, len(c.Questions), qf.Name())
 	return nil
 }
-
