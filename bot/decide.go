@@ -120,7 +120,15 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		}
 	}
 
-	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: rw.Expanded, K: candidates, AsOf: b.cfg.Now(), IncludeInactive: asksAboutOldDocuments(q.norm)})
+	// Scope: the home region's measures (and those of the regions above it)
+	// unless the question names another place or a year of the policy; a
+	// place or year the corpus has no measure of is said so.
+	region, year, scoped := b.scopeReply(q, b.questionScope(q))
+	if scoped != nil {
+		return *scoped, "", nil
+	}
+	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: rw.Expanded, K: candidates, AsOf: b.cfg.Now(),
+		Region: region, Year: year, IncludeInactive: year != 0 || asksAboutOldDocuments(q.norm)})
 	if err != nil {
 		return Answer{}, "", fmt.Errorf("search: %w", err)
 	}

@@ -1,0 +1,233 @@
+package bot
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"policybot/policies"
+	"policybot/retrieval"
+)
+
+// Scoper lists the documents of the corpus with their scope (region,
+// level, year, dates, status); *retrieval.Index and *retrieval.Live
+// implement it. Without it, the region and year a question names are not
+// checked against the corpus.
+type Scoper interface {
+	Scopes() []retrieval.DocScope
+}
+
+// scope is where and when the measures a question asks about apply.
+type scope struct {
+	// region is the canonical region whose measures are asked for: the
+	// home region by default, or one the question names as the place of
+	// the policy or of the company.
+	region string
+	// named is set when the question named the region itself.
+	named bool
+	// text is the region as the question wrote it (相城, 园区).
+	text string
+	// year is a year the question names as the policy's ("2022年的政策");
+	// 0 when none.
+	year int
+}
+
+// policyAfterRE: the words after a place that make it the place of the
+// policy asked about (相城区对首店有没有奖励, 相城区的文旅政策, 昆山那边的奖励):
+// a connector, then a word of policy. Without a connector the place is part
+// of a name (江苏省省长质量奖, 苏州市总部企业, 江苏老字号).
+var policyAfterRE = regexp.MustCompile(`^(\([^)]{0,8}\))?(区|市|县|省)?(今年|去年|明年|现在|最新|现行)?(的|那边的?|那里的?|这边的?|当地的?|对|有没有|有什么|有啥|有哪些|出台的?|出的|发布的|印发的|层面的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|奖励|补贴|补助|扶持|资助|奖补|补多少|奖多少)|^(区|市|县|省)?(政策|措施|文件)|^(区|市|县|省)?(的)?(是多少|呢|怎么样|给多少|奖多少|补多少)`)
+
+// levelRE: a level of government named without a place (省里的政策, 国家层面,
+// 市级层面): the measures of that level above the home region.
+var levelRE = regexp.MustCompile(`(省里|省级层面|省层面|省一级|江苏省级)|(市里|市级层面|市层面|苏州市级层面)|(国家层面|国家级层面|中央|国家出台|国家的政策)`)
+
+// companyHereRE: before a place, words that make it where the company is
+// (我们公司在昆山, 厂注册在相城, 张家港保税区的外贸企业 at the start).
+var companyHereRE = regexp.MustCompile(`(我们|我司|公司|厂|企业|门店|店)[^，,。；;？?！!]{0,4}(在|落户在|位于|设在|开在)$|^$`)
+
+// companyAfterRE: after a place at the start of a question, a company (the
+// asker): 张家港保税区的外贸企业.
+var companyAfterRE = regexp.MustCompile(`^[^，,。；;？?！!]{0,6}的[^，,。；;？?！!]{0,6}(企业|公司|厂|民宿|酒店|景区|旅行社|商户|门店)`)
+
+// policyYearRE: a year of the policy (2022年的商务政策, 2023年版, 2022年吴中区
+// 制造业政策里).
+var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)`)
+
+// questionScope reads the region and the year a question asks about.
+func (b *Bot) questionScope(q understood) scope {
+	sc := scope{region: b.cfg.HomeRegion}
+	regs := policies.DefaultRegions()
+	if m := levelRE.FindStringSubmatchIndex(q.norm); m != nil && b.cfg.HomeRegion != "" &&
+		(strings.Contains(q.norm[m[0]:m[1]], "层面") || strings.Contains(q.norm[m[0]:m[1]], "政策") || strings.Contains(q.norm[m[0]:m[1]], "出台") || policyAfterRE.MatchString(q.norm[m[1]:])) {
+		// 省里的政策, 国家层面 — not 省里认定的企业技术中心 (the level of a title).
+		want := policies.LevelProvince
+		switch {
+		case m[4] >= 0:
+			want = policies.LevelCity
+		case m[6] >= 0:
+			want = policies.LevelNational
+		}
+		for _, a := range regs.Ancestors(b.cfg.HomeRegion) {
+			if r, ok := regs.Lookup(a); ok && r.Level == want {
+				sc.region, sc.named, sc.text = r.Name, true, q.norm[m[0]:m[1]]
+			}
+		}
+	}
+	for _, m := range regs.Find(q.norm) {
+		if sc.named {
+			break
+		}
+		if m.Tier || m.Region == "" {
+			continue // 苏州市级: the tier of an award, not a place
+		}
+		before, after := q.norm[:m.Start], q.norm[m.End:]
+		asPolicy := policyAfterRE.MatchString(after)
+		// Where the company is (我们公司在昆山, 张家港保税区的外贸企业) — but
+		// where it is registered is a fact of eligibility the measure's
+		// scope article answers (注册在上海，在太湖边办音乐节).
+		registered := strings.HasSuffix(before, "注册在") || strings.HasSuffix(before, "注册地在")
+		asCompany := !registered && (companyHereRE.MatchString(clauseTail(before)) && (m.Start == 0 || strings.HasSuffix(before, "在")) && companyAfterRE.MatchString(after) ||
+			companyHereRE.MatchString(clauseTail(before)) && strings.HasSuffix(before, "在"))
+		if m.Ambiguous && !asPolicy {
+			continue // 园区 in 产业园区
+		}
+		if !asPolicy && !asCompany {
+			continue // where a supplier, a venue or a warehouse is: context
+		}
+		if b.cfg.HomeRegion != "" && regs.AppliesIn(b.cfg.HomeRegion, m.Region) && regs.Canonical(m.Region) == regs.Canonical(b.cfg.HomeRegion) {
+			continue // 吴中: the home region itself
+		}
+		if asCompany && !asPolicy && homeNamed(q.norm, regs, b.cfg.HomeRegion) {
+			continue // 注册在吴中 … 场地在吴江
+		}
+		sc.region, sc.named, sc.text = m.Region, true, m.Text
+		break
+	}
+	if m := policyYearRE.FindStringSubmatch(q.norm); m != nil {
+		y := m[1]
+		if y == "" {
+			y = m[5]
+		}
+		sc.year, _ = strconv.Atoi(y)
+	}
+	return sc
+}
+
+// clauseTail returns the end of s after its last clause break.
+func clauseTail(s string) string {
+	if i := strings.LastIndexAny(s, "，,。；;？?！!"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// homeNamed reports whether the question names the home region too.
+func homeNamed(q string, regs *policies.Regions, home string) bool {
+	for _, m := range regs.Find(q) {
+		if home != "" && regs.AppliesIn(home, m.Region) {
+			return true
+		}
+	}
+	return false
+}
+
+// scopeReply checks the scope a question names against the corpus. It
+// returns the retrieval filter to answer with, or, when the corpus has no
+// measure of that region or year, the reply that says so: which regions and
+// which measures the corpus has, and who to ask.
+func (b *Bot) scopeReply(q understood, sc scope) (region string, year int, reply *Answer) {
+	region, year = sc.region, sc.year
+	s, ok := b.cfg.Index.(Scoper)
+	if !ok || (!sc.named && sc.year == 0) {
+		return region, year, nil
+	}
+	docs := s.Scopes()
+	regs := policies.DefaultRegions()
+	if sc.named {
+		has := false
+		for _, d := range docs {
+			if d.Region != "" && (regs.AppliesIn(d.Region, sc.region) && d.Region != policies.NationalRegion || regs.AppliesIn(sc.region, d.Region)) {
+				has = true
+				break
+			}
+		}
+		if !has {
+			ans := b.notCovered(Answer{Query: q.norm}, q, nil)
+			ans.Text = b.regionText(q, sc, docs)
+			return region, year, &ans
+		}
+	}
+	if sc.year != 0 {
+		var of []retrieval.DocScope
+		for _, d := range docs {
+			if d.Year == sc.year || yearIn(sc.year, d) {
+				of = append(of, d)
+			}
+		}
+		if len(of) == 0 {
+			ans := b.notCovered(Answer{Query: q.norm}, q, nil)
+			ans.Text = b.yearText(q, sc, docs)
+			return region, year, &ans
+		}
+		if !slices.ContainsFunc(of, func(d retrieval.DocScope) bool { return d.Year == sc.year }) {
+			year = 0 // a measure in force that year, not one of that year
+		}
+	}
+	return region, year, nil
+}
+
+func yearIn(y int, d retrieval.DocScope) bool {
+	from, to := d.EffectiveFrom, d.EffectiveTo
+	return !from.IsZero() && from.Year() <= y && (to.IsZero() || to.Year() >= y)
+}
+
+// covered lists the regions the corpus's documents apply to, narrowest first.
+func coveredRegions(docs []retrieval.DocScope) []string {
+	var out []string
+	for _, d := range docs {
+		if d.Region != "" && !slices.Contains(out, d.Region) {
+			out = append(out, d.Region)
+		}
+	}
+	return out
+}
+
+func (b *Bot) regionText(q understood, sc scope, docs []retrieval.DocScope) string {
+	regions := strings.Join(coveredRegions(docs), "、")
+	if q.english {
+		return fmt.Sprintf("The policy documents I have are those that apply in %s (%s); I have none of %s, so I cannot answer for it. Please ask %s's own government service hotline, or: %s.",
+			b.cfg.HomeRegion, regions, sc.text, sc.text, b.cfg.Contact)
+	}
+	return fmt.Sprintf("现有政策文件只覆盖%s适用的措施（%s），没有%s的政策文件，无法回答%s的问题。请咨询%s当地的政务服务热线或主管部门，吴中区的问题也可咨询：%s。",
+		b.cfg.HomeRegion, regions, sc.text, sc.text, sc.text, b.cfg.Contact)
+}
+
+func (b *Bot) yearText(q understood, sc scope, docs []retrieval.DocScope) string {
+	var cur []string
+	for _, d := range docs {
+		if d.Status != policies.StatusInForce && d.Status != "" {
+			continue
+		}
+		if d.EffectiveFrom.IsZero() {
+			continue
+		}
+		to := "长期有效"
+		if !d.EffectiveTo.IsZero() {
+			to = "有效期至" + d.EffectiveTo.String()
+		}
+		if q.english {
+			to = strings.Replace(to, "有效期至", "valid until ", 1)
+		}
+		cur = append(cur, fmt.Sprintf("《%s》（%s起施行，%s）", d.Title, d.EffectiveFrom.String(), to))
+		if len(cur) == 3 {
+			break
+		}
+	}
+	if q.english {
+		return fmt.Sprintf("I have no measure of %d, so I cannot say what it provided. The measures I have: %s. Please ask: %s.", sc.year, strings.Join(cur, "; "), b.cfg.Contact)
+	}
+	return fmt.Sprintf("现有政策文件中没有%d年的措施，无法回答当年的规定。现有的措施是：%s。如需了解%d年的政策，请咨询：%s。", sc.year, strings.Join(cur, "；"), sc.year, b.cfg.Contact)
+}
