@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -52,8 +53,12 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 	rs := []rune(text)
 	for _, sp := range spans {
 		if genericTerms(sp.Alts) {
-			for i := sp.Start; i < sp.End; i++ {
-				inSpan[i] = true
+			// 奖励, 申报: no anchor of their own. A variant the table reads
+			// as one (兑付 → 申报) stays the question's own word.
+			if sp.Start >= 0 && sp.End <= len(rs) && slices.Contains(sp.Alts, string(rs[sp.Start:sp.End])) {
+				for i := sp.Start; i < sp.End; i++ {
+					inSpan[i] = true
+				}
 			}
 			continue
 		}

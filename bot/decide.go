@@ -367,10 +367,10 @@ var moneyWordsRE = regexp.MustCompile(`奖|补|钱|资助|扶持|支持|reward|s
 func asksForMoney(s string) bool { return moneyWordsRE.MatchString(s) }
 
 // carried is the context a turn that gets no answer of its own passes on:
-// what the company told ("我们在越南租了两个仓"), joined to the topic
-// before it; "" for a turn that said nothing (谢谢, 补贴).
+// what the company told ("我们在越南租了两个仓", "一个1600平"), joined to
+// the topic before it; "" for a turn that said nothing (谢谢, 补贴).
 func carried(prev *Turn, q understood, own []anchor) string {
-	says := topicWeight(own) > 0 || unknownBigrams(own) > vagueUnknown
+	says := topicWeight(own) > 0 || unknownBigrams(own) > 0 || len(q.facts) > 0
 	switch {
 	case !says && prev != nil:
 		return prev.Resolved
