@@ -205,7 +205,7 @@ func (b *Bot) weigh(ctx context.Context, as []anchor) map[string]float64 {
 	if ok && n > 0 {
 		for bg, k := range index {
 			if freq[k] > 0 {
-				weights[bg] = math.Log(float64(n+1) / (float64(freq[k]) + 0.5))
+				weights[bg] = idf(n, freq[k])
 			}
 		}
 	}
@@ -236,7 +236,7 @@ func (b *Bot) weigh(ctx context.Context, as []anchor) map[string]float64 {
 			continue
 		}
 		as[i].known, as[i].df = true, best
-		as[i].weight = math.Log(float64(n+1) / (float64(best) + 0.5))
+		as[i].weight = idf(n, best)
 		if as[i].term {
 			as[i].weight *= termBoost
 			as[i].specific = best <= specificDF(n) && !as[i].dept
@@ -284,6 +284,17 @@ func specificity(as []anchor) float64 {
 	}
 	return s
 }
+
+// idf is the weight of a word in df of n chunks: its inverse document
+// frequency, scaled so that a word in one chunk of the bundled corpus (about
+// fifty chunks) weighs about 4.7 whatever the corpus's size — the
+// thresholds are calibrated on that scale.
+func idf(n, df int) float64 {
+	return math.Log(float64(n+1)/(float64(df)+0.5)) / math.Log(float64(n+1)/0.5) * idfScale
+}
+
+// idfScale is the weight of a word found in a single chunk.
+const idfScale = 4.7
 
 // defaultWeight is the weight of every anchor when the index gives no
 // frequencies.

@@ -94,15 +94,8 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		// quote the wrong reward.
 		return b.clarifyReply(q), carried(prev, q, own), nil
 	}
-	if !continued && ownWeight < topicMin {
-		// A topic the measures do not cover, named with no topic they do.
-		if routes := b.cfg.Routes.find(q.norm, RouteTopic); len(routes) > 0 {
-			h, ok := routeAsked(topicClause(q.norm, own), routes)
-			if !ok {
-				h = routes[0]
-			}
-			return b.routeReply(Answer{Query: q.norm}, q, h), "", nil
-		}
+	namesRoute := len(b.cfg.Routes.find(q.norm, RouteTopic)) > 0
+	if !continued && ownWeight < topicMin && !namesRoute {
 		// Too vague to answer: ask what it is about. A question that says
 		// more, in words the documents do not have, is not vague: it is not
 		// covered (钱多久能打到账上).
@@ -243,6 +236,9 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 			}
 		}
 		m := measureAnchors(inClause, best.passage)
+		// The routing topic is the clause's heaviest word, and the best
+		// article does not have it.
+		m.known += idfScale
 		if unknownTermHas(own, h) || best.m.specific == 0 && m.specific == 0 && m.coverage() < answerCoverage {
 			return h, true
 		}
@@ -278,18 +274,53 @@ func unknownTermHas(own []anchor, h routeHit) bool {
 	return false
 }
 
-// askPart returns the last clause of a question that asks something.
+// askPart returns the clauses of a question that ask something ("工业用地
+// 怎么拿，找谁买地" has two), or its last clause when none does.
 func askPart(q string) string {
-	parts := clauses(q)
-	for i := len(parts) - 1; i >= 0; i-- {
-		if asksQuestion(parts[i]) {
-			return parts[i]
+	if isEnglishText(q) {
+		// In English a statement has "is" and "are" too: a question is a
+		// sentence that ends with a question mark.
+		var asking []string
+		for _, sent := range strings.SplitAfter(q, "?") {
+			if strings.HasSuffix(sent, "?") {
+				if i := strings.LastIndexAny(sent[:len(sent)-1], ".!"); i >= 0 {
+					sent = sent[i+1:]
+				}
+				asking = append(asking, strings.TrimSpace(sent))
+			}
 		}
+		if len(asking) > 0 {
+			return strings.Join(asking, " ")
+		}
+	}
+	parts := clauses(q)
+	var asking []string
+	for _, p := range parts {
+		if asksQuestion(p) {
+			asking = append(asking, p)
+		}
+	}
+	if len(asking) > 0 {
+		return strings.Join(asking, "，")
 	}
 	if len(parts) > 0 {
 		return parts[len(parts)-1]
 	}
 	return q
+}
+
+// isEnglishText reports text that is mostly ASCII letters.
+func isEnglishText(s string) bool {
+	latin, han := 0, 0
+	for _, r := range s {
+		switch {
+		case r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+			latin++
+		case norm.IsHan(r):
+			han++
+		}
+	}
+	return latin > 4*han
 }
 
 // clauses splits a question at its punctuation; an English sentence ends
@@ -355,7 +386,7 @@ func namesTopic(clause string, own []anchor) bool {
 
 // asksQuestion reports a message that asks something (a question mark,
 // a question word), as opposed to a greeting with context.
-var questionRE = regexp.MustCompile(`[?？]|吗|么|呢|多少|怎么|如何|什么|啥|哪|几|能否|是否|能不能|可不可以|有没有|\b(how|what|when|where|which|who|can|could|does|do|is|are)\b`)
+var questionRE = regexp.MustCompile(`[?？]|吗|么|呢|多少|怎么|如何|什么|啥|哪|几|能否|是否|能不能|可不可以|有没有|找谁|问谁|\b(how|what|when|where|which|who|can|could|does|do|is|are)\b`)
 
 func asksQuestion(s string) bool { return questionRE.MatchString(s) }
 
@@ -770,8 +801,8 @@ func beyondValidity(q understood, a *article) bool {
 func namesMeasure(as []anchor, a *article) bool {
 	title := norm.Fold(a.chunk().DocTitle)
 	for _, an := range as {
-		if !an.known || an.weight < minAnchorWeight {
-			continue
+		if !an.known || an.weight < 2*minAnchorWeight {
+			continue // 政府 in 区政府召开…: not a measure's name
 		}
 		for _, alt := range an.alts {
 			if strings.Contains(title, alt) {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"policybot/bot"
+	"policybot/corpus"
 	"policybot/llm"
 	"policybot/policies"
 	"policybot/retrieval"
@@ -20,17 +21,24 @@ type app struct {
 	cfg     Config
 	log     *slog.Logger
 	hygiene *policies.Hygiene
-	corpus  *policies.Corpus
-	index   *retrieval.Index
+	index   bot.Searcher
 	bot     *bot.Bot
+	// source says where the documents come from, for the log.
+	source string
+	close  func()
 }
 
-// newApp loads the corpus and opens (or builds) the index, for the CLI
-// commands (ask, eval): conversations are JSON files under the data
-// directory. Documents with errors are left out of the index, each with a
-// log line. (serve uses the managed corpus instead: openCorpus.)
+// newApp opens the documents the CLI commands (ask, eval) answer from and
+// their index: the same published documents as `policybot serve` when the
+// data directory holds serve's store (or DATABASE_URL names one), so that
+// an official who publishes and checks with ask sees what companies see;
+// else POLICYBOT_CORPUS_DIR or the bundled corpus. Conversations are JSON
+// files under the data directory.
 func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if a, ok, err := storeApp(ctx, cfg, log); ok || err != nil {
+		return a, err
+	}
 	corpus, err := cfg.loadCorpus()
 	if err != nil {
 		return nil, fmt.Errorf("load corpus: %w", err)
@@ -58,7 +66,66 @@ func newApp(ctx context.Context, cfg Config, logw io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &app{cfg: cfg, log: log, hygiene: hygiene, corpus: corpus, index: ix, bot: b}, nil
+	source := "bundled corpus"
+	if cfg.CorpusDir != "" {
+		source = cfg.CorpusDir
+	}
+	return &app{cfg: cfg, log: log, hygiene: hygiene, index: ix, bot: b, source: source, close: func() { ix.Close() }}, nil
+}
+
+// storeApp is newApp over serve's store: it reports false when there is
+// none to read (no POLICYBOT_CORPUS_DIR is given, no DATABASE_URL, and no
+// store file in the data directory).
+func storeApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, bool, error) {
+	if cfg.CorpusDir != "" {
+		return nil, false, nil // the files named are what is asked about
+	}
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, dbFile)); err != nil {
+			return nil, false, nil
+		}
+	}
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return nil, true, fmt.Errorf("open the store (%s): %w", cfg.DataDir, err)
+	}
+	p, err := cfg.parser()
+	if err != nil {
+		db.Close()
+		return nil, true, err
+	}
+	emb, err := cfg.embedder()
+	if err != nil {
+		db.Close()
+		return nil, true, err
+	}
+	live := retrieval.NewLive(nil)
+	// The index is built in memory: a running serve owns the one on disk.
+	svc, err := corpus.New(corpus.Options{Store: db, Live: live, Parser: p, Questions: db, Now: cfg.Now, Logger: log,
+		Index: retrieval.Options{Embedder: emb, Logger: log, Now: cfg.Now}})
+	if err != nil {
+		db.Close()
+		return nil, true, err
+	}
+	if _, err := svc.Sync(ctx); err != nil {
+		svc.Close()
+		db.Close()
+		return nil, true, fmt.Errorf("open index: %w", err)
+	}
+	if len(svc.LiveDocuments()) == 0 {
+		svc.Close()
+		db.Close()
+		return nil, true, fmt.Errorf("the store in %s has no published document: publish one at /admin, or set POLICYBOT_CORPUS_DIR (商店中没有已发布的文件)", db.where)
+	}
+	b, hygiene, err := cfg.newBot(live, fileConversations{dir: filepath.Join(cfg.DataDir, "conversations")}, log)
+	if err != nil {
+		svc.Close()
+		db.Close()
+		return nil, true, err
+	}
+	log.Debug("answering from the store", "where", db.where, "documents", len(svc.LiveDocuments()))
+	return &app{cfg: cfg, log: log, hygiene: hygiene, index: live, bot: b, source: db.where,
+		close: func() { svc.Close(); db.Close() }}, true, nil
 }
 
 // newBot returns the bot over index with the configured rewriter, language

@@ -66,6 +66,7 @@ func runAsk(ctx context.Context, cfg Config, args []string, stdin io.Reader, std
 	if err != nil {
 		return err
 	}
+	defer a.close()
 	ans, err := a.bot.Ask(ctx, bot.Request{ConversationID: *conv, Message: question})
 	if err != nil {
 		return err

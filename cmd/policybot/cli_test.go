@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"policybot/corpus"
+	"policybot/retrieval"
+	"policybot/store"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // runCLI runs the program in-process with a fake environment.
@@ -207,5 +211,41 @@ func TestCheckProvisions(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("check --provisions lacks %q", want)
 		}
+	}
+}
+
+// ask answers from what serve publishes: with serve's store in the data
+// directory, a document published there (and not in the bundled corpus) is
+// what ask cites.
+func TestAskAnswersFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := corpus.New(corpus.Options{Store: st, Live: retrieval.NewLive(nil), Questions: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := "---\nid: wz-ocean-2026\ntitle: 关于支持深海养殖装备发展的若干措施\ncategory: other\neffective_from: 2026-01-01\n---\n\n" +
+		"第一条 为支持深海养殖装备产业发展，制定本措施。\n\n第二条 企业购置深海养殖网箱的，按购置金额的30%给予补贴，每家企业最高补贴200万元。（责任单位：区农业农村局）\n"
+	if _, err := svc.Seed(ctx, "test", fstest.MapFS{"ocean.md": {Data: []byte(doc)}}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	st.Close()
+
+	out, _, err := runCLI(t, map[string]string{"POLICYBOT_DATA_DIR": dir}, "ask", "--json", "购置深海养殖网箱能补贴多少")
+	if err != nil {
+		t.Fatalf("ask: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "wz-ocean-2026") || !strings.Contains(out, "30%") {
+		t.Errorf("ask over the store = %s, want the published document's 第2条", out)
+	}
+	// The bundled corpus is not what the store publishes.
+	out, _, _ = runCLI(t, map[string]string{"POLICYBOT_DATA_DIR": dir}, "ask", "--json", "首次认定为国家级专精特新小巨人企业奖励多少")
+	if strings.Contains(out, "wz-mfg-2025") {
+		t.Errorf("ask over the store cited the bundled corpus: %s", out)
 	}
 }

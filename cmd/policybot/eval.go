@@ -143,6 +143,7 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	defer a.close()
 	// Each question starts a conversation of its own, kept in memory: a
 	// conversation saved by an earlier run must not become its history.
 	b, _, err := cfg.newBot(a.index, bot.NewMemoryConversations(len(qs)+1), a.log)
