@@ -7,14 +7,17 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"policybot/policies"
 	"policybot/policies/norm"
+	"policybot/retrieval"
 )
 
-// DocFreqer reports how many chunks of the corpus contain each term (a
-// folded bigram or Latin word); *retrieval.Index and *retrieval.Live
-// implement it. Without it every word of a question weighs the same.
+// DocFreqer reports how many chunks of the documents a query's filters
+// allow (its region, year, day) contain each term (a folded bigram or Latin
+// word); *retrieval.Index and *retrieval.Live implement it. Without it every
+// word of a question weighs the same.
 type DocFreqer interface {
-	DocFreq(ctx context.Context, terms []string) (n int, df []int, err error)
+	DocFreq(ctx context.Context, terms []string, in retrieval.Query) (n int, df []int, err error)
 }
 
 // anchor is a piece of a question that can tie it to an article: a
@@ -45,11 +48,12 @@ type anchor struct {
 const minAnchorWeight = 0.9
 
 // anchors returns the anchors of q's evidence text (the question, plus the
-// conversation's topic for a continuation), weighted by the corpus.
-func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, english bool) ([]anchor, map[string]float64) {
+// conversation's topic for a continuation), weighted by the documents the
+// search in will look at.
+func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, english bool, in retrieval.Query) ([]anchor, map[string]float64) {
 	var terms []anchor
 	var termSpans []TermSpan
-	inSpan := map[int]bool{}
+	inSpan := regionRunes(text)
 	rs := []rune(text)
 	for _, sp := range spans {
 		if genericTerms(sp.Alts) {
@@ -75,7 +79,10 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 		if sp.Start >= 0 && sp.End <= len(rs) && sp.Start < sp.End {
 			t = string(rs[sp.Start:sp.End])
 		}
-		if isPlace(t) {
+		if t != "" && strings.TrimSpace(t) == "" {
+			continue // words of the scope, blanked (withoutScope)
+		}
+		if isPlace(t) || inSpan[sp.Start] && inSpan[sp.End-1] {
 			// Where, not what: a place says which measures apply, not which
 			// article answers (and a question naming only a place is not
 			// about a topic).
@@ -87,7 +94,7 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 		terms = append(terms, anchor{alts: alts, term: true, text: t, texts: []string{t}, dept: isDepartment(alts)})
 		termSpans = append(termSpans, sp)
 	}
-	weights := b.weigh(ctx, terms)
+	weights := b.weigh(ctx, terms, in)
 	for k, a := range terms {
 		if !a.known {
 			continue // a term the corpus words differently: its characters speak for it
@@ -121,7 +128,7 @@ func (b *Bot) anchors(ctx context.Context, text string, spans []TermSpan, englis
 			}
 		}
 	}
-	for bg, w := range b.weigh(ctx, bigrams) {
+	for bg, w := range b.weigh(ctx, bigrams, in) {
 		weights[bg] = w
 	}
 	return dedupeAnchors(append(terms, bigrams...)), weights
@@ -177,7 +184,7 @@ const functionRunes = "的了在是和与或及也都就被把给这那个之其
 //
 // It returns the weight of every bigram it looked up, for telling sibling
 // clauses apart by the rare words of a question.
-func (b *Bot) weigh(ctx context.Context, as []anchor) map[string]float64 {
+func (b *Bot) weigh(ctx context.Context, as []anchor, in retrieval.Query) map[string]float64 {
 	df, ok := b.cfg.Index.(DocFreqer)
 	var keys []string
 	index := map[string]int{}
@@ -195,7 +202,7 @@ func (b *Bot) weigh(ctx context.Context, as []anchor) map[string]float64 {
 	var freq []int
 	if ok && len(keys) > 0 {
 		var err error
-		n, freq, err = df.DocFreq(ctx, keys)
+		n, freq, err = df.DocFreq(ctx, keys, in)
 		if err != nil {
 			b.cfg.Logger.Warn("document frequencies unavailable", "err", err)
 			ok = false
@@ -457,6 +464,12 @@ func topicWeight(as []anchor) float64 {
 	return w
 }
 
+// namesTerm reports whether the anchors hold a recognised term the corpus
+// has (制造业, 文旅): a field of policy, however common in the corpus.
+func namesTerm(as []anchor) bool {
+	return slices.ContainsFunc(as, func(a anchor) bool { return a.term && a.known && !a.dept })
+}
+
 // unknownBigrams counts the question's Han bigrams that no article has (an
 // English word the corpus does not have is only English).
 func unknownBigrams(as []anchor) int {
@@ -470,15 +483,38 @@ func unknownBigrams(as []anchor) int {
 }
 
 // places are names of places a question may give as context (its own
-// location, a supplier's, a venue): they say where, not what.
+// location, a supplier's, a venue) that the regions table does not have:
+// towns, landmarks. They say where, not what.
 var places = map[string]bool{}
 
 func init() {
-	for _, p := range strings.Fields(`苏州 苏州市 吴中 吴中区 相城 相城区 姑苏 姑苏区 吴江 吴江区 园区 工业园区 苏州工业园区
-	高新区 虎丘 虎丘区 昆山 常熟 太仓 张家港 江苏 江苏省 上海 南京 无锡 杭州 浙江 北京 太湖 东山 西山 光福 木渎
-	甪直 胥口 临湖 越溪 横泾 香山 金庭 城南 长桥 郭巷 太湖街道 国内 国外 境内`) {
+	for _, p := range strings.Fields(`杭州 太湖 东山 西山 光福 木渎 甪直 胥口 临湖 越溪 横泾 香山 金庭 城南 长桥 郭巷 太湖街道 国内 国外 境内`) {
 		places[p] = true
 	}
 }
 
-func isPlace(s string) bool { return places[s] }
+// isPlace reports whether s is the name of a region or of a place.
+func isPlace(s string) bool {
+	if places[s] {
+		return true
+	}
+	r, ok := policies.DefaultRegions().Lookup(s)
+	return ok && r.Name != ""
+}
+
+// regionRunes returns the rune positions of text inside the names of
+// regions (苏州高新区, 姑苏, 江苏省): where, not what. A short name that is
+// also an ordinary word (园区 in 产业园区) stays.
+func regionRunes(text string) map[int]bool {
+	out := map[int]bool{}
+	for _, m := range policies.DefaultRegions().Find(text) {
+		if m.Ambiguous {
+			continue
+		}
+		start := utf8.RuneCountInString(text[:m.Start])
+		for i := range utf8.RuneCountInString(m.Text) {
+			out[start+i] = true
+		}
+	}
+	return out
+}

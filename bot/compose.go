@@ -336,7 +336,11 @@ func matchedWords(q understood, cs []policies.Clause, siblings []int, weights ma
 	// table, not by what the company said. An English question has only
 	// its terms.
 	qs := map[string]bool{}
-	for _, bg := range bigramsOf(q.norm) {
+	own := q.topic
+	if own == "" {
+		own = q.norm
+	}
+	for _, bg := range bigramsOf(own) {
 		qs[bg] = true
 	}
 	if q.english {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"policybot/policies"
@@ -52,7 +53,19 @@ const (
 func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta func(string)) (Answer, string, error) {
 	rw := b.cfg.Rewriter.Rewrite(msg)
 	q := understand(rw)
-	own, weights := b.anchors(ctx, q.norm, termSpans(rw), q.english)
+	// Scope: the home region's measures (and those of the regions above it)
+	// unless the question names another place or a year of the policy. The
+	// words are weighed among the measures of that scope, which the search
+	// looks at; a place or year the corpus has no measure of is said so
+	// (below, once the message is known to be a question).
+	q.scope = b.questionScope(q)
+	region, year, scoped := b.scopeReply(q, q.scope)
+	in := retrieval.Query{AsOf: b.cfg.Now(), Region: region, Year: year, IncludeInactive: year != 0 || asksAboutOldDocuments(q.norm)}
+	// The place and the year are the filter's, not words of the topic.
+	topicText := withoutScope(q.norm, q.scope)
+	q.topic = topicText
+	q.tiers = slices.DeleteFunc(q.tiers, func(t tierMention) bool { return q.scope.says(t.pos) })
+	own, weights := b.anchors(ctx, topicText, termSpans(rw), q.english, in)
 	ownWeight := topicWeight(own)
 	ownSpecific := specificity(own)
 
@@ -81,7 +94,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 			continued = true
 			joined := b.cfg.Rewriter.Rewrite(clip(prev.Resolved + " " + msg))
 			evidence, spans = joined.Normalized, termSpans(joined)
-			anchors, weights = b.anchors(ctx, evidence, spans, q.english)
+			anchors, weights = b.anchors(ctx, evidence, spans, q.english, in)
 			// The tier and figures are the new message's ("那市级的呢");
 			// the topic is the conversation's.
 			rw = query.Rewritten{Original: rw.Original, Normalized: q.norm, Expanded: joined.Expanded, English: q.english,
@@ -95,13 +108,13 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		return b.clarifyReply(q), carried(prev, q, own), nil
 	}
 	namesRoute := len(b.cfg.Routes.find(q.norm, RouteTopic)) > 0
-	if !continued && ownWeight < topicMin && !namesRoute {
+	if !continued && ownWeight < topicMin && ownSpecific < 1 && !namesRoute {
 		// Too vague to answer: ask what it is about. A question that says
 		// more, in words the documents do not have, is not vague: it is not
 		// covered (钱多久能打到账上).
 		// A question about the documents themselves (有效期, 申报时间, 找谁)
 		// that names a policy area is not vague either.
-		docLevel := q.intents&(askValidity|askDeadline|askProcedure|askDepartment) != 0 && ownWeight > 0
+		docLevel := q.intents&(askValidity|askDeadline|askProcedure|askDepartment) != 0 && (ownWeight > 0 || namesTerm(own))
 		// Vague is about policy (补贴, 有什么政策, 能拿多少钱); a question
 		// in words of something else (今天天气怎么样) is not covered.
 		policyWords := asksForMoney(q.norm) || q.intents&(askAmount|askList) != 0
@@ -113,15 +126,14 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		}
 	}
 
-	// Scope: the home region's measures (and those of the regions above it)
-	// unless the question names another place or a year of the policy; a
-	// place or year the corpus has no measure of is said so.
-	region, year, scoped := b.scopeReply(q, b.questionScope(q))
 	if scoped != nil {
 		return *scoped, "", nil
 	}
-	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: rw.Expanded, K: candidates, AsOf: b.cfg.Now(),
-		Region: region, Year: year, IncludeInactive: year != 0 || asksAboutOldDocuments(q.norm)})
+	in.Text, in.K = rw.Expanded, candidates
+	if !continued && strings.HasPrefix(rw.Expanded, q.norm) {
+		in.Text = topicText + rw.Expanded[len(q.norm):]
+	}
+	hits, err := b.cfg.Index.Search(ctx, in)
 	if err != nil {
 		return Answer{}, "", fmt.Errorf("search: %w", err)
 	}
@@ -172,7 +184,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 		defer cancel()
 	}
 	answerFrom := func(a *article) Answer {
-		out := b.compose(ctx, q, evidence, weights, a, arts)
+		out := b.compose(ctx, q, evidence, weights, a, b.current(ctx, q, anchors, in, a))
 		out.Retrieved, out.Query = ans.Retrieved, ans.Query
 		if b.cfg.Generator != nil && out.Mode == ModeAnswer {
 			out = b.generate(genCtx, msg, history, q.english, ans.Retrieved, out, onDelta)
@@ -468,6 +480,12 @@ func (b *Bot) rank(hits []retrieval.Hit, anchors []anchor, q understood) []*arti
 		a := &article{hit: h, passage: passageOf(h.Chunk), clauses: b.provisions(h.Chunk.Text)}
 		a.m = measureAnchors(anchors, a.passage)
 		a.score = a.m.coverage() + intentFit(q, a) - 0.01*float64(i)
+		if h.Chunk.Region != "" && h.Chunk.Region == q.scope.region {
+			// 吴江区2024年出台的措施, or the home region's by default: the
+			// district's own measure before the province's that applies
+			// there too.
+			a.score += regionBonus
+		}
 		arts = append(arts, a)
 		if len(arts) == maxArticles {
 			break
@@ -506,6 +524,10 @@ func (b *Bot) rank(hits []retrieval.Hit, anchors []anchor, q understood) []*arti
 
 // titleBonus favours the articles of the measure a question names.
 const titleBonus = 0.1
+
+// regionBonus favours the articles of the region a question names over
+// those of the regions containing it.
+const regionBonus = 0.1
 
 // intentFit favours, among articles that cover the question alike, the one
 // with the kind of clause the question asks for.
@@ -649,13 +671,21 @@ func definesTerm(a *article) bool { return definitionRE.MatchString(a.chunk().Te
 // compose writes a confident answer from the best article: the clause(s)
 // that answer, the computation with the company's figures, and the general
 // provisions of the same document that the question's facts call for.
-func (b *Bot) compose(ctx context.Context, q understood, evidence string, weights map[string]float64, best *article, arts []*article) Answer {
+func (b *Bot) compose(ctx context.Context, q understood, evidence string, weights map[string]float64, best, cur *article) Answer {
 	sel := selectClauses(q, best, q.english, weights)
 	main := citationOf(best.chunk(), quoteOf(best, sel, q))
 	cites := []Citation{main}
 	lead := append(append([]string{}, sel.lead...), sel.notes...)
 	if q.english {
 		lead = append(b.englishSummary(best, sel), lead...)
+	}
+	if st := b.statusOf(best.chunk()); st != policies.StatusInForce {
+		// A past year's measure, asked for by its year: said so, with the
+		// measure in force beside it.
+		lead = append([]string{outOfForce(q, best.chunk(), st, cur)}, lead...)
+		if cur != nil {
+			cites = append(cites, citationOf(cur.chunk(), quoteOf(cur, selectClauses(q, cur, q.english, weights), q)))
+		}
 	}
 	for _, l := range b.linked(ctx, q, evidence, best) {
 		cites = append(cites, l)

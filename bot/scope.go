@@ -32,13 +32,16 @@ type scope struct {
 	// year is a year the question names as the policy's ("2022年的政策");
 	// 0 when none.
 	year int
+	// words are the byte spans of q.norm that say the scope (the place, the
+	// year): where and when, not what — they are no anchors of a topic.
+	words [][2]int
 }
 
 // policyAfterRE: the words after a place that make it the place of the
 // policy asked about (相城区对首店有没有奖励, 相城区的文旅政策, 昆山那边的奖励):
 // a connector, then a word of policy. Without a connector the place is part
 // of a name (江苏省省长质量奖, 苏州市总部企业, 江苏老字号).
-var policyAfterRE = regexp.MustCompile(`^(\([^)]{0,8}\))?(区|市|县|省)?(今年|去年|明年|现在|最新|现行)?(的|那边的?|那里的?|这边的?|当地的?|对|有没有|有什么|有啥|有哪些|出台的?|出的|发布的|印发的|层面的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|奖励|补贴|补助|扶持|资助|奖补|补多少|奖多少)|^(区|市|县|省)?(政策|措施|文件)|^(区|市|县|省)?(的)?(是多少|呢|怎么样|给多少|奖多少|补多少)`)
+var policyAfterRE = regexp.MustCompile(`^(\([^)]{0,8}\))?(区|市|县|省)?(今年|去年|明年|现在|最新|现行|20[0-9]{2}年度?)?(的|那边的?|那里的?|这边的?|当地的?|对|有没有|有什么|有啥|有哪些|出台的?|出的|发布的|印发的|层面的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|奖励|补贴|补助|扶持|资助|奖补|补多少|奖多少)|^(区|市|县|省)?(20[0-9]{2}年度?)?\s*[:：]|^(区|市|县|省)?(政策|措施|文件)|^(区|市|县|省)?(的)?(是多少|呢|怎么样|给多少|奖多少|补多少)`)
 
 // levelRE: a level of government named without a place (省里的政策, 国家层面,
 // 市级层面): the measures of that level above the home region.
@@ -54,7 +57,15 @@ var companyAfterRE = regexp.MustCompile(`^[^，,。；;？?！!]{0,6}的[^，,�
 
 // policyYearRE: a year of the policy (2022年的商务政策, 2023年版, 2022年吴中区
 // 制造业政策里).
-var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)`)
+var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)`)
+
+// yearAfterRE and yearBeforeRE: a year written next to the place of the
+// policy (姑苏2026年：, 2026年吴江的政策) is the policy's year.
+var (
+	yearAfterRE  = regexp.MustCompile(`^(?:区|市|县|省)?(20[0-9]{2})\s*年`)
+	yearBeforeRE = regexp.MustCompile(`(20[0-9]{2})\s*年度?\s*(?:的)?$`)
+	yearSuffixRE = regexp.MustCompile(`^\s*年度?`)
+)
 
 // questionScope reads the region and the year a question asks about.
 func (b *Bot) questionScope(q understood) scope {
@@ -91,29 +102,76 @@ func (b *Bot) questionScope(q understood) scope {
 		registered := strings.HasSuffix(before, "注册在") || strings.HasSuffix(before, "注册地在")
 		asCompany := !registered && (companyHereRE.MatchString(clauseTail(before)) && (m.Start == 0 || strings.HasSuffix(before, "在")) && companyAfterRE.MatchString(after) ||
 			companyHereRE.MatchString(clauseTail(before)) && strings.HasSuffix(before, "在"))
-		if m.Ambiguous && !asPolicy {
-			continue // 园区 in 产业园区
+		if m.Ambiguous && !asPolicy && !(asCompany && strings.HasSuffix(before, "在") && clauseEnd(after)) {
+			continue // 园区 in 产业园区, not 我们公司在园区，…
 		}
 		if !asPolicy && !asCompany {
 			continue // where a supplier, a venue or a warehouse is: context
 		}
 		if b.cfg.HomeRegion != "" && regs.AppliesIn(b.cfg.HomeRegion, m.Region) && regs.Canonical(m.Region) == regs.Canonical(b.cfg.HomeRegion) {
-			continue // 吴中: the home region itself
+			// 吴中: the home region itself, the default.
+			sc.words = append(sc.words, [2]int{m.Start, m.End})
+			if asPolicy {
+				sc.readYear(before, after, m)
+			}
+			continue
 		}
 		if asCompany && !asPolicy && homeNamed(q.norm, regs, b.cfg.HomeRegion) {
 			continue // 注册在吴中 … 场地在吴江
 		}
 		sc.region, sc.named, sc.text = m.Region, true, m.Text
+		sc.words = append(sc.words, [2]int{m.Start, m.End})
+		if asPolicy {
+			sc.readYear(before, after, m)
+		}
 		break
 	}
-	if m := policyYearRE.FindStringSubmatch(q.norm); m != nil {
-		y := m[1]
-		if y == "" {
-			y = m[5]
+	if m := policyYearRE.FindStringSubmatchIndex(q.norm); m != nil && sc.year == 0 {
+		for k := 2; k+1 < len(m); k += 2 {
+			if y := q.norm[max(m[k], 0):max(m[k+1], 0)]; len(y) == 4 && strings.HasPrefix(y, "20") {
+				sc.year, _ = strconv.Atoi(y)
+				end := m[k+1] + len(yearSuffixRE.FindString(q.norm[m[k+1]:]))
+				sc.words = append(sc.words, [2]int{m[k], end})
+				break
+			}
 		}
-		sc.year, _ = strconv.Atoi(y)
 	}
 	return sc
+}
+
+// readYear reads a year written next to the place of the policy (姑苏2026年：…,
+// 2026年吴江的政策) as the policy's year.
+func (sc *scope) readYear(before, after string, m policies.RegionMatch) {
+	if y := yearAfterRE.FindStringSubmatchIndex(after); y != nil {
+		sc.year, _ = strconv.Atoi(after[y[2]:y[3]])
+		sc.words = append(sc.words, [2]int{m.End + y[2], m.End + y[1]})
+	} else if y := yearBeforeRE.FindStringSubmatchIndex(before); y != nil {
+		sc.year, _ = strconv.Atoi(before[y[2]:y[3]])
+		sc.words = append(sc.words, [2]int{y[2], y[1]})
+	}
+}
+
+// says reports whether the byte at i of the question is a word of the
+// scope.
+func (sc scope) says(i int) bool {
+	return slices.ContainsFunc(sc.words, func(w [2]int) bool { return w[0] <= i && i < w[1] })
+}
+
+// withoutScope returns text (the folded question) with the words that say
+// its scope blanked, rune for rune, so that the positions of its terms
+// stay.
+func withoutScope(text string, sc scope) string {
+	if len(sc.words) == 0 {
+		return text
+	}
+	var b strings.Builder
+	for i, r := range text {
+		if sc.says(i) {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // clauseTail returns the end of s after its last clause break.
@@ -122,6 +180,11 @@ func clauseTail(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// clauseEnd reports whether s starts with a clause break or is empty.
+func clauseEnd(s string) bool {
+	return s == "" || strings.IndexAny(s, "，,。；;？?！!") == 0
 }
 
 // homeNamed reports whether the question names the home region too.

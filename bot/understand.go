@@ -127,6 +127,11 @@ type understood struct {
 	// docLevel is set for a question about the measure itself (when to
 	// apply, until when it is valid) that names no topic of its own.
 	docLevel bool
+	// scope is the region and year the question asks about (questionScope).
+	scope scope
+	// topic is norm with the words of the scope blanked (withoutScope):
+	// 江苏省的政策 names no 江苏老字号.
+	topic string
 }
 
 // understand reads a message: its intents, tiers, figures and whether it

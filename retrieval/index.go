@@ -134,6 +134,13 @@ type Index struct {
 	// regionPrior is RegionPrior, or a variant a measurement compares.
 	regionPrior float64
 
+	// dfCache holds DocFreq's counts within a filter for one version.
+	dfCache struct {
+		sync.Mutex
+		version uint64
+		m       map[string]int
+	}
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -464,15 +471,92 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	return hits, nil
 }
 
-// DocFreq returns the number of chunks in the index and, for each term, the
-// number of chunks whose indexed text contains it. Terms are folded text
-// (norm.Fold) in the lexical index's tokens: two Han characters (a bigram)
-// or a Latin word. The answerer uses it to tell the words that single out a
-// few articles from the words every article has.
-func (ix *Index) DocFreq(ctx context.Context, terms []string) (n int, df []int, err error) {
+// DocFreq returns, for the chunks of the documents q's filters allow (the
+// filters of Search: region, year, category, document, in force on
+// q.AsOf), how many there are and, for each term, how many contain it in
+// their indexed text: how rare a word is among the measures that can
+// answer — among a thousand districts' look-alike measures, 商务 still
+// tells a district's commerce measure from its manufacturing one. Terms
+// are folded text (norm.Fold) in the lexical index's tokens: two Han
+// characters (a bigram) or a Latin word. The answerer uses it to tell the
+// words that single out a few articles from the words every article has.
+// Counts within a filter are cached until the next update.
+func (ix *Index) DocFreq(ctx context.Context, terms []string, q Query) (n int, df []int, err error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.lex.docFreq(ctx, terms)
+	f := ix.filter(q)
+	switch {
+	case f.none:
+		return 0, make([]int, len(terms)), nil
+	case f.allowed == nil:
+		return ix.lex.docFreq(ctx, terms)
+	}
+	for _, id := range f.include {
+		n += len(ix.docs[id].rows)
+	}
+	if f.include == nil {
+		for _, e := range ix.docs {
+			if f.allows(e) {
+				n += len(e.rows)
+			}
+		}
+	}
+	key := filterKey(q, ix.now)
+	df = make([]int, len(terms))
+	var missing []int
+	ix.dfCache.Lock()
+	if ix.dfCache.version != ix.version || len(ix.dfCache.m) > dfCacheSize {
+		ix.dfCache.version, ix.dfCache.m = ix.version, map[string]int{}
+	}
+	for i, t := range terms {
+		c, ok := ix.dfCache.m[key+t]
+		if !ok {
+			missing = append(missing, i)
+		}
+		df[i] = c
+	}
+	ix.dfCache.Unlock()
+	if len(missing) == 0 {
+		return n, df, nil
+	}
+	ask := make([]string, len(missing))
+	for k, i := range missing {
+		ask[k] = terms[i]
+	}
+	got, err := ix.lex.docFreqIn(ctx, ask, f.include, f.exclude)
+	if err != nil {
+		return 0, nil, err
+	}
+	ix.dfCache.Lock()
+	if ix.dfCache.version == ix.version {
+		for k, i := range missing {
+			ix.dfCache.m[key+terms[i]] = got[k]
+		}
+	}
+	ix.dfCache.Unlock()
+	for k, i := range missing {
+		df[i] = got[k]
+	}
+	return n, df, nil
+}
+
+// dfCacheSize bounds the cached counts of DocFreq: past it the cache
+// starts again.
+const dfCacheSize = 100_000
+
+// filterKey identifies the documents q's filters allow, for the cache of
+// DocFreq: the same key is the same set of documents in one version of the
+// index.
+func filterKey(q Query, now func() time.Time) string {
+	asOf := ""
+	if !q.IncludeInactive {
+		d := q.AsOf
+		if d.IsZero() {
+			d = now()
+		}
+		asOf = d.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s\x00", q.Region, q.Year, q.Category, q.DocID, asOf)
 }
 
 // RegionPrior is how much Search prefers the documents of the region a

@@ -329,10 +329,28 @@ func (l *lexicalIndex) search(ctx context.Context, q string, n int, include, exc
 	if err != nil {
 		return nil, err
 	}
-	// The documents to keep are a second required clause of boost 0 (it
-	// adds nothing to the score): bleve then walks their few postings and
-	// skips the text terms' postings to them, where a filter would walk
-	// every posting of the text terms and test each hit.
+	req := bleve.NewSearchRequestOptions(inDocs(qq, include, exclude), n, 0, false)
+	res, err := l.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("lexical search: %w", err)
+	}
+	out := make([]lexHit, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = lexHit{id: h.ID, score: h.Score}
+	}
+	return out, nil
+}
+
+// inDocs restricts qq to the chunks of the documents include lists (when
+// not nil) and not of those exclude lists. The documents to keep are a
+// second required clause of boost 0 (it adds nothing to the score): bleve
+// then walks their few postings and skips the text terms' postings to
+// them, where a filter would walk every posting of the text terms and test
+// each hit.
+func inDocs(qq query.Query, include, exclude []string) query.Query {
+	if include == nil && len(exclude) == 0 {
+		return qq
+	}
 	terms := func(ids []string, boost float64) query.Query {
 		qs := make([]query.Query, len(ids))
 		for i, d := range ids {
@@ -345,26 +363,14 @@ func (l *lexicalIndex) search(ctx context.Context, q string, n int, include, exc
 		dq.SetBoost(boost)
 		return dq
 	}
-	if include != nil || len(exclude) > 0 {
-		bq := query.NewBooleanQuery([]query.Query{qq}, nil, nil)
-		if include != nil {
-			bq.AddMust(terms(include, 0))
-		}
-		if len(exclude) > 0 {
-			bq.AddMustNot(terms(exclude, 1))
-		}
-		qq = bq
+	bq := query.NewBooleanQuery([]query.Query{qq}, nil, nil)
+	if include != nil {
+		bq.AddMust(terms(include, 0))
 	}
-	req := bleve.NewSearchRequestOptions(qq, n, 0, false)
-	res, err := l.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("lexical search: %w", err)
+	if len(exclude) > 0 {
+		bq.AddMustNot(terms(exclude, 1))
 	}
-	out := make([]lexHit, len(res.Hits))
-	for i, h := range res.Hits {
-		out[i] = lexHit{id: h.ID, score: h.Score}
-	}
-	return out, nil
+	return bq
 }
 
 // A query term found in more than pruneChunks chunks and more than
@@ -435,6 +441,26 @@ func termQuery(term string) query.Query {
 	t := query.NewTermQuery(term)
 	t.SetField(fieldText)
 	return t
+}
+
+// docFreqIn returns, for each term, the number of chunks of the documents
+// include lists (when not nil) and not of those exclude lists whose text
+// contains it.
+func (l *lexicalIndex) docFreqIn(ctx context.Context, terms []string, include, exclude []string) ([]int, error) {
+	df := make([]int, len(terms))
+	if include != nil && len(include) == 0 {
+		return df, nil
+	}
+	for i, t := range terms {
+		req := bleve.NewSearchRequestOptions(inDocs(termQuery(t), include, exclude), 0, 0, false)
+		req.Score = "none"
+		res, err := l.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("document frequency: %w", err)
+		}
+		df[i] = int(res.Total)
+	}
+	return df, nil
 }
 
 // close waits (up to a few seconds) for bleve to persist the last update,

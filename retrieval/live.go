@@ -42,12 +42,12 @@ func (l *Live) Search(ctx context.Context, q Query) ([]Hit, error) {
 }
 
 // DocFreq is Index.DocFreq on the live index; ErrNotReady before one is set.
-func (l *Live) DocFreq(ctx context.Context, terms []string) (int, []int, error) {
+func (l *Live) DocFreq(ctx context.Context, terms []string, q Query) (int, []int, error) {
 	ix := l.p.Load()
 	if ix == nil {
 		return 0, nil, ErrNotReady
 	}
-	return ix.DocFreq(ctx, terms)
+	return ix.DocFreq(ctx, terms, q)
 }
 
 // Scopes returns the live index's document scopes (Index.Scopes); nil

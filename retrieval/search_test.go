@@ -270,26 +270,76 @@ func TestOpenDuplicateIDs(t *testing.T) {
 }
 
 func TestDocFreq(t *testing.T) {
+	at := func(s string) time.Time { return date(t, s).Time }
 	ix := openTest(t, testDocs(t), Options{})
-	n, df, err := ix.DocFreq(context.Background(), []string{"奖励", "智改", "国家", "xyz", "不存"})
+	terms := []string{"奖励", "智改", "国家", "xyz", "不存", "保费"}
+	for _, tc := range []struct {
+		name string
+		q    Query
+		docs map[string]bool // nil: every chunk
+	}{
+		{"whole corpus", Query{IncludeInactive: true}, nil},
+		{"in force", Query{AsOf: at("2026-06-01")}, map[string]bool{"mfg": true, "com": true, "news": true}},
+		{"commerce", Query{Category: policies.Commerce, IncludeInactive: true}, map[string]bool{"com": true, "com-2030": true}},
+		{"manufacturing in 2023", Query{Category: policies.Manufacturing, AsOf: at("2023-01-01")}, map[string]bool{"mfg-2022": true}},
+		{"nothing", Query{DocID: "com", Category: policies.Manufacturing}, map[string]bool{}},
+	} {
+		// Twice: the second answer comes from the cache.
+		for range 2 {
+			n, df, err := ix.DocFreq(context.Background(), terms, tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var chunks []Chunk
+			for _, c := range ix.Chunks() {
+				if tc.docs == nil || tc.docs[c.DocID] {
+					chunks = append(chunks, c)
+				}
+			}
+			if n != len(chunks) {
+				t.Errorf("%s: DocFreq n = %d, want %d chunks", tc.name, n, len(chunks))
+			}
+			for i, term := range terms {
+				want := 0
+				for _, c := range chunks {
+					if strings.Contains(c.IndexText(), term) {
+						want++
+					}
+				}
+				if df[i] != want {
+					t.Errorf("%s: DocFreq(%q) = %d, want %d (chunks containing it)", tc.name, term, df[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestDocFreqAfterUpdate: counts within a filter follow an update.
+func TestDocFreqAfterUpdate(t *testing.T) {
+	docs := testDocs(t)
+	ix := openTest(t, docs, Options{})
+	q := Query{Category: policies.Commerce, AsOf: date(t, "2026-06-01").Time}
+	_, before, err := ix.DocFreq(context.Background(), []string{"保费"}, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(ix.Chunks()) {
-		t.Errorf("DocFreq n = %d, want %d chunks", n, len(ix.Chunks()))
+	if before[0] != 1 {
+		t.Fatalf("DocFreq(保费) = %d before the update, want 1", before[0])
 	}
-	count := func(s string) int {
-		k := 0
-		for _, c := range ix.Chunks() {
-			if strings.Contains(c.IndexText(), s) {
-				k++
-			}
+	var kept []*policies.Document
+	for _, d := range docs {
+		if d.ID != "com" {
+			kept = append(kept, d)
 		}
-		return k
 	}
-	for i, term := range []string{"奖励", "智改", "国家", "xyz", "不存"} {
-		if want := count(term); df[i] != want {
-			t.Errorf("DocFreq(%q) = %d, want %d (chunks containing it)", term, df[i], want)
-		}
+	if err := ix.Update(context.Background(), kept); err != nil {
+		t.Fatal(err)
+	}
+	n, after, err := ix.DocFreq(context.Background(), []string{"保费"}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 || after[0] != 0 {
+		t.Errorf("after retiring com: DocFreq = %d of %d chunks, want 0 of 0", after[0], n)
 	}
 }
