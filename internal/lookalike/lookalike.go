@@ -202,6 +202,8 @@ type genDoc struct {
 	base   *policies.Document
 	text   func(string) string
 	render map[int]string // article number → its generated text
+	// figures maps each figure of the base document to the document's.
+	figures map[string]string
 }
 
 var (
@@ -223,6 +225,8 @@ func makeDoc(rng *rand.Rand, base *policies.Document, r region, level policies.L
 		unit = "市" // a county-level city's departments are 市…局
 	}
 	figures := map[string]string{}
+	sc := newScale(rng)
+	gd.figures = figures
 	gd.text = func(s string) string {
 		s = strings.ReplaceAll(s, "2025年3月1日", strconv.Itoa(year)+"年1月1日")
 		s = strings.ReplaceAll(s, "2027年12月31日", strconv.Itoa(year)+"年12月31日")
@@ -235,7 +239,7 @@ func makeDoc(rng *rand.Rand, base *policies.Document, r region, level policies.L
 				return v
 			}
 			sub := moneyRE.FindStringSubmatch(m)
-			v := vary(rng, sub[1], sub[2])
+			v := sc.vary(sub[1], sub[2])
 			figures[m] = v
 			return v
 		})
@@ -288,31 +292,43 @@ func makeDoc(rng *rand.Rand, base *policies.Document, r region, level policies.L
 	return gd
 }
 
-// vary returns another value for the figure num (in unit): a different
-// amount of about the same size, or a percentage a few points away.
-func vary(rng *rand.Rand, num, unit string) string {
+// scale is how a document's figures differ from its base's: amounts by
+// one factor, percentages by a few points — the same for every figure of
+// the document, so tiers keep their order (首次突破10亿元、50亿元、100亿元
+// stay increasing).
+type scale struct {
+	factor float64
+	points float64
+}
+
+func newScale(rng *rand.Rand) scale {
+	pts := float64(1 + rng.IntN(4))
+	if rng.IntN(2) == 0 {
+		pts = -pts
+	}
+	return scale{factor: []float64{0.6, 0.75, 0.8, 1.2, 1.25, 1.5, 2}[rng.IntN(7)], points: pts}
+}
+
+// vary returns the document's value for the figure num (in unit).
+func (sc scale) vary(num, unit string) string {
 	v, _ := strconv.ParseFloat(num, 64)
-	var out float64
-	for out == 0 || out == v {
-		switch {
-		case unit == "%":
-			out = math.Max(1, math.Min(100, v+float64(rng.IntN(9)-4)))
-		case v < 10:
-			out = v + float64(1+rng.IntN(4))
-		default:
-			f := []float64{0.6, 0.75, 0.8, 1.2, 1.25, 1.5, 2}[rng.IntN(7)]
-			out = nice(v * f)
-		}
+	out := nice(v * sc.factor)
+	if unit == "%" {
+		out = math.Max(1, math.Min(100, v+sc.points))
 	}
 	return strconv.FormatFloat(out, 'f', -1, 64) + unit
 }
 
 // nice rounds v to two significant digits.
 func nice(v float64) float64 {
-	if v < 10 {
-		return math.Round(v)
+	if v <= 0 {
+		return v
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v))-1)
+	if p < 1 {
+		d := math.Round(1 / p) // 7.2, not 7.199999999999999
+		return math.Round(v*d) / d
+	}
 	return math.Round(v/p) * p
 }
 
@@ -346,6 +362,15 @@ func (gd *genDoc) questions(rng *rand.Rand, base []Question, n int, r region, ye
 			continue
 		}
 		q := strings.ReplaceAll(bq.Q, "区里", "")
+		// A figure the question shares with the base document (首次突破50亿元)
+		// is the document's own in the look-alike (63亿元); the company's
+		// other figures stay as asked.
+		q = moneyRE.ReplaceAllStringFunc(q, func(m string) string {
+			if v, ok := gd.figures[m]; ok {
+				return v
+			}
+			return m
+		})
 		name := r.name
 		if rng.IntN(2) == 0 {
 			name = r.short
