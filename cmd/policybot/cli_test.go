@@ -249,3 +249,33 @@ func TestAskAnswersFromTheStore(t *testing.T) {
 		t.Errorf("ask over the store cited the bundled corpus: %s", out)
 	}
 }
+
+// TestEvalForeignCitations: a reply citing a measure of a region the
+// question did not name, and that the home region is not in, is counted.
+func TestEvalForeignCitations(t *testing.T) {
+	sc := evalScope{home: "吴中区", docRegion: map[string]string{
+		"wz": "吴中区", "sz": "苏州市", "xc": "相城区", "ks": "昆山市", "js": "江苏省",
+	}}
+	tests := []struct {
+		q     evalQuestion
+		cites []string
+		want  bool
+	}{
+		{evalQuestion{Q: "智改数转补多少"}, []string{"wz", "sz", "js"}, false},
+		{evalQuestion{Q: "智改数转补多少"}, []string{"xc"}, true},
+		{evalQuestion{Q: "相城区的智改数转补多少"}, []string{"xc"}, false},
+		{evalQuestion{Q: "相城区的智改数转补多少"}, []string{"ks"}, true},
+		{evalQuestion{Turns: []string{"我们在昆山", "智改数转补多少"}}, []string{"ks"}, false},
+		{evalQuestion{Q: "2024年的补贴", Region: "昆山市"}, []string{"ks"}, false},
+		{evalQuestion{Q: "智改数转补多少"}, []string{"unknown-doc"}, false},
+	}
+	for _, tc := range tests {
+		var cites []evalRef
+		for _, d := range tc.cites {
+			cites = append(cites, evalRef{Doc: d, Article: 1})
+		}
+		if got := sc.foreign(tc.q, cites); got != tc.want {
+			t.Errorf("foreign(%q %q region %q, %v) = %v, want %v", tc.q.Q, tc.q.Turns, tc.q.Region, tc.cites, got, tc.want)
+		}
+	}
+}

@@ -35,6 +35,10 @@ type evalQuestion struct {
 	NotContains []string `json:"not_contains"`
 	Expect      string   `json:"expect"`
 	RouteTo     string   `json:"route_to"`
+	// Region is the region the question asks about, when a set says (the
+	// look-alike sets); otherwise the regions its text names, or the home
+	// region.
+	Region string `json:"region"`
 }
 
 // expectation returns what the question expects, from expect or, for sets
@@ -69,29 +73,35 @@ type evalResult struct {
 	AnswerOK   bool      `json:"answer_ok"`
 	CitationOK bool      `json:"citation_ok"`
 	// OK is whether the reply meets the question's expectation.
-	OK          bool    `json:"ok"`
-	WrongFigure bool    `json:"wrong_figure,omitempty"`
-	MS          float64 `json:"ms"`
+	OK          bool `json:"ok"`
+	WrongFigure bool `json:"wrong_figure,omitempty"`
+	// Foreign is set when the reply cites a measure of a region that
+	// neither the question named nor the home region is in.
+	Foreign bool    `json:"foreign,omitempty"`
+	MS      float64 `json:"ms"`
 }
 
 type evalReport struct {
-	N             int          `json:"n"`
-	HitAt1        float64      `json:"hit_at_1"`
-	HitAt5        float64      `json:"hit_at_5"`
-	MRR           float64      `json:"mrr"`
-	AnswerOK      float64      `json:"answer_ok"`
-	CitationOK    float64      `json:"citation_ok"`
-	RefusalOK     float64      `json:"refusal_ok"`
-	FalseRefusal  float64      `json:"false_refusal"`
-	ForbiddenHits int          `json:"forbidden_hits"`
-	WrongFigure   int          `json:"wrong_figure"`
-	HedgeRate     float64      `json:"hedge_rate"`
-	RouteOK       float64      `json:"route_ok"`
-	ClarifyOK     float64      `json:"clarify_ok"`
-	ChatOK        float64      `json:"chat_ok"`
-	P50MS         float64      `json:"p50_ms"`
-	P95MS         float64      `json:"p95_ms"`
-	Results       []evalResult `json:"results"`
+	N             int     `json:"n"`
+	HitAt1        float64 `json:"hit_at_1"`
+	HitAt5        float64 `json:"hit_at_5"`
+	MRR           float64 `json:"mrr"`
+	AnswerOK      float64 `json:"answer_ok"`
+	CitationOK    float64 `json:"citation_ok"`
+	RefusalOK     float64 `json:"refusal_ok"`
+	FalseRefusal  float64 `json:"false_refusal"`
+	ForbiddenHits int     `json:"forbidden_hits"`
+	WrongFigure   int     `json:"wrong_figure"`
+	// ForeignCitations counts the replies citing another region's measure
+	// (evalResult.Foreign).
+	ForeignCitations int          `json:"foreign_citations"`
+	HedgeRate        float64      `json:"hedge_rate"`
+	RouteOK          float64      `json:"route_ok"`
+	ClarifyOK        float64      `json:"clarify_ok"`
+	ChatOK           float64      `json:"chat_ok"`
+	P50MS            float64      `json:"p50_ms"`
+	P95MS            float64      `json:"p95_ms"`
+	Results          []evalResult `json:"results"`
 }
 
 func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.Writer) error {
@@ -107,6 +117,7 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	maxFalse := fl.Float64("max-false-refusal", -1, "fail when false_refusal is above this")
 	maxForbidden := fl.Int("max-forbidden", -1, "fail when forbidden_hits is above this")
 	maxWrong := fl.Int("max-wrong-figure", -1, "fail when wrong_figure is above this")
+	maxForeign := fl.Int("max-foreign", -1, "fail when foreign_citations (replies citing a measure of a region the question did not name) is above this")
 	maxHedge := fl.Float64("max-hedge", -1, "fail when hedge_rate is above this")
 	minRoute := fl.Float64("min-route", -1, "fail when route_ok is below this")
 	minClarify := fl.Float64("min-clarify", -1, "fail when clarify_ok is below this")
@@ -150,7 +161,7 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	rep := evaluate(ctx, b, qs, a.hygiene, stderr)
+	rep := evaluate(ctx, b, qs, a.hygiene, scopeOf(a.index, cfg.HomeRegion), stderr)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
@@ -179,6 +190,7 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	check("false_refusal", rep.FalseRefusal, *maxFalse, false)
 	check("forbidden_hits", float64(rep.ForbiddenHits), float64(*maxForbidden), false)
 	check("wrong_figure", float64(rep.WrongFigure), float64(*maxWrong), false)
+	check("foreign_citations", float64(rep.ForeignCitations), float64(*maxForeign), false)
 	check("hedge_rate", rep.HedgeRate, *maxHedge, false)
 	check("route_ok", rep.RouteOK, *minRoute, true)
 	check("clarify_ok", rep.ClarifyOK, *minClarify, true)
@@ -223,10 +235,53 @@ func readEvalFile(path string) ([]evalQuestion, error) {
 	return out, sc.Err()
 }
 
+// evalScope is what the eval knows of where measures apply: the home
+// region and each document's region.
+type evalScope struct {
+	home      string
+	docRegion map[string]string
+}
+
+func scopeOf(index bot.Searcher, home string) evalScope {
+	sc := evalScope{home: home, docRegion: map[string]string{}}
+	if s, ok := index.(bot.Scoper); ok {
+		for _, d := range s.Scopes() {
+			sc.docRegion[d.ID] = d.Region
+		}
+	}
+	return sc
+}
+
+// foreign reports whether a reply to q cites a measure that applies
+// neither in the home region nor in a region q names.
+func (sc evalScope) foreign(q evalQuestion, cites []evalRef) bool {
+	regs := policies.DefaultRegions()
+	where := []string{sc.home, q.Region}
+	for _, t := range append([]string{q.Q}, q.Turns...) {
+		for _, m := range regs.Find(t) {
+			where = append(where, m.Region)
+		}
+	}
+	for _, c := range cites {
+		r := sc.docRegion[c.Doc]
+		if r == "" {
+			continue
+		}
+		applies := false
+		for _, w := range where {
+			applies = applies || w != "" && regs.AppliesIn(r, w)
+		}
+		if !applies {
+			return true
+		}
+	}
+	return false
+}
+
 // evaluate asks every question in a fresh conversation and scores the
 // answers as the eval README defines: a question passes by its expect
 // (answer, refuse, route, clarify, chat).
-func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hygiene, progress io.Writer) evalReport {
+func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hygiene, scope evalScope, progress io.Writer) evalReport {
 	rep := evalReport{N: len(qs)}
 	var withDoc, hit1, hit5, citeOK int
 	var answerQs, answerOK, hedged, refuseQs, refusedOK, otherQs, falseRef int
@@ -277,6 +332,9 @@ func evaluate(ctx context.Context, b *bot.Bot, qs []evalQuestion, h *policies.Hy
 		r.WrongFigure = answered && containsAny(r.Answer, q.NotContains)
 		if r.WrongFigure {
 			rep.WrongFigure++
+		}
+		if r.Foreign = scope.foreign(q, r.Citations); r.Foreign {
+			rep.ForeignCitations++
 		}
 		if q.Doc != "" {
 			withDoc++
@@ -437,6 +495,6 @@ func printEvalTable(w io.Writer, rep evalReport) {
 	printTable(w, rows)
 	fmt.Fprintf(w, "\nn=%d  hit@1=%.3f  hit@5=%.3f  mrr=%.3f  answer_ok=%.3f  citation_ok=%.3f  refusal_ok=%.3f  false_refusal=%.3f  forbidden_hits=%d\n",
 		rep.N, rep.HitAt1, rep.HitAt5, rep.MRR, rep.AnswerOK, rep.CitationOK, rep.RefusalOK, rep.FalseRefusal, rep.ForbiddenHits)
-	fmt.Fprintf(w, "wrong_figure=%d  hedge_rate=%.3f  route_ok=%.3f  clarify_ok=%.3f  chat_ok=%.3f  p50=%.2fms  p95=%.2fms\n",
-		rep.WrongFigure, rep.HedgeRate, rep.RouteOK, rep.ClarifyOK, rep.ChatOK, rep.P50MS, rep.P95MS)
+	fmt.Fprintf(w, "wrong_figure=%d  foreign_citations=%d  hedge_rate=%.3f  route_ok=%.3f  clarify_ok=%.3f  chat_ok=%.3f  p50=%.2fms  p95=%.2fms\n",
+		rep.WrongFigure, rep.ForeignCitations, rep.HedgeRate, rep.RouteOK, rep.ClarifyOK, rep.ChatOK, rep.P50MS, rep.P95MS)
 }
