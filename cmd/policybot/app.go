@@ -143,7 +143,12 @@ func (c Config) newBot(index bot.Searcher, conv bot.ConversationStore, log *slog
 	if err != nil {
 		return nil, nil, err
 	}
+	routes, err := c.routes()
+	if err != nil {
+		return nil, nil, err
+	}
 	b, err := bot.New(bot.Config{
+		Routes:    routes,
 		Generator: gen, GeneratorTimeout: c.LLMDeadline, MaxGenerations: c.LLMConcurrency,
 		BreakerFailures: c.LLMBreakerFailures, BreakerCooldown: c.LLMBreakerCooldown,
 		Index: index, Rewriter: rw, Contact: c.Contact, HomeRegion: c.HomeRegion, Hygiene: p.Hygiene, Logger: log, Now: c.Now,
@@ -170,6 +175,24 @@ func (c Config) generator() (bot.Generator, error) {
 		return nil, fmt.Errorf("LLM_PROVIDER=%s: %w", c.LLMProvider, err)
 	}
 	return g, nil
+}
+
+// routes returns the directory of departments the bot routes uncovered
+// topics to: the embedded bot/routes.txt plus POLICYBOT_ROUTES_FILE.
+func (c Config) routes() (*bot.Routes, error) {
+	if c.RoutesFile == "" {
+		return bot.DefaultRoutes(), nil
+	}
+	f, err := os.Open(c.RoutesFile)
+	if err != nil {
+		return nil, fmt.Errorf("POLICYBOT_ROUTES_FILE: %w", err)
+	}
+	defer f.Close()
+	rs, err := bot.LoadRoutes(f)
+	if err != nil {
+		return nil, fmt.Errorf("POLICYBOT_ROUTES_FILE: %w", err)
+	}
+	return rs, nil
 }
 
 // rewriter returns the query rewriter with the officials' extra tables.

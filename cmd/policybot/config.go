@@ -21,6 +21,7 @@ type Config struct {
 	HygieneFile  string // POLICYBOT_HYGIENE_FILE: extra spam patterns
 	SynonymsFile string // POLICYBOT_SYNONYMS_FILE: extra synonym table
 	GlossaryFile string // POLICYBOT_GLOSSARY_FILE: extra English glossary
+	RoutesFile   string // POLICYBOT_ROUTES_FILE: extra departments to route uncovered topics to
 	Contact      string // POLICYBOT_CONTACT: who to ask when the corpus has no answer
 	// HomeRegion (POLICYBOT_HOME_REGION) is the deployment's default scope:
 	// the canonical name of a region of policies.DefaultRegions (吴中区);
@@ -106,6 +107,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		HygieneFile:   get("POLICYBOT_HYGIENE_FILE", ""),
 		SynonymsFile:  get("POLICYBOT_SYNONYMS_FILE", ""),
 		GlossaryFile:  get("POLICYBOT_GLOSSARY_FILE", ""),
+		RoutesFile:    get("POLICYBOT_ROUTES_FILE", ""),
 		Contact:       get("POLICYBOT_CONTACT", defaultContact),
 		EmbedProvider: get("EMBED_PROVIDER", "local"),
 		EmbedBaseURL:  get("EMBED_BASE_URL", ""),

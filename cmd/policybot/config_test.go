@@ -1,8 +1,16 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"policybot/bot"
+	"policybot/policies"
+	"policybot/retrieval"
 )
 
 func TestConfigHomeRegion(t *testing.T) {
@@ -36,5 +44,55 @@ func TestConfigHomeRegion(t *testing.T) {
 				t.Errorf("loadConfig(POLICYBOT_HOME_REGION=%q) = %q, %v; want %q", tc.value, cfg.HomeRegion, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestConfigRoutesFile: POLICYBOT_ROUTES_FILE adds departments the bot
+// routes uncovered topics to; a malformed file is an error naming it.
+func TestConfigRoutesFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "routes.txt")
+	if err := os.WriteFile(good, []byte("topic | 区无人机飞行服务站 | 0512-00000000 | 无人机航拍许可 | 航拍审批\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(func(k string) string {
+		switch k {
+		case "POLICYBOT_ROUTES_FILE":
+			return good
+		case "POLICYBOT_DATA_DIR":
+			return dir
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := policies.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := retrieval.Open(context.Background(), c.Docs, retrieval.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := cfg.newBot(idx, bot.NewMemoryConversations(4), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := b.Ask(context.Background(), bot.Request{ConversationID: "r", Message: "我们公司要办无人机航拍许可，去哪里办"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Mode != bot.ModeRoute || !strings.Contains(ans.Text, "区无人机飞行服务站") {
+		t.Errorf("with the routes file, Ask = %s %q, want a route to 区无人机飞行服务站", ans.Mode, ans.Text)
+	}
+
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("topic | 只有部门\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.RoutesFile = bad
+	if _, _, err := cfg.newBot(idx, bot.NewMemoryConversations(4), slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "POLICYBOT_ROUTES_FILE") {
+		t.Errorf("a malformed routes file: error = %v, want one naming POLICYBOT_ROUTES_FILE", err)
 	}
 }
