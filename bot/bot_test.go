@@ -120,6 +120,9 @@ func TestRefusesOutOfScope(t *testing.T) {
 		"明天会下雨吗",
 		"How do I register a trademark in China?",
 		"独角兽企业有什么奖励",
+		// The context is covered, what is asked for is not.
+		"智改数转项目的验收专家都有谁",
+		"东山景区附近好玩的农家乐推荐",
 	} {
 		t.Run(q, func(t *testing.T) {
 			ans := ask(t, b, "", q)

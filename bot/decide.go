@@ -171,6 +171,12 @@ func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta fu
 	if u := unknownBigrams(anchors); best.m.specific == 0 && !namesMeasure(anchors, best) && len(q.facts) == 0 && u >= unknownTopic && best.m.found < unknownFound {
 		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
+	// What the question asks for (小巨人的评审专家都有谁, 古镇附近好吃的苏帮
+	// 菜馆) is a thing the corpus has no word of: the article matched the
+	// context, not the question.
+	if !continued && len(q.facts) == 0 && askedUnknown(q, anchors, spans) {
+		return b.uncovered(ans, q, evidence, spans, arts), "", nil
+	}
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
 		return b.notCovered(ans, q, best), "", nil

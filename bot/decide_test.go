@@ -135,3 +135,18 @@ func TestEnglishAnswer(t *testing.T) {
 		t.Errorf("notice = %q, want the English sample notice", ans.Notice)
 	}
 }
+
+func TestAskedFor(t *testing.T) {
+	tests := []struct{ q, want string }{
+		{"国家级专精特新小巨人的评审专家都有谁", "评审专家"},
+		{"木渎附近有什么好吃的苏帮菜馆推荐", "苏帮菜馆"},
+		{"我们是做汽车零部件的，区里有没有设备方面的补贴？", "补贴"},
+		{"一日游不住宿的团算不算", "团"},
+		{"智改数转补助比例是多少", ""}, // no X的Y
+	}
+	for _, tc := range tests {
+		if got, _ := askedFor(tc.q); got != tc.want {
+			t.Errorf("askedFor(%q) = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}

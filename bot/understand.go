@@ -3,9 +3,11 @@ package bot
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"policybot/policies"
 	"policybot/policies/amount"
+	"policybot/policies/norm"
 	"policybot/retrieval/query"
 )
 
@@ -238,3 +240,62 @@ func appendUnique(s []string, x string) []string {
 
 // clauseTier is the tier of a clause as the question would name it.
 func clauseTier(c policies.Clause) string { return c.Tier }
+
+// askedTailRE: the question words that end the last clause of a question
+// (都有谁, 是多少, 推荐, 算不算), after what it asks for.
+var askedTailRE = regexp.MustCompile(`(都有谁|有谁|是谁|总共有多少钱|一共有多少钱|有多少钱|是多少钱|是多少|有多少|多少钱|多少|推荐一下|推荐|怎么样|有哪些|有什么|是什么|哪些|哪家|哪个|什么|算不算|能不能|可不可以|行不行|够不够|吗|呢|啊|[?？!！。,，\s])+$`)
+
+// askedFor returns what the last clause of a question asks for when it
+// says it as "X的Y…?" (评审专家 in 小巨人的评审专家都有谁), with its rune
+// offset in text; "" when the clause has no 的.
+func askedFor(text string) (string, int) {
+	t := strings.TrimRight(text, "?？!！。 ")
+	last := t
+	if i := strings.LastIndexAny(t, "，,。；;"); i >= 0 {
+		last = t[i+1:]
+	}
+	i := strings.LastIndex(last, "的")
+	if i < 0 {
+		return "", 0
+	}
+	start := len(t) - len(last) + i + len("的")
+	head := askedTailRE.ReplaceAllString(t[start:], "")
+	return head, utf8.RuneCountInString(t[:start])
+}
+
+// askedUnknown reports whether what the question asks for (askedFor) is
+// words the corpus does not have: each of its bigrams an anchor the corpus
+// lacks, none part of a recognised term.
+func askedUnknown(q understood, anchors []anchor, spans []TermSpan) bool {
+	head, at := askedFor(q.topicOrNorm())
+	hr := []rune(head)
+	if len(hr) < 2 {
+		return false
+	}
+	unknown := map[string]bool{}
+	for _, a := range anchors {
+		if !a.term && !a.known {
+			unknown[a.text] = true
+		}
+	}
+	for i := 0; i+1 < len(hr); i++ {
+		if !norm.IsHan(hr[i]) || !norm.IsHan(hr[i+1]) || !unknown[string(hr[i:i+2])] {
+			return false
+		}
+		for _, sp := range spans {
+			if sp.Start <= at+i+1 && at+i < sp.End {
+				return false // a recognised word (补贴): the corpus words it otherwise
+			}
+		}
+	}
+	return true
+}
+
+// topicOrNorm is the question without its scope words, or the folded
+// question when the scope was not read.
+func (q understood) topicOrNorm() string {
+	if q.topic != "" {
+		return q.topic
+	}
+	return q.norm
+}
