@@ -55,35 +55,32 @@ func (b *Bot) current(ctx context.Context, q understood, anchors []anchor, in re
 // dates, and where the measure in force (cur, when there is one) is
 // quoted.
 func outOfForce(q understood, c retrieval.Chunk, st policies.Status, cur *article) string {
-	from, to := c.EffectiveFrom.String(), c.EffectiveTo.String()
 	if q.english {
-		dates := ""
-		switch {
-		case from != "" && to != "":
-			dates = fmt.Sprintf(" (in force from %s to %s)", from, to)
-		case from != "":
-			dates = fmt.Sprintf(" (in force from %s)", from)
-		}
 		what := map[policies.Status]string{policies.StatusExpired: "has expired", policies.StatusRepealed: "has been repealed",
 			policies.StatusNotYet: "is not in force yet"}[st]
-		s := fmt.Sprintf("Note: 《%s》%s %s; what follows is what it provided, not what applies today.", c.DocTitle, dates, what)
+		s := fmt.Sprintf("Note: 《%s》%s %s; what follows is what it provided, not what applies today.",
+			c.DocTitle, datesOf(c, " (in force from %s to %s)", " (in force from %s)"), what)
 		if cur != nil {
-			c := cur.chunk()
-			s += fmt.Sprintf(" The measure in force, 《%s》 (in force from %s), is quoted second.", c.DocTitle, c.EffectiveFrom.String())
+			s += fmt.Sprintf(" The measure in force, 《%s》%s, is quoted second.", cur.chunk().DocTitle, datesOf(cur.chunk(), "", " (in force from %s)"))
 		}
 		return s
 	}
-	dates := ""
-	switch {
-	case from != "" && to != "":
-		dates = fmt.Sprintf("（%s起施行，有效期至%s）", from, to)
-	case from != "":
-		dates = fmt.Sprintf("（%s起施行）", from)
-	}
-	s := fmt.Sprintf("请注意：《%s》%s%s，以下是该文件当时的规定，不是现行规定。", c.DocTitle, dates, st.Label())
+	s := fmt.Sprintf("请注意：《%s》%s%s，以下是该文件当时的规定，不是现行规定。", c.DocTitle, datesOf(c, "（%s起施行，有效期至%s）", "（%s起施行）"), st.Label())
 	if cur != nil {
-		c := cur.chunk()
-		s += fmt.Sprintf("现行的《%s》（%s起施行）对此的规定见下方“另据”。", c.DocTitle, c.EffectiveFrom.String())
+		s += fmt.Sprintf("现行的《%s》%s对此的规定见下方“另据”。", cur.chunk().DocTitle, datesOf(cur.chunk(), "", "（%s起施行）"))
 	}
 	return s
+}
+
+// datesOf writes a chunk's document's dates: fromTo with both (when not
+// ""), from with the first only; "" without.
+func datesOf(c retrieval.Chunk, fromTo, from string) string {
+	f, t := c.EffectiveFrom.String(), c.EffectiveTo.String()
+	switch {
+	case f != "" && t != "" && fromTo != "":
+		return fmt.Sprintf(fromTo, f, t)
+	case f != "":
+		return fmt.Sprintf(from, f)
+	}
+	return ""
 }

@@ -56,8 +56,8 @@ var companyHereRE = regexp.MustCompile(`(我们|我司|公司|厂|企业|门店|
 var companyAfterRE = regexp.MustCompile(`^[^，,。；;？?！!]{0,6}的[^，,。；;？?！!]{0,6}(企业|公司|厂|民宿|酒店|景区|旅行社|商户|门店)`)
 
 // policyYearRE: a year of the policy (2022年的商务政策, 2023年版, 2022年吴中区
-// 制造业政策里).
-var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)`)
+// 制造业政策里, the 2022 policy, the measures of 2022).
+var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)|\b(20[0-9]{2})(?:'s)?\s+(?:[a-z-]+\s+){0,2}(?:version|edition|polic(?:y|ies)|measures?|rules?)\b|\b(?:polic(?:y|ies)|measures?|version|edition|rules?)\s+(?:of|from|issued in)\s+(20[0-9]{2})\b`)
 
 // yearAfterRE and yearBeforeRE: a year written next to the place of the
 // policy (姑苏2026年：, 2026年吴江的政策) is the policy's year.
