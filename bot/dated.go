@@ -8,16 +8,19 @@ import (
 	"policybot/retrieval"
 )
 
+// docScoper returns the scope of one document; *retrieval.Index and
+// *retrieval.Live implement it.
+type docScoper interface {
+	ScopeOf(id string) (retrieval.DocScope, bool)
+}
+
 // statusOf is the status today of the document a chunk is from: repealed
-// or expired when the document declares so (Scoper), else by its dates.
+// or expired when the document declares so (docScoper), else by its dates.
 func (b *Bot) statusOf(c retrieval.Chunk) policies.Status {
 	d := policies.Document{EffectiveFrom: c.EffectiveFrom, EffectiveTo: c.EffectiveTo}
-	if s, ok := b.cfg.Index.(Scoper); ok {
-		for _, sc := range s.Scopes() {
-			if sc.ID == c.DocID {
-				d.Status = sc.Declared
-				break
-			}
+	if s, ok := b.cfg.Index.(docScoper); ok {
+		if sc, ok := s.ScopeOf(c.DocID); ok {
+			d.Status = sc.Declared
 		}
 	}
 	return d.StatusAt(b.cfg.Now())

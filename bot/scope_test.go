@@ -52,7 +52,10 @@ func scopedBot(t *testing.T) *Bot {
 		variant("xc-mfg-2025", "相城区", "相城区", policies.LevelDistrict, "9%", "2025-03-01", "2027-12-31"),
 		variant("js-mfg-2025", "江苏省", "江苏省", policies.LevelProvince, "7%", "2025-01-01", "2027-12-31"),
 		variant("wz-mfg-2022", "吴中区", "吴中区", policies.LevelDistrict, "10%", "2022-01-01", "2022-12-31"),
+		variant("wz-mfg-2024", "吴中区", "吴中区", policies.LevelDistrict, "11%", "2024-01-01", "2027-12-31"),
 	)
+	// Repealed before its end date: only its declaration says so.
+	docs[len(docs)-1].Status = policies.StatusRepealed
 	ix, err := retrieval.Open(context.Background(), docs, retrieval.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +83,8 @@ func TestScopeFromQuestion(t *testing.T) {
 		contains []string
 		not      []string
 	}{
-		{"home region by default", "智改数转补助比例是多少", "wz-mfg-2025", []string{"12%"}, []string{"9%", "7%", "10%"}},
-		{"home region named", "吴中区的智改数转补助比例是多少", "wz-mfg-2025", []string{"12%"}, []string{"9%", "7%", "10%"}},
+		{"home region by default", "智改数转补助比例是多少", "wz-mfg-2025", []string{"12%"}, []string{"9%", "7%", "10%", "11%"}},
+		{"home region named", "吴中区的智改数转补助比例是多少", "wz-mfg-2025", []string{"12%"}, []string{"9%", "7%", "10%", "11%"}},
 		{"another district named", "相城区的智改数转补助比例是多少", "xc-mfg-2025", []string{"9%"}, []string{"12%", "7%"}},
 		{"district with a year beside it", "相城2025年：智改数转补助比例是多少", "xc-mfg-2025", []string{"9%"}, []string{"12%", "7%"}},
 		{"the company's district", "我们公司在相城，智改数转补助比例是多少", "xc-mfg-2025", []string{"9%"}, []string{"12%"}},
@@ -95,6 +98,7 @@ func TestScopeFromQuestion(t *testing.T) {
 		// measure in force quoted beside it.
 		{"an expired year", "2022年的制造业政策里智改数转补助比例是多少", "wz-mfg-2022", []string{"10%", "已失效", "2022-01-01", "2022-12-31", "12%"}, []string{"9%", "7%"}},
 		{"an expired year, in English", "What was the 智改数转 subsidy rate in the 2022 manufacturing policy?", "wz-mfg-2022", []string{"10%", "has expired", "2022-01-01", "2022-12-31", "12%"}, []string{"9%", "7%"}},
+		{"a repealed measure", "2024年的制造业政策里智改数转补助比例是多少", "wz-mfg-2024", []string{"11%", "已废止", "12%"}, []string{"9%", "7%"}},
 		{"a place only as context", "我们在昆山有个供应商，在吴中的厂做智改数转，补助比例是多少", "wz-mfg-2025", []string{"12%"}, nil},
 	}
 	for _, tc := range tests {

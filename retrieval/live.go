@@ -59,3 +59,12 @@ func (l *Live) Scopes() []DocScope {
 	}
 	return ix.Scopes()
 }
+
+// ScopeOf is Index.ScopeOf on the live index; false before one is set.
+func (l *Live) ScopeOf(id string) (DocScope, bool) {
+	ix := l.p.Load()
+	if ix == nil {
+		return DocScope{}, false
+	}
+	return ix.ScopeOf(id)
+}

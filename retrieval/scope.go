@@ -1,6 +1,8 @@
 package retrieval
 
 import (
+	"time"
+
 	"policybot/policies"
 )
 
@@ -34,13 +36,28 @@ func (ix *Index) Scopes() []DocScope {
 	now := ix.now()
 	out := make([]DocScope, 0, len(ix.order))
 	for _, id := range ix.order {
-		e := ix.docs[id]
-		d := e.doc
-		out = append(out, DocScope{
-			ID: d.ID, Title: d.Title, Category: d.Category, Region: d.Region, Level: d.Level, Year: d.Year,
-			EffectiveFrom: d.EffectiveFrom, EffectiveTo: d.EffectiveTo, Declared: d.Status, Status: d.StatusAt(now),
-			Chunks: len(e.rows),
-		})
+		out = append(out, scopeOf(ix.docs[id], now))
 	}
 	return out
+}
+
+// ScopeOf returns the scope of the document id; false when the index does
+// not hold it.
+func (ix *Index) ScopeOf(id string) (DocScope, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	e, ok := ix.docs[id]
+	if !ok {
+		return DocScope{}, false
+	}
+	return scopeOf(e, ix.now()), true
+}
+
+func scopeOf(e *docEntry, now time.Time) DocScope {
+	d := e.doc
+	return DocScope{
+		ID: d.ID, Title: d.Title, Category: d.Category, Region: d.Region, Level: d.Level, Year: d.Year,
+		EffectiveFrom: d.EffectiveFrom, EffectiveTo: d.EffectiveTo, Declared: d.Status, Status: d.StatusAt(now),
+		Chunks: len(e.rows),
+	}
 }

@@ -120,12 +120,26 @@ func TestScopes(t *testing.T) {
 	if s := byID["unknown"]; s.Region != "" || s.Year != 0 {
 		t.Errorf("Scopes()[unknown] = %+v, want no region and no year", s)
 	}
+	for _, want := range got {
+		if s, ok := ix.ScopeOf(want.ID); !ok || s != want {
+			t.Errorf("ScopeOf(%s) = %+v, %v; want %+v as Scopes has it", want.ID, s, ok, want)
+		}
+	}
+	if _, ok := ix.ScopeOf("no-such-doc"); ok {
+		t.Error("ScopeOf(no-such-doc) reports a document")
+	}
 	live := NewLive(nil)
 	if live.Scopes() != nil {
 		t.Error("Live.Scopes() before an index = not nil")
 	}
+	if _, ok := live.ScopeOf("wz-2022"); ok {
+		t.Error("Live.ScopeOf before an index reports a document")
+	}
 	live.Swap(ix)
 	if len(live.Scopes()) != 8 {
 		t.Error("Live.Scopes() does not list the live index's documents")
+	}
+	if s, ok := live.ScopeOf("wz-2022"); !ok || s.Status != policies.StatusExpired {
+		t.Errorf("Live.ScopeOf(wz-2022) = %+v, %v; want the expired document", s, ok)
 	}
 }
