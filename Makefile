@@ -30,7 +30,7 @@ LOOKALIKE_THRESHOLDS = --min-hit1 0.98 --min-citation 0.98 --min-answer 0.98 --m
 
 eval:
 	rm -rf artifacts/eval-data artifacts/lookalike
-	POLICYBOT_DATA_DIR=$(CURDIR)/artifacts/eval-data $(GO) run ./cmd/policybot eval $(EVAL_THRESHOLDS) testdata/eval/questions.jsonl
+	POLICYBOT_DATA_DIR=$(CURDIR)/artifacts/eval-data $(GO) run ./cmd/policybot eval --as-of 2026-06-01 $(EVAL_THRESHOLDS) testdata/eval/questions.jsonl
 	POLICYBOT_DATA_DIR=$(CURDIR)/artifacts/eval-data $(GO) run ./cmd/policybot eval --as-of 2026-06-01 $(HELDOUT_THRESHOLDS) testdata/eval/colloquial-heldout.jsonl
 	$(GO) run ./internal/lookalike/gen -docs $(LOOKALIKE_DOCS) -out artifacts/lookalike
 	POLICYBOT_CORPUS_DIR=$(CURDIR)/artifacts/lookalike/corpus POLICYBOT_DATA_DIR=$(CURDIR)/artifacts/lookalike/data \

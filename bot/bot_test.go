@@ -123,6 +123,7 @@ func TestRefusesOutOfScope(t *testing.T) {
 		// The context is covered, what is asked for is not.
 		"智改数转项目的验收专家都有谁",
 		"东山景区附近好玩的农家乐推荐",
+		"智改数转的吴中区评审专家都有谁",
 	} {
 		t.Run(q, func(t *testing.T) {
 			ans := ask(t, b, "", q)

@@ -86,6 +86,10 @@ func (b *Bot) questionScope(q understood) scope {
 				sc.region, sc.named, sc.text = r.Name, true, q.norm[m[0]:m[1]]
 			}
 		}
+		if sc.named {
+			// 省里: the level of the policy, not the 省级 of a title.
+			sc.words = append(sc.words, [2]int{m[0], m[1]})
+		}
 	}
 	for _, m := range regs.Find(q.norm) {
 		if sc.named {
@@ -210,13 +214,7 @@ func (b *Bot) scopeReply(q understood, sc scope) (region string, year int, reply
 	docs := s.Scopes()
 	regs := policies.DefaultRegions()
 	if sc.named {
-		has := false
-		for _, d := range docs {
-			if d.Region != "" && (regs.AppliesIn(d.Region, sc.region) && d.Region != policies.NationalRegion || regs.AppliesIn(sc.region, d.Region)) {
-				has = true
-				break
-			}
-		}
+		has := slices.ContainsFunc(docs, func(d retrieval.DocScope) bool { return appliesIn(regs, d, sc.region) })
 		if !has {
 			ans := b.notCovered(Answer{Query: q.norm}, q, nil)
 			ans.Text = b.regionText(q, sc, docs)
@@ -226,7 +224,7 @@ func (b *Bot) scopeReply(q understood, sc scope) (region string, year int, reply
 	if sc.year != 0 {
 		var of []retrieval.DocScope
 		for _, d := range docs {
-			if d.Year == sc.year || yearIn(sc.year, d) {
+			if (d.Year == sc.year || yearIn(sc.year, d)) && (!sc.named || appliesIn(regs, d, sc.region)) {
 				of = append(of, d)
 			}
 		}
@@ -240,6 +238,13 @@ func (b *Bot) scopeReply(q understood, sc scope) (region string, year int, reply
 		}
 	}
 	return region, year, nil
+}
+
+// appliesIn reports whether d is a measure of region or of a region it
+// contains, or one of a wider region (not the country's) that applies
+// there: the corpus has something of region to answer from.
+func appliesIn(regs *policies.Regions, d retrieval.DocScope, region string) bool {
+	return d.Region != "" && (regs.AppliesIn(d.Region, region) && d.Region != policies.NationalRegion || regs.AppliesIn(region, d.Region))
 }
 
 func yearIn(y int, d retrieval.DocScope) bool {
@@ -269,28 +274,38 @@ func (b *Bot) regionText(q understood, sc scope, docs []retrieval.DocScope) stri
 }
 
 func (b *Bot) yearText(q understood, sc scope, docs []retrieval.DocScope) string {
+	regs := policies.DefaultRegions()
 	var cur []string
 	for _, d := range docs {
-		if d.Status != policies.StatusInForce && d.Status != "" {
+		if d.Status != policies.StatusInForce && d.Status != "" || d.EffectiveFrom.IsZero() {
 			continue
 		}
-		if d.EffectiveFrom.IsZero() {
+		if sc.named && !appliesIn(regs, d, sc.region) {
 			continue
 		}
-		to := "长期有效"
-		if !d.EffectiveTo.IsZero() {
-			to = "有效期至" + d.EffectiveTo.String()
+		switch {
+		case q.english && d.EffectiveTo.IsZero():
+			cur = append(cur, fmt.Sprintf("《%s》 (in force from %s, no end date)", d.Title, d.EffectiveFrom.String()))
+		case q.english:
+			cur = append(cur, fmt.Sprintf("《%s》 (in force from %s, valid until %s)", d.Title, d.EffectiveFrom.String(), d.EffectiveTo.String()))
+		case d.EffectiveTo.IsZero():
+			cur = append(cur, fmt.Sprintf("《%s》（%s起施行，长期有效）", d.Title, d.EffectiveFrom.String()))
+		default:
+			cur = append(cur, fmt.Sprintf("《%s》（%s起施行，有效期至%s）", d.Title, d.EffectiveFrom.String(), d.EffectiveTo.String()))
 		}
-		if q.english {
-			to = strings.Replace(to, "有效期至", "valid until ", 1)
-		}
-		cur = append(cur, fmt.Sprintf("《%s》（%s起施行，%s）", d.Title, d.EffectiveFrom.String(), to))
 		if len(cur) == 3 {
 			break
 		}
 	}
-	if q.english {
-		return fmt.Sprintf("I have no measure of %d, so I cannot say what it provided. The measures I have: %s. Please ask: %s.", sc.year, strings.Join(cur, "; "), b.cfg.Contact)
+	place := ""
+	if sc.named {
+		place = sc.text
 	}
-	return fmt.Sprintf("现有政策文件中没有%d年的措施，无法回答当年的规定。现有的措施是：%s。如需了解%d年的政策，请咨询：%s。", sc.year, strings.Join(cur, "；"), sc.year, b.cfg.Contact)
+	if q.english {
+		if place != "" {
+			place += " "
+		}
+		return fmt.Sprintf("I have no %smeasure of %d, so I cannot say what it provided. The measures I have: %s. Please ask: %s.", place, sc.year, strings.Join(cur, "; "), b.cfg.Contact)
+	}
+	return fmt.Sprintf("现有政策文件中没有%s%d年的措施，无法回答当年的规定。现有的措施是：%s。如需了解%d年的政策，请咨询：%s。", place, sc.year, strings.Join(cur, "；"), sc.year, b.cfg.Contact)
 }

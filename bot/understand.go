@@ -278,17 +278,24 @@ func askedUnknown(q understood, anchors []anchor, spans []TermSpan) bool {
 			unknown[a.text] = true
 		}
 	}
+	found := 0
+	places := regionRunes(head)
 	for i := 0; i+1 < len(hr); i++ {
-		if !norm.IsHan(hr[i]) || !norm.IsHan(hr[i+1]) || !unknown[string(hr[i:i+2])] {
-			return false
+		bg := string(hr[i : i+2])
+		if !norm.IsHan(hr[i]) || !norm.IsHan(hr[i+1]) || places[i] || places[i+1] || isPlace(bg) || strings.ContainsAny(bg, functionRunes) {
+			continue // a place or a blanked scope word (吴中区评审专家): where, not what
 		}
 		for _, sp := range spans {
 			if sp.Start <= at+i+1 && at+i < sp.End {
 				return false // a recognised word (补贴): the corpus words it otherwise
 			}
 		}
+		if !unknown[bg] {
+			return false
+		}
+		found++
 	}
-	return true
+	return found > 0
 }
 
 // topicOrNorm is the question without its scope words, or the folded

@@ -1,5 +1,7 @@
 package retrieval
 
+import "hash/maphash"
+
 // filter is a Query's filters resolved against the documents. Every filter
 // (category, document, region, year, in force on a day) is a property of a
 // document, so a filter is a set of allowed documents.
@@ -66,3 +68,21 @@ func (ix *Index) filter(q Query) filter {
 	f.allowed = allowed
 	return f
 }
+
+// key identifies the set of documents f allows, for the cache of DocFreq:
+// two queries that allow the same documents (吴中 and 吴中区, two times of
+// one day) share a key.
+func (f filter) key() uint64 {
+	var h maphash.Hash
+	h.SetSeed(filterSeed)
+	for _, ids := range [][]string{f.include, {"\x00"}, f.exclude} {
+		for _, id := range ids {
+			h.WriteString(id)
+			h.WriteByte(0)
+		}
+	}
+	return h.Sum64()
+}
+
+// filterSeed seeds filter.key: the keys live only as long as the process.
+var filterSeed = maphash.MakeSeed()

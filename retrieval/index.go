@@ -138,7 +138,7 @@ type Index struct {
 	dfCache struct {
 		sync.Mutex
 		version uint64
-		m       map[string]int
+		m       map[dfKey]int
 	}
 
 	closeOnce sync.Once
@@ -501,15 +501,15 @@ func (ix *Index) DocFreq(ctx context.Context, terms []string, q Query) (n int, d
 			}
 		}
 	}
-	key := filterKey(q, ix.now)
+	key := f.key()
 	df = make([]int, len(terms))
 	var missing []int
 	ix.dfCache.Lock()
 	if ix.dfCache.version != ix.version || len(ix.dfCache.m) > dfCacheSize {
-		ix.dfCache.version, ix.dfCache.m = ix.version, map[string]int{}
+		ix.dfCache.version, ix.dfCache.m = ix.version, map[dfKey]int{}
 	}
 	for i, t := range terms {
-		c, ok := ix.dfCache.m[key+t]
+		c, ok := ix.dfCache.m[dfKey{key, t}]
 		if !ok {
 			missing = append(missing, i)
 		}
@@ -530,7 +530,7 @@ func (ix *Index) DocFreq(ctx context.Context, terms []string, q Query) (n int, d
 	ix.dfCache.Lock()
 	if ix.dfCache.version == ix.version {
 		for k, i := range missing {
-			ix.dfCache.m[key+terms[i]] = got[k]
+			ix.dfCache.m[dfKey{key, terms[i]}] = got[k]
 		}
 	}
 	ix.dfCache.Unlock()
@@ -544,19 +544,11 @@ func (ix *Index) DocFreq(ctx context.Context, terms []string, q Query) (n int, d
 // starts again.
 const dfCacheSize = 100_000
 
-// filterKey identifies the documents q's filters allow, for the cache of
-// DocFreq: the same key is the same set of documents in one version of the
-// index.
-func filterKey(q Query, now func() time.Time) string {
-	asOf := ""
-	if !q.IncludeInactive {
-		d := q.AsOf
-		if d.IsZero() {
-			d = now()
-		}
-		asOf = d.Format(time.DateOnly)
-	}
-	return fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s\x00", q.Region, q.Year, q.Category, q.DocID, asOf)
+// dfKey is a cached count of DocFreq: a term within the documents of a
+// filter (filter.key).
+type dfKey struct {
+	filter uint64
+	term   string
 }
 
 // RegionPrior is how much Search prefers the documents of the region a

@@ -318,28 +318,56 @@ func TestDocFreq(t *testing.T) {
 func TestDocFreqAfterUpdate(t *testing.T) {
 	docs := testDocs(t)
 	ix := openTest(t, docs, Options{})
-	q := Query{Category: policies.Commerce, AsOf: date(t, "2026-06-01").Time}
+	// Both commerce measures (com, com-2030) have 保费, and both stay
+	// allowed by the filter after com-2030 is changed: the count must come
+	// from the index as it is now, not from the cache.
+	q := Query{Category: policies.Commerce, IncludeInactive: true}
 	_, before, err := ix.DocFreq(context.Background(), []string{"保费"}, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if before[0] != 1 {
-		t.Fatalf("DocFreq(保费) = %d before the update, want 1", before[0])
+	if before[0] != 2 {
+		t.Fatalf("DocFreq(保费) = %d before the update, want 2", before[0])
 	}
-	var kept []*policies.Document
+	var changed []*policies.Document
 	for _, d := range docs {
-		if d.ID != "com" {
-			kept = append(kept, d)
+		if d.ID == "com-2030" {
+			c := *d
+			c.Articles = []policies.Article{{Number: 1, Text: "企业参加境外展会的，按展位费的50%给予补助。"}}
+			d = &c
 		}
+		changed = append(changed, d)
 	}
-	if err := ix.Update(context.Background(), kept); err != nil {
+	if err := ix.Update(context.Background(), changed); err != nil {
 		t.Fatal(err)
 	}
-	n, after, err := ix.DocFreq(context.Background(), []string{"保费"}, q)
+	_, after, err := ix.DocFreq(context.Background(), []string{"保费"}, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 0 || after[0] != 0 {
-		t.Errorf("after retiring com: DocFreq = %d of %d chunks, want 0 of 0", after[0], n)
+	if after[0] != 1 {
+		t.Errorf("after com-2030 lost its 保费 article: DocFreq(保费) = %d, want 1", after[0])
+	}
+}
+
+// TestDocFreqDayInChina: the documents in force are those of the day in
+// China (policies.Document.StatusAt); two instants of one UTC day on two
+// sides of midnight in China are two days.
+func TestDocFreqDayInChina(t *testing.T) {
+	ix := openTest(t, testDocs(t), Options{})
+	for _, tc := range []struct {
+		at   time.Time
+		want int
+	}{
+		{time.Date(2029, 12, 31, 10, 0, 0, 0, time.UTC), 1}, // 18:00 on 31 December in China: com only
+		{time.Date(2029, 12, 31, 17, 0, 0, 0, time.UTC), 2}, // 01:00 on 1 January: com-2030 too
+	} {
+		_, df, err := ix.DocFreq(context.Background(), []string{"保费"}, Query{Category: policies.Commerce, AsOf: tc.at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if df[0] != tc.want {
+			t.Errorf("DocFreq(保费) as of %s = %d, want %d", tc.at, df[0], tc.want)
+		}
 	}
 }

@@ -254,7 +254,7 @@ func TestAskAnswersFromTheStore(t *testing.T) {
 // question did not name, and that the home region is not in, is counted.
 func TestEvalForeignCitations(t *testing.T) {
 	sc := evalScope{home: "吴中区", docRegion: map[string]string{
-		"wz": "吴中区", "sz": "苏州市", "xc": "相城区", "ks": "昆山市", "js": "江苏省",
+		"wz": "吴中区", "sz": "苏州市", "xc": "相城区", "ks": "昆山市", "js": "江苏省", "sip": "苏州工业园区",
 	}}
 	tests := []struct {
 		q     evalQuestion
@@ -268,6 +268,9 @@ func TestEvalForeignCitations(t *testing.T) {
 		{evalQuestion{Turns: []string{"我们在昆山", "智改数转补多少"}}, []string{"ks"}, false},
 		{evalQuestion{Q: "2024年的补贴", Region: "昆山市"}, []string{"ks"}, false},
 		{evalQuestion{Q: "智改数转补多少"}, []string{"unknown-doc"}, false},
+		{evalQuestion{Q: "产业园区的企业智改数转补多少"}, []string{"sip"}, true},
+		{evalQuestion{Q: "苏州市级专精特新奖励多少"}, []string{"sz"}, false},
+		{evalQuestion{Q: "苏州市级专精特新奖励多少"}, []string{"ks"}, true},
 	}
 	for _, tc := range tests {
 		var cites []evalRef

@@ -253,13 +253,18 @@ func scopeOf(index bot.Searcher, home string) evalScope {
 }
 
 // foreign reports whether a reply to q cites a measure that applies
-// neither in the home region nor in a region q names.
+// neither in the home region nor in a region q names anywhere (the place
+// of the policy, of the company, or of a supplier alike: the check is
+// lenient towards a place named only as context).
 func (sc evalScope) foreign(q evalQuestion, cites []evalRef) bool {
 	regs := policies.DefaultRegions()
 	where := []string{sc.home, q.Region}
 	for _, t := range append([]string{q.Q}, q.Turns...) {
 		for _, m := range regs.Find(t) {
-			where = append(where, m.Region)
+			if !m.Ambiguous && !m.Tier {
+				// 园区 in 产业园区, 苏州市级: no place named.
+				where = append(where, m.Region)
+			}
 		}
 	}
 	for _, c := range cites {

@@ -315,6 +315,11 @@ func (sc scale) vary(num, unit string) string {
 	out := nice(v * sc.factor)
 	if unit == "%" {
 		out = math.Max(1, math.Min(100, v+sc.points))
+		if out == v {
+			// 1% less a point, 100% plus one: the other way, so the
+			// figure still tells the documents apart.
+			out = math.Max(1, math.Min(100, v-sc.points))
+		}
 	}
 	return strconv.FormatFloat(out, 'f', -1, 64) + unit
 }
