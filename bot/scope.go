@@ -6,6 +6,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 
 	"policybot/policies"
 	"policybot/retrieval"
@@ -46,6 +50,23 @@ var policyAfterRE = regexp.MustCompile(`^(\([^)]{0,8}\))?(区|市|县|省)?(今�
 // levelRE: a level of government named without a place (省里的政策, 国家层面,
 // 市级层面): the measures of that level above the home region.
 var levelRE = regexp.MustCompile(`(省里|省级层面|省层面|省一级|江苏省级)|(市里|市级层面|市层面|苏州市级层面)|(国家层面|国家级层面|中央|国家出台|国家的政策)`)
+
+// English questions name the place of a policy around the place's name:
+// after it (Kunshan's policy, Suzhou Industrial Park offers, Xiangcheng
+// District subsidies) or before it (the subsidy rate in Xiangcheng,
+// incentives of Kunshan); the company's place (we are based in Kunshan);
+// where it is registered is eligibility, not scope.
+var (
+	englishPolicyAfterRE  = regexp.MustCompile(`^(?:'s|’s)?\s*(?:district|city|county|government)?(?:'s|’s)?\s*(?:polic(?:y|ies)|measures?|subsid\w*|incentives?|grants?|rewards?|support\w*|offers?|offering|gives?|provides?|rules?)\b`)
+	englishPolicyBeforeRE = regexp.MustCompile(`(?:polic(?:y|ies)|measures?|subsid\w*|incentives?|grants?|rewards?|support|rates?|bonus\w*|funding|rules?)\s+(?:\w+\s+)?(?:in|of|from|by|for)\s+(?:the\s+)?$`)
+	englishCompanyRE      = regexp.MustCompile(`(?:we are|we're|we're|our (?:company|factory|firm|plant|shop|store|hotel|business)(?: is)?|(?:located|based|situated))\s+(?:in|at)\s+(?:the\s+)?$`)
+	englishRegisteredRE   = regexp.MustCompile(`regist(?:ered|ration)\s+(?:\w+\s+)?(?:in|at)\s+(?:the\s+)?$`)
+)
+
+// isEnglishName reports whether a region name is written in Latin letters.
+func isEnglishName(s string) bool {
+	return s != "" && s[0] < utf8.RuneSelf
+}
 
 // companyHereRE: before a place, words that make it where the company is
 // (我们公司在昆山, 厂注册在相城, 张家港保税区的外贸企业 at the start).
@@ -106,6 +127,14 @@ func (b *Bot) questionScope(q understood) scope {
 		registered := strings.HasSuffix(before, "注册在") || strings.HasSuffix(before, "注册地在")
 		asCompany := !registered && (companyHereRE.MatchString(clauseTail(before)) && (m.Start == 0 || strings.HasSuffix(before, "在")) && companyAfterRE.MatchString(after) ||
 			companyHereRE.MatchString(clauseTail(before)) && strings.HasSuffix(before, "在"))
+		if q.english && isEnglishName(m.Text) {
+			// What does Suzhou Industrial Park offer, the subsidy rate in
+			// Xiangcheng, we are based in Kunshan — not registered in
+			// Shanghai, a supplier in Kunshan.
+			registered = englishRegisteredRE.MatchString(before)
+			asPolicy = !registered && (englishPolicyAfterRE.MatchString(after) || englishPolicyBeforeRE.MatchString(before))
+			asCompany = !registered && englishCompanyRE.MatchString(before)
+		}
 		if m.Ambiguous && !asPolicy && !(asCompany && strings.HasSuffix(before, "在") && clauseEnd(after)) {
 			continue // 园区 in 产业园区, not 我们公司在园区，…
 		}
@@ -124,6 +153,10 @@ func (b *Bot) questionScope(q understood) scope {
 			continue // 注册在吴中 … 场地在吴江
 		}
 		sc.region, sc.named, sc.text = m.Region, true, m.Text
+		if isEnglishName(m.Text) {
+			// shanghai as folded: Shanghai (上海市) in a reply.
+			sc.text = cases.Title(language.English).String(m.Text) + " (" + m.Region + ")"
+		}
 		sc.words = append(sc.words, [2]int{m.Start, m.End})
 		if asPolicy {
 			sc.readYear(before, after, m)

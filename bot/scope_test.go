@@ -100,6 +100,9 @@ func TestScopeFromQuestion(t *testing.T) {
 		{"an expired year, in English", "What was the 智改数转 subsidy rate in the 2022 manufacturing policy?", "wz-mfg-2022", []string{"10%", "has expired", "2022-01-01", "2022-12-31", "12%"}, []string{"9%", "7%"}},
 		{"a region and a year that are not one measure", "相城区2022年：智改数转补助比例是多少", "", []string{"相城区2022年", "12345"}, []string{"%"}},
 		{"a level beside a title's tier", "省里的政策，专精特新小巨人奖励多少", "js-mfg-2025", nil, []string{"20万元"}},
+		{"a district in English", "What is the 智改数转 subsidy rate in Xiangcheng District?", "xc-mfg-2025", []string{"9%"}, []string{"12%", "7%"}},
+		{"a region in English the corpus lacks", "What incentives does Shanghai offer for 智改数转?", "", []string{"Shanghai", "12345"}, []string{"%"}},
+		{"registered elsewhere, in English", "We are registered in Shanghai; what is the 智改数转 subsidy rate?", "wz-mfg-2025", []string{"12%"}, []string{"9%", "7%"}},
 		{"a repealed measure", "2024年的制造业政策里智改数转补助比例是多少", "wz-mfg-2024", []string{"11%", "已废止", "12%"}, []string{"9%", "7%"}},
 		{"a place only as context", "我们在昆山有个供应商，在吴中的厂做智改数转，补助比例是多少", "wz-mfg-2025", []string{"12%"}, nil},
 	}

@@ -148,7 +148,7 @@ func LoadRegions(name string, r io.Reader) (*Regions, error) {
 		}
 		for _, a := range f[3:] {
 			amb := strings.HasSuffix(a, "?")
-			a = strings.TrimSuffix(a, "?")
+			a = strings.ReplaceAll(strings.TrimSuffix(a, "?"), "_", " ")
 			if amb {
 				reg.Ambiguous = append(reg.Ambiguous, a)
 			} else {
@@ -254,7 +254,7 @@ func (g *Regions) Find(text string) []RegionMatch {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		matched := ""
 		for _, name := range g.byFirst[r] {
-			if strings.HasPrefix(text[i:], name) {
+			if strings.HasPrefix(text[i:], name) && wordAt(text, i, i+len(name), name) {
 				matched = name
 				break
 			}
@@ -272,6 +272,26 @@ func (g *Regions) Find(text string) []RegionMatch {
 		i = end
 	}
 	return out
+}
+
+// wordAt reports whether name, found at text[start:end], stands as a word:
+// a Latin name (kunshan, suzhou industrial park) must not continue a word
+// or be continued by one (no wuxi in "wuxing"); Han names need no such
+// boundary.
+func wordAt(text string, start, end int, name string) bool {
+	first, _ := utf8.DecodeRuneInString(name)
+	last, _ := utf8.DecodeLastRuneInString(name)
+	if isASCIIAlnum(first) {
+		if r, _ := utf8.DecodeLastRuneInString(text[:start]); start > 0 && isASCIIAlnum(r) {
+			return false
+		}
+	}
+	if isASCIIAlnum(last) {
+		if r, _ := utf8.DecodeRuneInString(text[end:]); end < len(text) && isASCIIAlnum(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // InferRegion returns the region a document applies in, read from its

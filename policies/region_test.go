@@ -104,6 +104,11 @@ func TestFindRegions(t *testing.T) {
 		{"环太湖南岸的民宿", []m{{"湖南", "湖南省", true, false}}},
 		{"国家级专精特新小巨人", nil},
 		{"", nil},
+		// English names match whole words of the folded question.
+		{"what does suzhou industrial park offer for headquarters", []m{{"suzhou industrial park", "苏州工业园区", false, false}}},
+		{"we are in kunshan's high-tech zone", []m{{"kunshan", "昆山市", false, false}}},
+		{"subsidies in xiangcheng district", []m{{"xiangcheng district", "相城区", false, false}}},
+		{"wuxing and gusuxyz are no places", nil},
 	}
 	for _, tc := range tests {
 		got := g.Find(tc.text)
