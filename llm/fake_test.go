@@ -43,8 +43,10 @@ func (r chatRequest) message(role string) string {
 // received is one request as the fake saw it.
 type received struct {
 	Method, Path, Auth string
-	Body               []byte
-	Req                chatRequest
+	// HasAuth is whether an Authorization header was sent, empty or not.
+	HasAuth bool
+	Body    []byte
+	Req     chatRequest
 }
 
 // fakeServer is an httptest server that records every request and answers
@@ -63,7 +65,7 @@ func newFakeServer(tb testing.TB, reply func(w http.ResponseWriter, r *http.Requ
 		var req chatRequest
 		_ = json.Unmarshal(body, &req)
 		f.mu.Lock()
-		f.reqs = append(f.reqs, received{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"), Body: body, Req: req})
+		f.reqs = append(f.reqs, received{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"), HasAuth: len(r.Header.Values("Authorization")) > 0, Body: body, Req: req})
 		f.mu.Unlock()
 		reply(w, r, req)
 	}))
@@ -91,6 +93,8 @@ func (f *fakeServer) only(tb testing.TB) received {
 type backend struct {
 	provider string
 	path     string
+	// embedPath is where embeddings are asked for.
+	embedPath string
 	// base is the BaseURL for a server at url.
 	base func(url string) string
 	// answer writes a successful reply made of chunks, streamed or not as
@@ -106,6 +110,7 @@ var backends = []backend{
 	{
 		provider:  ProviderOpenAI,
 		path:      "/v1/chat/completions",
+		embedPath: "/v1/embeddings",
 		base:      func(url string) string { return url + "/v1" },
 		answer:    openAIAnswer,
 		content:   func(w http.ResponseWriter, s string) { openAIAnswer(w, chatRequest{}, []string{s}) },
@@ -114,6 +119,7 @@ var backends = []backend{
 	{
 		provider:  ProviderOllama,
 		path:      "/api/chat",
+		embedPath: "/api/embed",
 		base:      func(url string) string { return url },
 		answer:    ollamaAnswer,
 		content:   func(w http.ResponseWriter, s string) { ollamaAnswer(w, chatRequest{Stream: ptr(false)}, []string{s}) },

@@ -1,9 +1,19 @@
-// Package llm writes answers with a language model: it adapts an
-// OpenAI-compatible server (OpenAI, vLLM, LocalAI, llama.cpp, DashScope's
-// compatible mode, DeepSeek) or Ollama, through langchaingo, to
-// bot.Generator. The prompt is grounded: the model answers only from the
-// numbered passages it is given and cites them as [N]; the bot checks every
-// answer in code (bot.CheckGenerated) before a user sees it.
+// Package llm is the adapter to language-model servers: an OpenAI-compatible
+// server (OpenAI, vLLM, LocalAI, llama.cpp, DashScope's compatible mode,
+// DeepSeek) or Ollama, reached through langchaingo. It writes answers
+// (bot.Generator, bot.Judge) and embeds texts (retrieval.Embedder); both
+// get their client from one place, client.go, which holds every workaround
+// langchaingo needs and never puts a placeholder key on the wire.
+//
+// The prompt is grounded: the model answers only from the numbered passages
+// it is given and cites them as [N]; the bot checks every answer in code
+// (bot.CheckGenerated) before a user sees it.
+//
+// The remote embedders live here rather than in retrieval because they are
+// outside services: retrieval (core) defines the Embedder interface and
+// keeps the offline default, retrieval.LocalEmbedder, so the core and
+// `policybot serve` with the default configuration need no network and do
+// not link langchaingo; the command picks one of the two (EMBED_PROVIDER).
 package llm
 
 import (
@@ -11,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,18 +30,8 @@ import (
 	"policybot/bot"
 )
 
-// The providers New accepts.
-const (
-	ProviderOpenAI = "openai"
-	ProviderOllama = "ollama"
-)
-
-// Defaults for the zero values of Config.
-const (
-	DefaultTimeout       = 30 * time.Second
-	DefaultOpenAIBaseURL = "https://api.openai.com/v1"
-	DefaultOllamaBaseURL = "http://127.0.0.1:11434"
-)
+// DefaultTimeout bounds a call when Config.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
 
 // ErrUnavailable is wrapped by every error of a call to the model: a
 // timeout, a refused connection, an HTTP error status, an empty or
@@ -68,10 +67,6 @@ const (
 	answerMaxTokens   = 1024
 	condenseMaxTokens = 128
 	answerTemperature = 0.1
-	// ollamaNumCtx is the context window asked of Ollama, whose default
-	// (2048 tokens in many versions) silently drops the start of a prompt
-	// with several articles in it — the system prompt first.
-	ollamaNumCtx = 8192
 )
 
 // generator is a bot.Generator over a langchaingo model.
@@ -91,55 +86,21 @@ var (
 // New returns a Generator for cfg. It checks cfg and builds the client; it
 // makes no request.
 func New(cfg Config) (bot.Generator, error) {
-	cfg.Provider = strings.ToLower(strings.TrimSpace(cfg.Provider))
-	cfg.Model = strings.TrimSpace(cfg.Model)
-	if cfg.Model == "" {
-		return nil, fmt.Errorf("llm: no model for provider %q", cfg.Provider)
-	}
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("llm: negative timeout %s", cfg.Timeout)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	switch cfg.Provider {
-	case ProviderOpenAI:
-		if cfg.BaseURL == "" {
-			cfg.BaseURL = DefaultOpenAIBaseURL
-		}
-	case ProviderOllama:
-		if cfg.BaseURL == "" {
-			cfg.BaseURL = DefaultOllamaBaseURL
-		}
-	default:
-		return nil, fmt.Errorf("llm: unknown provider %q (want %q or %q)", cfg.Provider, ProviderOpenAI, ProviderOllama)
-	}
-	if err := checkBaseURL(cfg.BaseURL); err != nil {
-		return nil, err
-	}
-	g := &generator{name: cfg.Provider + ":" + cfg.Model, timeout: cfg.Timeout}
-	var err error
-	hc := httpClient(cfg)
-	if cfg.Provider == ProviderOpenAI {
-		g.model, g.opts, err = newOpenAI(cfg, hc)
-	} else {
-		g.model, g.opts, err = newOllama(cfg, hc)
-	}
+	srv, err := server{provider: cfg.Provider, baseURL: cfg.BaseURL, apiKey: cfg.APIKey, model: cfg.Model, hc: cfg.HTTPClient}.check()
 	if err != nil {
+		return nil, fmt.Errorf("llm: %w", err)
+	}
+	g := &generator{name: srv.name(), timeout: cfg.Timeout}
+	if g.model, g.opts, err = connect(srv); err != nil {
 		return nil, fmt.Errorf("llm: %s: %w", g.name, err)
 	}
 	return g, nil
-}
-
-func checkBaseURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("llm: base URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("llm: base URL %q: want http(s)://host[:port][/path]", s)
-	}
-	return nil
 }
 
 // Name implements bot.Generator: the provider and the model

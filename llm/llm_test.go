@@ -200,10 +200,17 @@ func TestEnglishQuestion(t *testing.T) {
 	}
 }
 
+// TestAuthorization: with a key, generation and embedding requests carry
+// "Authorization: Bearer <key>"; without one (a keyless server) they carry
+// no Authorization header at all, not a placeholder.
 func TestAuthorization(t *testing.T) {
 	for _, b := range backends {
 		for _, key := range []string{"", "sk-secret"} {
-			t.Run(fmt.Sprintf("%s/key=%q", b.provider, key), func(t *testing.T) {
+			want := ""
+			if key != "" {
+				want = "Bearer " + key
+			}
+			t.Run(fmt.Sprintf("%s/generate/key=%q", b.provider, key), func(t *testing.T) {
 				srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, req chatRequest) {
 					b.answer(w, req, answerChunks)
 				})
@@ -211,12 +218,27 @@ func TestAuthorization(t *testing.T) {
 				if _, err := g.Generate(context.Background(), bot.GenerateRequest{Question: "奖励？", Passages: testPassages()}); err != nil {
 					t.Fatalf("Generate: %v", err)
 				}
-				want := ""
-				if key != "" {
-					want = "Bearer " + key
+				r := srv.only(t)
+				if r.Auth != want || (key == "" && r.HasAuth) {
+					t.Errorf("Authorization = %q (sent: %v), want %q", r.Auth, r.HasAuth, want)
 				}
-				if got := srv.only(t).Auth; got != want {
-					t.Errorf("Authorization = %q, want %q", got, want)
+			})
+			t.Run(fmt.Sprintf("%s/embed/key=%q", b.provider, key), func(t *testing.T) {
+				s, srv := newEmbedServer(t, b.embedPath)
+				e, err := NewEmbedder(EmbedConfig{Provider: b.provider, BaseURL: b.base(srv.URL), Model: "m", APIKey: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.Embed(context.Background(), texts(2)); err != nil {
+					t.Fatalf("Embed: %v", err)
+				}
+				if len(s.headers) == 0 {
+					t.Fatal("no embedding request")
+				}
+				for i, h := range s.headers {
+					if got, sent := h.Get("Authorization"), len(h.Values("Authorization")) > 0; got != want || (key == "" && sent) {
+						t.Errorf("request %d Authorization = %q (sent: %v), want %q", i, got, sent, want)
+					}
 				}
 			})
 		}

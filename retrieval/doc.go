@@ -13,6 +13,13 @@
 // A part that cannot be used (damaged, another format or embedder) is
 // rebuilt with a log line.
 //
+// Vectors come from an Embedder. The offline default, LocalEmbedder
+// (hashed n-grams, trained on the corpus), is here, so a search needs no
+// network and this package links no model client. Embedders that call a
+// server (OpenAI-compatible, Ollama) are adapters: package llm implements
+// Embedder with the same langchaingo client it generates with, and the
+// command chooses (EMBED_PROVIDER).
+//
 // LEXICAL.md and FUSION.md record the measurements behind the choices made
 // here.
 package retrieval

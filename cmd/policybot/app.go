@@ -157,11 +157,19 @@ func (c Config) newBot(index bot.Searcher, conv bot.ConversationStore, log *slog
 	return b, p.Hygiene, err
 }
 
-// embedder returns the configured embedder (EMBED_*).
+// embedder returns the configured embedder (EMBED_*): the offline local
+// one, or a server's through package llm.
 func (c Config) embedder() (retrieval.Embedder, error) {
-	return retrieval.NewEmbedder(retrieval.EmbedConfig{
+	if c.EmbedProvider == retrieval.ProviderLocal {
+		return retrieval.NewLocalEmbedder(0), nil
+	}
+	e, err := llm.NewEmbedder(llm.EmbedConfig{
 		Provider: c.EmbedProvider, BaseURL: c.EmbedBaseURL, Model: c.EmbedModel, APIKey: c.EmbedAPIKey,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("EMBED_PROVIDER=%s: %w", c.EmbedProvider, err)
+	}
+	return e, nil
 }
 
 // generator returns the configured language model, or nil for offline
