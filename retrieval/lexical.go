@@ -120,8 +120,20 @@ func newMemLexical(analyzer string) (*lexicalIndex, error) {
 // buildLexicalDir builds the on-disk index of the chunks next returns at
 // path, which must not exist, with bleve's offline builder (one merged
 // segment), recording each document's hash; then opens it for updates.
+//
+// The builder writes its segments in a temporary directory and renames the
+// merged one to path at the end. That directory is made beside path (a
+// .tmp- entry, removed when done, and by writeManifest if a crash left it):
+// in the system's temporary directory, the default, the rename fails when
+// the data directory is on another filesystem, and the index would be
+// rebuilt at every start.
 func buildLexicalDir(path, analyzer string, next func() (lexDoc, bool), hashes map[string]uint64) (*lexicalIndex, error) {
-	b, err := bleve.NewBuilder(path, lexicalMapping(analyzer), nil)
+	work, err := os.MkdirTemp(filepath.Dir(path), tmpPrefix+"lexical-build-")
+	if err != nil {
+		return nil, fmt.Errorf("lexical index: %w", err)
+	}
+	defer os.RemoveAll(work)
+	b, err := bleve.NewBuilder(path, lexicalMapping(analyzer), map[string]any{"buildPathPrefix": work})
 	if err != nil {
 		return nil, fmt.Errorf("lexical index: %w", err)
 	}

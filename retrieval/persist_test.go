@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -393,5 +395,67 @@ func TestImportGarbage(t *testing.T) {
 		if _, err := unmarshalLocal(data); err == nil {
 			t.Errorf("unmarshalLocal(%d bytes of garbage) succeeded", len(data))
 		}
+	}
+}
+
+// TestOpenBuildsInDataDir: the lexical index is built inside the data
+// directory, not in the system's temporary directory, so it can be
+// renamed into place when the two are on different filesystems (a data
+// volume) and is reused at the next start instead of being rebuilt.
+func TestOpenBuildsInDataDir(t *testing.T) {
+	tests := []struct {
+		name   string
+		tmpdir func(t *testing.T) string
+	}{
+		{"TMPDIR missing", func(t *testing.T) string { return filepath.Join(t.TempDir(), "missing") }},
+		// A real cross-device rename, where a tmpfs other than the data
+		// directory's filesystem is at hand.
+		{"TMPDIR on another filesystem", func(t *testing.T) string {
+			other, err := os.MkdirTemp("/dev/shm", "policybot-test-")
+			if err != nil {
+				t.Skipf("no /dev/shm: %v", err)
+			}
+			t.Cleanup(func() { os.RemoveAll(other) })
+			probe := filepath.Join(other, "probe")
+			if err := os.WriteFile(probe, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err = os.Rename(probe, filepath.Join(t.TempDir(), "probe"))
+			os.Remove(probe)
+			if !errors.Is(err, syscall.EXDEV) {
+				t.Skipf("/dev/shm is on the test directory's filesystem (rename: %v)", err)
+			}
+			return other
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := tc.tmpdir(t)
+			t.Setenv("TMPDIR", tmp)
+			dir := t.TempDir()
+			log, buf := testLogger()
+			a := openTest(t, testDocs(t), Options{Dir: dir, Logger: log})
+			a.Close()
+			if strings.Contains(buf.String(), "cannot save") {
+				t.Errorf("first Open: log %q, want the index saved", buf.String())
+			}
+			if m := readTestManifest(t, dir); m.Lexical == nil {
+				t.Fatalf("manifest has no lexical index: %+v", m)
+			}
+			log, buf = testLogger()
+			openTest(t, testDocs(t), Options{Dir: dir, Logger: log})
+			if strings.Contains(buf.String(), "lexical index built") {
+				t.Errorf("second Open rebuilt the lexical index: log %q", buf.String())
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), tmpPrefix) || strings.Contains(e.Name(), "build") {
+					t.Errorf("%s left in the data directory", e.Name())
+				}
+			}
+			if left, _ := os.ReadDir(tmp); len(left) > 0 {
+				t.Errorf("%d files left in TMPDIR (%s), want none", len(left), left[0].Name())
+			}
+		})
 	}
 }
