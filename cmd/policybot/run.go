@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-
-	"github.com/joho/godotenv"
 )
 
 const usage = `policybot — answers questions about enterprise-support policies, with citations.
@@ -35,7 +32,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
-	cfg, err := loadConfig(withDotEnv(getenv, ".env"))
+	getenv, err := withDotEnv(getenv, ".env")
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
@@ -57,20 +58,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
-	}
-}
-
-// withDotEnv returns a getenv that falls back to the values in the file path
-// (when it exists): the process environment always wins.
-func withDotEnv(getenv func(string) string, path string) func(string) string {
-	vals, err := godotenv.Read(path)
-	if err != nil {
-		return getenv
-	}
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return strings.TrimSpace(vals[k])
 	}
 }
