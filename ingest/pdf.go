@@ -37,7 +37,8 @@ type pdfStart struct {
 
 // pdfEngine is the process's PDFium WebAssembly runtime. Compiling the
 // module takes seconds and holds tens of MB, so it is done once per process,
-// on first use (never at server start-up), and shared by every conversion;
+// on the first PDF or by WarmUp (which `policybot serve` calls in the
+// background at start when /admin is on), and shared by every conversion;
 // a failed start is retried by the next call.
 var pdfEngine struct {
 	mu  sync.Mutex

@@ -11,7 +11,6 @@ import (
 
 	"policybot/bot"
 	"policybot/corpus"
-	"policybot/ingest"
 	"policybot/policies"
 	"policybot/retrieval"
 	"policybot/store"
@@ -53,7 +52,7 @@ func openCorpus(ctx context.Context, cfg Config, adm AdminConfig, st corpusDB, l
 	svc, err := corpus.New(corpus.Options{
 		Store: st, Live: live, Parser: p, Questions: st, Now: cfg.Now, Logger: log,
 		Index:  retrieval.Options{Dir: filepath.Join(cfg.DataDir, "index"), Embedder: emb, Logger: log, Now: cfg.Now},
-		Ingest: ingest.Options{MaxBytes: adm.MaxUpload},
+		Ingest: cfg.ingestOptions(adm),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -108,6 +108,10 @@ func runServe(ctx context.Context, cfg Config, args []string, stdout, stderr io.
 		// Retire dates, and other replicas' publishes (PostgreSQL).
 		goBG(func() { svc.Run(bg) })
 		goBG(func() { st.watchCorpus(bg, log, svc.Sync) })
+		// The PDF engine, for the first upload. Its start cannot be cut
+		// short and writes its cache in the data directory: shutdown waits
+		// for it (a few seconds at most, once per process).
+		goBG(func() { warmPDF(context.WithoutCancel(bg), cfg, log) })
 		if slack != nil && cfg.SlackAppToken != "" {
 			goBG(func() {
 				if err := slack.RunSocketMode(bg); err != nil && bg.Err() == nil {
