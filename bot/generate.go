@@ -318,7 +318,7 @@ func (b *Bot) judgeArticle(ctx context.Context, question string, history []Turn,
 
 // judgeHedge lets the model decide a question of the hedge band — one the
 // offline evidence neither clearly answers nor clearly refuses — from the
-// top passages (issue 13: "covered / not covered"). It returns Covered and
+// top passages: covered or not covered. It returns Covered and
 // the index in hits of the passage that answers, NotCovered, or
 // CoverageUnknown (no Judge, a failed call, an open breaker, a passage
 // number that was not given): the caller then keeps its hedge.

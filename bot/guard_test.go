@@ -146,9 +146,9 @@ func TestCheckGeneratedChineseNumeralsWithoutUnit(t *testing.T) {
 	}
 }
 
-// TestCheckGeneratedEveryForm is the probe of the issue: every way of
-// writing a figure the passage does not hold is caught, and the passage's
-// own figure written another way passes.
+// TestCheckGeneratedEveryForm probes the ways a model may write a figure:
+// every way of writing a figure the passage does not hold is caught, and
+// the passage's own figure written another way passes.
 func TestCheckGeneratedEveryForm(t *testing.T) {
 	ps := []Passage{{N: 1, Citation: Citation{Title: "制造业政策", Label: "第6条"},
 		Text: "对首次认定为国家级专精特新“小巨人”企业的，给予一次性奖励50万元。研发投入补助比例为12%。"}}
@@ -187,9 +187,9 @@ func TestCheckGeneratedFlaggedSentence(t *testing.T) {
 }
 
 // TestCheckGeneratedProperty takes every amount of money in the bundled
-// corpus and writes it in the forms of the issue: a rewriting that keeps
-// the value passes, one that changes the value (or its currency, or makes it
-// vague) is caught.
+// corpus and writes it in the forms TestCheckGeneratedEveryForm lists: a
+// rewriting that keeps the value passes, one that changes the value (or its
+// currency, or makes it vague) is caught.
 func TestCheckGeneratedProperty(t *testing.T) {
 	c, err := policies.Bundled()
 	if err != nil {

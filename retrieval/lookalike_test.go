@@ -130,7 +130,8 @@ func evaluateScoped(tb testing.TB, ix *Index, qs []scopedQuestion) (evalScore, t
 // find their article first as with the bundled corpus alone, and no first
 // hit comes from a measure that does not apply in the home region; (2)
 // questions naming a region and a year, searched in that scope, find that
-// document's article first. The bot-level gate (answers) is the lead's.
+// document's article first. The bot-level gate (answers) is the look-alike
+// run of `make eval`.
 func TestLookalikeRetrieval(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds an index of a few thousand chunks")
