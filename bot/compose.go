@@ -443,12 +443,6 @@ func upgradeLines(q understood, cs []policies.Clause, chosen []int, english bool
 	if former == "" {
 		return nil
 	}
-	topsUp := false
-	for _, c := range cs {
-		if strings.Contains(c.Text, "补足差额") || strings.Contains(c.Text, "补差") {
-			topsUp = true
-		}
-	}
 	var from, to *policies.Clause
 	for i := range cs {
 		c := &cs[i]
@@ -469,7 +463,7 @@ func upgradeLines(q understood, cs []policies.Clause, chosen []int, english bool
 		return nil
 	}
 	diff := to.Benefit.Amount.Value - from.Benefit.Amount.Value
-	if !topsUp || diff <= 0 {
+	if !topsUp(cs) || diff <= 0 {
 		return nil
 	}
 	u := to.Benefit.Amount.Unit
@@ -508,12 +502,7 @@ func chooseStep(q understood, c policies.Clause, english bool) (string, bool) {
 	}
 	x := q.facts[fi].Value
 	steps := c.Benefit.Steps
-	best := -1
-	for i, s := range steps {
-		if s.Threshold.Met(x) {
-			best = i
-		}
-	}
+	best := reachedStep(steps, x)
 	fig := amount.Format(x, q.facts[fi].Unit)
 	if best < 0 {
 		t := steps[0].Threshold
@@ -583,28 +572,31 @@ func computeLines(q understood, c policies.Clause, shared []policies.Threshold, 
 		if fi < 0 || q.facts[fi].Kind != amount.Money {
 			return out
 		}
-		f := q.facts[fi]
-		v := f.Value * b.Rate / 100
-		return append(out, capped(fmt.Sprintf("%s×%s%%", amount.Format(f.Value, f.Unit), amount.FormatNumber(b.Rate)), b.Base, v, f.Unit, b, english))
+		return append(out, computedLine(b, q.facts[fi], english))
 	case policies.BenefitPerUnit:
 		fi := factFor(q, unitOfBase(b.Base), b.Base)
 		if fi < 0 || q.facts[fi].Kind == amount.Money {
 			return out
 		}
-		f := q.facts[fi]
-		v := f.Value * b.Amount.Value
-		return append(out, capped(fmt.Sprintf("%s×%s", amount.Format(f.Value, f.Unit), b.Amount), "每"+b.Base+b.Amount.String(), v, b.Amount.Unit, b, english))
+		return append(out, computedLine(b, q.facts[fi], english))
 	case policies.BenefitStep:
 		fi := factFor(q, b.Per.Unit, "增量")
-		if fi < 0 || b.Per.Value == 0 {
+		if fi < 0 {
 			return out
 		}
-		f := q.facts[fi]
-		steps := math.Floor(f.Value / b.Per.Value)
-		v := steps * b.Amount.Value
-		return append(out, capped(fmt.Sprintf("%s÷%s×%s", amount.Format(f.Value, f.Unit), b.Per, b.Amount), "每"+b.Per.String()+"奖励"+b.Amount.String(), v, b.Amount.Unit, b, english))
+		return append(out, computedLine(b, q.facts[fi], english))
 	}
 	return out
+}
+
+// computedLine is the "测算" line of a benefit computed from the company's
+// figure f.
+func computedLine(b *policies.BenefitTerms, f amount.Amount, english bool) string {
+	c, ok := computeBenefit(b, f.Value, f.Unit)
+	if !ok {
+		return ""
+	}
+	return capped(c, b, english)
 }
 
 func unitOfBase(base string) string {
@@ -622,31 +614,33 @@ func unitOfBase(base string) string {
 }
 
 // capped writes a computation and applies the cap.
-func capped(working, rule string, v float64, unit string, b *policies.BenefitTerms, english bool) string {
+func capped(c computed, b *policies.BenefitTerms, english bool) string {
 	capNote := ""
-	if !b.Cap.IsZero() && b.Cap.Unit == unit && v > b.Cap.Value {
+	switch {
+	case b.Cap.IsZero():
+	case c.capped:
 		if english {
 			capNote = fmt.Sprintf(", above the cap of %s, so %s", amount.FormatEnglish(b.Cap.Value, b.Cap.Unit), amount.FormatEnglish(b.Cap.Value, b.Cap.Unit))
 		} else {
 			capNote = fmt.Sprintf("，超过%s最高%s的上限，按%s计", b.CapScope, b.Cap, b.Cap)
 		}
-	} else if !b.Cap.IsZero() && b.Cap.Unit == unit {
-		if english {
-			capNote = fmt.Sprintf(", within the cap of %s", amount.FormatEnglish(b.Cap.Value, b.Cap.Unit))
-		} else {
-			capNote = fmt.Sprintf("，未超过%s最高%s的上限", b.CapScope, b.Cap)
-		}
-	} else if !b.Cap.IsZero() {
+	case c.capOther:
 		if english {
 			capNote = fmt.Sprintf(" (the cap is %s; the amount is converted at the time of payment)", amount.FormatEnglish(b.Cap.Value, b.Cap.Unit))
 		} else {
 			capNote = fmt.Sprintf("（%s最高%s，按折算后金额核定）", b.CapScope, b.Cap)
 		}
+	default:
+		if english {
+			capNote = fmt.Sprintf(", within the cap of %s", amount.FormatEnglish(b.Cap.Value, b.Cap.Unit))
+		} else {
+			capNote = fmt.Sprintf("，未超过%s最高%s的上限", b.CapScope, b.Cap)
+		}
 	}
 	if english {
-		return fmt.Sprintf("Estimate: %s = %s%s. The final amount is set by the department's review.", working, amount.FormatEnglish(v, unit), capNote)
+		return fmt.Sprintf("Estimate: %s = %s%s. The final amount is set by the department's review.", c.working, amount.FormatEnglish(c.raw, c.unit), capNote)
 	}
-	return fmt.Sprintf("测算：按%s计，%s = %s%s。（测算值，最终以主管部门审核为准）", rule, working, amount.Format(v, unit), capNote)
+	return fmt.Sprintf("测算：按%s计，%s = %s%s。（测算值，最终以主管部门审核为准）", c.rule, c.working, amount.Format(c.raw, c.unit), capNote)
 }
 
 // requirement writes a threshold as a policy text states it: 投入达到500万元
@@ -776,12 +770,7 @@ func elideSteps(c policies.Clause, q understood) string {
 	if fi < 0 {
 		return c.Text
 	}
-	best := -1
-	for i, s := range c.Benefit.Steps {
-		if s.Threshold.Met(q.facts[fi].Value) {
-			best = i
-		}
-	}
+	best := reachedStep(c.Benefit.Steps, q.facts[fi].Value)
 	if best < 0 {
 		return c.Text
 	}
