@@ -83,6 +83,8 @@ type Bot struct {
 	// clauseCache holds the provisions of the articles seen, by text.
 	clauseCache sync.Map
 	clauseCount atomic.Int64
+	// matchCache is the policy matcher's catalogue (match_catalog.go).
+	matchCache catalogCache
 }
 
 // New returns a Bot.
