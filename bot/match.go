@@ -377,7 +377,7 @@ func keyTerms(ts []string) []string {
 var tierRank = map[string]int{"区级": 1, "市级": 2, "省级": 3, "国家级": 4, "国际级": 5}
 
 // tierWordsRE are the tier words a designation's name is compared without.
-var tierWordsRE = regexp.MustCompile(`国际级|国家级|省级|市级|区级|[345]a级|[345]a|五星级|四星级|三星级|甲级|乙级|以上|[“”"'《》‘’]`)
+var tierWordsRE = regexp.MustCompile(`国际级|国家级|省级|市级|区级|[345]a级|[345]a|五星级|四星级|三星级|甲级|乙级|以上|中华|中国|江苏省?|苏州市?|[“”"'《》‘’]`)
 
 func designationCore(s string) string {
 	return strings.TrimSpace(tierWordsRE.ReplaceAllString(norm.Fold(s), ""))
@@ -463,7 +463,37 @@ func bigramShare(a, b string) float64 {
 
 // restrictiveRE are words of a qualifying condition a figure alone does
 // not confirm (新引进的重大文化旅游项目 is more than a 文旅 investment).
-var restrictiveRE = regexp.MustCompile(`新引进|新设|增资|扩产|重大|头部|知名|链主|跨国|总部|独立法人`)
+// (A 重大 project is one that meets the article's investment threshold: no
+// more than its figure.) Words joined by 或 are alternatives: one of them
+// is enough.
+var restrictiveRE = regexp.MustCompile(`新引进|新设|增资|扩产|头部|知名|链主|跨国|总部|独立法人`)
+
+// covers reports whether a statement covers every restrictive word of a
+// condition, counting the words joined by 或 (新引进或增资扩产) as one.
+func covers(statement, condition string) bool {
+	st := norm.Fold(statement)
+	locs := restrictiveRE.FindAllStringIndex(condition, -1)
+	for i := 0; i < len(locs); {
+		j, ok := i, false
+		for {
+			ok = ok || strings.Contains(st, condition[locs[j][0]:locs[j][1]])
+			if j+1 < len(locs) && orJoined(condition[locs[j][1]:locs[j+1][0]]) {
+				j++
+				continue
+			}
+			break
+		}
+		if !ok {
+			return false
+		}
+		i = j + 1
+	}
+	return true
+}
+
+// orJoined reports the text between two restrictive words of one
+// alternative group (新设或增资: 或; 增资扩产: nothing).
+func orJoined(between string) bool { return between == "" || between == "或" || between == "、" || between == "和" }
 
 // evaluation collects what is met, unknown and unmet of one clause.
 type evaluation struct {
@@ -782,7 +812,7 @@ func statementMatches(statement, condition string) bool {
 
 func (m *matcher) traitMatches(q string) bool {
 	for _, t := range m.p.Traits {
-		if statementMatches(t, q) {
+		if statementMatches(t, q) && covers(t, norm.Fold(q)) {
 			return true
 		}
 	}
@@ -804,19 +834,8 @@ func (m *matcher) checkQualifier(q string, e *evaluation) {
 		return
 	}
 	fq := norm.Fold(q)
-	need := restrictiveRE.FindAllString(fq, -1)
 	for _, c := range e.claims {
-		fc := norm.Fold(c)
-		if !strings.Contains(fq, fc) {
-			continue
-		}
-		covered := true
-		for _, w := range need {
-			if !strings.Contains(fc, w) {
-				covered = false
-			}
-		}
-		if covered {
+		if fc := norm.Fold(c); strings.Contains(fq, fc) && covers(fc, fq) {
 			return
 		}
 	}

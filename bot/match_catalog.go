@@ -371,6 +371,19 @@ func linkQuantity(words, clauseText, unit string) *Quantity {
 			return q
 		}
 	}
+	// An amount per 张 or per 人次: the one quantity counted in that unit.
+	var only *Quantity
+	for _, q := range Quantities {
+		if unit != "" && q.Unit == unit {
+			if only != nil {
+				return nil
+			}
+			only = q
+		}
+	}
+	if only != nil && only.Unit != "元" && only.Unit != "美元" {
+		return only
+	}
 	return nil
 }
 

@@ -302,13 +302,15 @@ func (p *Profile) Check() error {
 		if d.Name == "" {
 			return invalidf("designations[%d] has no name", "第%d项资质没有名称", i)
 		}
-		var ok bool
-		if d.Tier, ok = canonicalTier(d.Tier); !ok {
+		tier, ok := canonicalTier(d.Tier)
+		if !ok {
 			return invalidf("designations[%d]: tier %q is not one the measures use (国家级, 省级, 市级, 5A, 四星级, 甲级 …)", "第%d项资质的级别“%s”无法识别（应为国家级、省级、市级、5A、四星级、甲级等）", i, d.Tier)
 		}
-		if d.FormerTier, ok = canonicalTier(d.FormerTier); !ok {
+		former, ok := canonicalTier(d.FormerTier)
+		if !ok {
 			return invalidf("designations[%d]: former_tier %q is not one the measures use", "第%d项资质的原级别“%s”无法识别", i, d.FormerTier)
 		}
+		d.Tier, d.FormerTier = tier, former
 		if d.Year != 0 && (d.Year < 1950 || d.Year > 2100) {
 			return invalidf("designations[%d]: year %d is not a year", "第%d项资质的年份%d无效", i, d.Year)
 		}
@@ -350,10 +352,11 @@ func (p *Profile) Check() error {
 		if _, ok := eventKinds[e.Kind]; !ok {
 			return invalidf("events[%d]: kind %q is not performance or sports", "第%d项活动的类型“%s”无效，应为 performance（演出）或 sports（体育赛事）", i, e.Kind)
 		}
-		var ok bool
-		if e.Tier, ok = canonicalTier(e.Tier); !ok {
+		tier, ok := canonicalTier(e.Tier)
+		if !ok {
 			return invalidf("events[%d]: tier %q is not one the measures use (国际级, 国家级, 省级)", "第%d项活动的级别“%s”无法识别", i, e.Tier)
 		}
+		e.Tier = tier
 		if err := checkValue(fmt.Sprintf("events[%d].tickets", i), e.Tickets); err != nil {
 			return err
 		}

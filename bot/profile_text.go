@@ -105,6 +105,9 @@ var (
 	newRE = regexp.MustCompile(`刚|新|今年|首次|第一次|头一回|最近|上个月|这个月|去年底|年初`)
 	// designationVerbSentRE: a designation the company got (评上了省级专精特新).
 	designationVerbSentRE = regexp.MustCompile(`(?:评上了?|评为|被评为|获评|认定为|认定了|拿到了?|获得了?|入选了?|升为|升到|升级为|晋级为?|评定为)([^，,。；;？?！!]{2,20})`)
+	gotVerbRE             = regexp.MustCompile(`评上|评定|认定|拿到|获评|评的|批下来|挂牌`)
+	thresholdMentionRE    = regexp.MustCompile(`(第一次|首次|头一回|头一次)(过|突破|超过|破|达到)了?$`)
+	dollarRE              = regexp.MustCompile(`美元|美金|usd|\$|dollar`)
 	amountFreeRE          = regexp.MustCompile(`[0-9.]+(万|亿)?(平方米|平米|平|张|人次|美元|元)?`)
 	timeWordsRE           = regexp.MustCompile(`^(今年|去年|明年|前年|上半年|下半年|年初|年底)`)
 	plannedRE             = regexp.MustCompile(`计划|准备|打算|预计|将要|拟|要投|明年`)
@@ -199,6 +202,13 @@ func readDesignations(q understood, cat *catalog, regs *policies.Regions, region
 		}
 		if newRE.MatchString(s[cs:start]) {
 			d.New = boolPtr(true)
+		} else if ce < len(s) {
+			// 我们是四星级酒店，今年刚评上: said in the clause after.
+			_, n := utf8.DecodeRuneInString(s[ce:])
+			ns, ne := clauseAround(s, min(ce+n, len(s)))
+			if next := s[ns:ne]; newRE.MatchString(next) && gotVerbRE.MatchString(next) {
+				d.New = boolPtr(true)
+			}
 		}
 		for _, a := range amount.Scan(clause) {
 			if a.Kind == amount.Date && a.Year > 0 {
@@ -289,30 +299,60 @@ func readFigures(q understood, p *Profile) {
 		cs, ce := clauseAround(s, loc[0])
 		event.Tier = tierNear(q, cs, ce, loc[0])
 	}
+	prevEnd := 0
 	for _, f := range q.facts {
 		if f.Vague || f.Kind == amount.Percent {
 			continue
 		}
 		cs, _ := clauseAround(s, f.Start)
-		before := figureVerbRE.ReplaceAllString(s[cs:f.Start], "")
-		if strings.TrimSpace(before) == "" && cs > 0 {
-			// "海外仓3000平方米，投了200万": the words are the clause before.
-			_, n := utf8.DecodeLastRuneInString(s[:cs])
-			ps, _ := clauseAround(s, cs-n)
-			before = figureVerbRE.ReplaceAllString(amountFreeRE.ReplaceAllString(s[ps:cs-n], ""), "")
-			cs = ps
+		// The figure's own words: from the figure before it in the clause
+		// (or the clause's start) to it.
+		segStart := max(cs, prevEnd)
+		prevEnd = f.End
+		seg := s[segStart:f.Start]
+		if thresholdMentionRE.MatchString(seg) {
+			continue // 第一次过10亿: the step, not a figure of the company's
 		}
-		window := tailRunes(before, factWindow)
 		unit := f.Unit
 		if unit == "人" {
 			unit = "人次"
 		}
+		units := []string{unit}
+		if unit == "美元" && !dollarRE.MatchString(f.Text) {
+			// 200万 in a text that names 美元 elsewhere: yuan, unless its
+			// words are of a dollar figure.
+			units = []string{"元", "美元"}
+		}
+		// Its words say what it is; else the clause before it does ("准备
+		// 上ERP加一条自动化产线，总投入大概520万", "去年进出口1.2亿美元，今年
+		// 做到1.6亿美元").
+		contexts := []string{figureVerbRE.ReplaceAllString(seg, ""), figureVerbRE.ReplaceAllString(amountFreeRE.ReplaceAllString(s[cs:f.Start], ""), "")}
+		if cs > 0 {
+			_, n := utf8.DecodeLastRuneInString(s[:cs])
+			ps, _ := clauseAround(s, cs-n)
+			contexts = append(contexts, amountFreeRE.ReplaceAllString(s[ps:cs-n], ""))
+		}
 		var qt *Quantity
-		for _, c := range Quantities {
-			if c.Unit == unit && c.sentence.MatchString(window) {
-				qt = c
+		used := ""
+		for _, ctx := range contexts {
+			window := tailRunes(ctx, factWindow)
+			for _, u := range units {
+				for _, c := range Quantities {
+					if c.Unit == u && c.sentence.MatchString(window) {
+						qt, unit, used = c, u, window
+						break
+					}
+				}
+				if qt != nil {
+					break
+				}
+			}
+			if qt != nil {
 				break
 			}
+		}
+		if qt == nil && len(units) > 1 {
+			unit = "元"
 		}
 		if qt == nil && unit == "张" {
 			qt = quantityByKey("tickets")
@@ -321,7 +361,7 @@ func readFigures(q understood, p *Profile) {
 			qt = quantityByKey("tourists_overnight")
 		}
 		if qt == nil {
-			name := strings.TrimSpace(tailRunes(before, 8))
+			name := strings.TrimSpace(tailRunes(contexts[0], 8))
 			name = strings.TrimLeft(name, "我们公司企业今年去年的在")
 			if utf8.RuneCountInString(name) >= 2 && f.Kind != amount.Date {
 				p.OtherFigures = append(p.OtherFigures, OtherFigure{Name: name, Value: f.Value, Unit: unit})
@@ -333,12 +373,11 @@ func readFigures(q understood, p *Profile) {
 			continue
 		}
 		if qt.project != "" {
-			kind := qt.project
-			p.Projects = append(p.Projects, Project{Name: strings.TrimSpace(timeWordsRE.ReplaceAllString(window, "")), Kinds: []string{kind}, AmountYuan: f.Value,
-				Planned: plannedRE.MatchString(s[cs:f.Start])})
+			p.Projects = append(p.Projects, Project{Name: strings.TrimSpace(timeWordsRE.ReplaceAllString(used, "")), Kinds: []string{qt.project}, AmountYuan: f.Value,
+				Planned: plannedRE.MatchString(seg) || plannedRE.MatchString(used)})
 			continue
 		}
-		got[qt.Key] = append(got[qt.Key], seen{value: f.Value, previous: previousRE.MatchString(s[cs:f.Start])})
+		got[qt.Key] = append(got[qt.Key], seen{value: f.Value, previous: previousRE.MatchString(seg)})
 	}
 	for key, vs := range got {
 		if p.Figures == nil {
