@@ -493,7 +493,9 @@ func covers(statement, condition string) bool {
 
 // orJoined reports the text between two restrictive words of one
 // alternative group (新设或增资: 或; 增资扩产: nothing).
-func orJoined(between string) bool { return between == "" || between == "或" || between == "、" || between == "和" }
+func orJoined(between string) bool {
+	return between == "" || between == "或" || between == "、" || between == "和"
+}
 
 // evaluation collects what is met, unknown and unmet of one clause.
 type evaluation struct {

@@ -409,4 +409,3 @@ func readFigures(q understood, p *Profile) {
 		p.Events = append(p.Events, *event)
 	}
 }
-
