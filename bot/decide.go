@@ -53,6 +53,11 @@ const (
 func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta func(string)) (Answer, string, error) {
 	rw := b.cfg.Rewriter.Rewrite(msg)
 	q := understand(rw)
+	if ans, ok := b.matchReply(ctx, msg, history, q); ok {
+		// "我们是……，能申请哪些政策？": the match list (match_answer.go).
+		ans.Query = q.norm
+		return ans, "", nil
+	}
 	// Scope: the home region's measures (and those of the regions above it)
 	// unless the question names another place or a year of the policy. The
 	// words are weighed among the measures of that scope, which the search

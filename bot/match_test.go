@@ -337,3 +337,33 @@ lead_department: 区工业和信息化局
 
 第三条 企业上云用云年度支出达到50万元以上的，按实际支出的30%给予补助，单个企业每年最高30万元。（责任单位：区工信局）
 `
+
+// TestAskForTheList: in chat, "能申请哪些政策" gets the match list when the
+// company has described itself (in the message or earlier in the
+// conversation), a request for its situation when it has not, and the
+// ordinary answer when the question has a topic of its own.
+func TestAskForTheList(t *testing.T) {
+	b := newTestBot(t)
+	a := ask(t, b, "", "我能申请哪些政策？")
+	if a.Mode != ModeClarify || len(a.Citations) != 0 || len(a.Choices) != 1 || a.Choices[0].Message != matchExample {
+		t.Errorf("no situation: mode %s, %d citations, choices %v; want clarify offering the example", a.Mode, len(a.Citations), a.Choices)
+	}
+	a = ask(t, b, "", matchExample)
+	if a.Mode != ModeAnswer || len(a.Citations) != 3 || a.Citations[0].Doc != "wz-mfg-2025" || a.Citations[0].Article != 6 {
+		t.Fatalf("described: mode %s, citations %+v; want the three matches, 第6条 first", a.Mode, a.Citations)
+	}
+	for _, want := range []string{"测算20万元", "300万元", "待确认", TotalLabel, "合计20万元"} {
+		if !strings.Contains(a.Text, want) {
+			t.Errorf("described: %q lacks %q", a.Text, want)
+		}
+	}
+	ask(t, b, "conv-list", "我们景区今年刚评上4A，另有一家甲级民宿是今年新评定的")
+	a = ask(t, b, "conv-list", "那我们能申请哪些政策")
+	if a.Mode != ModeAnswer || len(a.Citations) != 2 || !strings.Contains(a.Text, "合计130万元") {
+		t.Errorf("from the conversation: mode %s, %d citations, %q; want 4A (100万) and 甲级民宿 (30万)", a.Mode, len(a.Citations), a.Text)
+	}
+	a = ask(t, b, "", "搞直播电商的公司在吴中有啥政策可以申请？")
+	if a.Mode != ModeAnswer || len(a.Citations) == 0 || a.Citations[0].Article != 13 {
+		t.Errorf("a topic of its own: mode %s, citations %+v; want the ordinary answer from 第13条", a.Mode, a.Citations)
+	}
+}

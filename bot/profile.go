@@ -149,7 +149,7 @@ var Quantities = []*Quantity{
 		clause: regexp.MustCompile(`(进出口|出口|外贸).{0,6}(增量|增加|增长)|^增量`), sentence: regexp.MustCompile(`(进出口|出口|外贸).{0,8}(多了|增加了?|增长了?|增量|比(去年|上年)多)`),
 		category: policies.Commerce, claims: []string{"外贸企业"}},
 	{Key: "import_export_usd", Label: "年度进出口额", English: "imports and exports", Unit: "美元",
-		clause: regexp.MustCompile(`进出口|出口额|外贸`), sentence: regexp.MustCompile(`进出口|出口|外贸|进口`),
+		clause: regexp.MustCompile(`进出口|出口额|外贸`), sentence: regexp.MustCompile(`进出口|出口|外贸|进口|export|import|trade`),
 		category: policies.Commerce, claims: []string{"外贸企业"}},
 	{Key: "offshore_outsourcing_usd", Label: "离岸服务外包执行额", English: "offshore service outsourcing", Unit: "美元",
 		clause: regexp.MustCompile(`离岸|服务外包`), sentence: regexp.MustCompile(`离岸|外包`),
@@ -161,7 +161,7 @@ var Quantities = []*Quantity{
 		clause: regexp.MustCompile(`网络零售|网零`), sentence: regexp.MustCompile(`网络零售|网上零售|网零|直播|带货|线上销售|电商销售|网店`),
 		category: policies.Commerce, claims: []string{"电商企业"}},
 	{Key: "booth_fee_yuan", Label: "境外展会展位费", English: "booth fees at fairs abroad", Unit: "元",
-		clause: regexp.MustCompile(`展位费|展位`), sentence: regexp.MustCompile(`展位|展费|参展|展会`),
+		clause: regexp.MustCompile(`展位费|展位`), sentence: regexp.MustCompile(`展位|展费|参展|展会|booth|fair|exhibition`),
 		category: policies.Commerce, claims: []string{"参加境外展会"}},
 	{Key: "credit_insurance_premium_yuan", Label: "出口信用保险保费", English: "export credit insurance premiums", Unit: "元",
 		clause: regexp.MustCompile(`保费`), sentence: regexp.MustCompile(`保费|信保|信用保险|中信保`),
@@ -194,7 +194,7 @@ var Quantities = []*Quantity{
 		sentence: regexp.MustCompile(`节能|降碳|减排|光伏|余热|技改|技术改造`),
 		category: policies.Manufacturing, claims: []string{"节能降碳技术改造", "节能降碳"}, project: "energy"},
 	{Key: "equipment_investment_yuan", Label: "当年设备投资", English: "equipment investment", Unit: "元",
-		clause: regexp.MustCompile(`设备投资|设备`), sentence: regexp.MustCompile(`设备|机器|机床|生产线|产线`),
+		clause: regexp.MustCompile(`设备投资|设备`), sentence: regexp.MustCompile(`设备|机器|机床|生产线|产线|equipment|machinery`),
 		category: policies.Manufacturing, project: "equipment"},
 	{Key: "procurement_increase_yuan", Label: "新增本地配套采购额", English: "new local procurement", Unit: "元",
 		clause: regexp.MustCompile(`采购`), sentence: regexp.MustCompile(`采购`),
@@ -203,7 +203,7 @@ var Quantities = []*Quantity{
 		clause: regexp.MustCompile(`首年度销售|首台`), sentence: regexp.MustCompile(`首台|首套`),
 		category: policies.Manufacturing},
 	{Key: "revenue_yuan", Label: "年营业收入", English: "annual revenue", Unit: "元",
-		clause: regexp.MustCompile(`营业收入|营收|销售收入`), sentence: regexp.MustCompile(`营收|营业收入|营业额|销售额|收入|产值|销售|流水|做到|做了|规模`)},
+		clause: regexp.MustCompile(`营业收入|营收|销售收入`), sentence: regexp.MustCompile(`营收|营业收入|营业额|销售额|收入|产值|销售|流水|做到|做了|规模|revenue|turnover|sales`)},
 	{Key: "operating_years", Label: "持续经营年限", English: "years in operation", Unit: "年",
 		clause: regexp.MustCompile(`经营`), sentence: regexp.MustCompile(`经营|成立|开业|营业|开了`)},
 }
@@ -268,9 +268,22 @@ func canonicalTier(s string) (string, bool) {
 	return "", false
 }
 
-// invalidf is an ErrInvalid with a message in English and Chinese.
+// ProfileError is a profile or matching request that cannot be taken,
+// said in English and in Chinese for the company. It wraps ErrInvalid.
+type ProfileError struct {
+	English, Chinese string
+}
+
+func (e *ProfileError) Error() string {
+	return ErrInvalid.Error() + ": " + e.English + " (" + e.Chinese + ")"
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (e *ProfileError) Unwrap() error { return ErrInvalid }
+
+// invalidf is a ProfileError; args fill both messages.
 func invalidf(en, zh string, args ...any) error {
-	return fmt.Errorf("%w: %s (%s)", ErrInvalid, fmt.Sprintf(en, args...), fmt.Sprintf(zh, args...))
+	return &ProfileError{English: fmt.Sprintf(en, args...), Chinese: fmt.Sprintf(zh, args...)}
 }
 
 // Check validates p and puts it in canonical form: the region's canonical
@@ -316,7 +329,7 @@ func (p *Profile) Check() error {
 		}
 		if d.Tier == "" {
 			// 省级专精特新 written as the name: the tier is in it.
-			if t := policies.TierOf(d.Name); t != "" {
+			if t := policies.TierOf(strings.ToUpper(d.Name)); t != "" {
 				d.Tier = t
 			}
 		}

@@ -105,6 +105,7 @@ var (
 	newRE = regexp.MustCompile(`刚|新|今年|首次|第一次|头一回|最近|上个月|这个月|去年底|年初`)
 	// designationVerbSentRE: a designation the company got (评上了省级专精特新).
 	designationVerbSentRE = regexp.MustCompile(`(?:评上了?|评为|被评为|获评|认定为|认定了|拿到了?|获得了?|入选了?|升为|升到|升级为|晋级为?|评定为)([^，,。；;？?！!]{2,20})`)
+	bareTitleRE           = regexp.MustCompile(`(景区|酒店|饭店|宾馆|民宿)`)
 	gotVerbRE             = regexp.MustCompile(`评上|评定|认定|拿到|获评|评的|批下来|挂牌`)
 	thresholdMentionRE    = regexp.MustCompile(`(第一次|首次|头一回|头一次)(过|突破|超过|破|达到)了?$`)
 	dollarRE              = regexp.MustCompile(`美元|美金|usd|\$|dollar`)
@@ -177,6 +178,9 @@ func clauseAround(s string, i int) (int, int) {
 	return start, i + end
 }
 
+// bareTitles are the titles a tier alone completes (景区 … 评上4A).
+var bareTitles = map[string]string{"景区": "旅游景区", "酒店": "旅游饭店", "饭店": "旅游饭店", "宾馆": "旅游饭店", "民宿": "旅游民宿"}
+
 // readDesignations finds the designations the company holds: the aliases
 // companies use, the designations of the measures that apply (uploaded
 // ones too), and any title after a verb of getting one (评上了X).
@@ -197,10 +201,10 @@ func readDesignations(q understood, cat *catalog, regs *policies.Regions, region
 		if d.Tier == "" {
 			d.Tier = tierNear(q, cs, ce, start)
 		}
-		if f := q.formerTier(); f != "" && f != d.Tier && tierNear(q, cs, ce, start) != "" {
+		if f := formerTierNear(q, cs, ce); f != "" && f != d.Tier && tierFamily(f) == tierFamily(d.Tier) {
 			d.FormerTier = f
 		}
-		if newRE.MatchString(s[cs:start]) {
+		if newRE.MatchString(s[cs:start]) || newRE.MatchString(s[end:ce]) && gotVerbRE.MatchString(s[end:ce]) {
 			d.New = boolPtr(true)
 		} else if ce < len(s) {
 			// 我们是四星级酒店，今年刚评上: said in the clause after.
@@ -252,12 +256,52 @@ func readDesignations(q understood, cat *catalog, regs *policies.Regions, region
 		if hasFigure(name) {
 			continue
 		}
-		tier := policies.TierOf(name)
-		if core := designationCore(name); core != "" {
+		tier := policies.TierOf(strings.ToUpper(name))
+		core := designationCore(name)
+		if core == "" && tier != "" {
+			// 我们景区今年刚评上4A: the tier alone, the title named before it.
+			cs, _ := clauseAround(s, m[0])
+			if loc := bareTitleRE.FindStringSubmatch(s[cs:m[0]]); loc != nil {
+				core = bareTitles[loc[1]]
+			}
+		}
+		if core != "" {
 			add(core, tier, m[2], m[3])
 		}
 	}
 	return out
+}
+
+// formerTierNear returns the company's former tier (原来是省级) named in the
+// clause [cs, ce) or the one before it; "" when none is.
+func formerTierNear(q understood, cs, ce int) string {
+	from := 0
+	if cs > 0 {
+		_, n := utf8.DecodeLastRuneInString(q.norm[:cs])
+		from, _ = clauseAround(q.norm, cs-n)
+	}
+	for _, t := range q.tiers {
+		if t.past && !t.not && t.pos >= from && t.pos < ce {
+			return t.tier
+		}
+	}
+	return ""
+}
+
+// tierFamily tells the kinds of tier apart: levels of government, A grades,
+// stars, 甲/乙.
+func tierFamily(t string) string {
+	switch t {
+	case "国际级", "国家级", "省级", "市级", "区级", "华东":
+		return "level"
+	case "5A", "4A", "3A":
+		return "a"
+	case "五星级", "四星级", "三星级":
+		return "star"
+	case "甲级", "乙级":
+		return "grade"
+	}
+	return t
 }
 
 // tierNear returns the tier named in the clause [cs, ce) of the question

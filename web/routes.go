@@ -26,6 +26,10 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	mux.Handle("POST /api/chat", limit(handleChat(a, base)))
 	mux.Handle("POST /api/chat/stream", limit(handleChatStream(a, base)))
 	mux.Handle("POST /api/feedback", limit(handleFeedback(d.Store, m, d.Logger, d.Now)))
+	if mt, ok := d.Bot.(Matcher); ok {
+		rec, _ := d.Store.(MatchRecorder)
+		mux.Handle("POST /api/match", limit(handleMatch(mt, rec, base, d.Logger, d.Now, d.NewID, d.AnswerTimeout)))
+	}
 	mux.Handle("POST /v1/chat/completions", limit(handleOpenAIChat(a, base, client)))
 	mux.Handle("GET /v1/models", handleOpenAIModels())
 	mux.Handle("GET /v1/models/{id}", handleOpenAIModel(d.Logger))
