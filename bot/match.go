@@ -706,6 +706,11 @@ func (m *matcher) estimate(pv *provision, si int, des *Designation, mt *Match, e
 			words, unit = "增量", b.Per.Unit
 		}
 		f := m.findFact(si, words, text, unit)
+		if f == nil && b.Kind == policies.BenefitRate {
+			// 按实际支出的30%: the spending the clause's threshold measured
+			// (企业上云用云年度支出达到50万元以上).
+			f = m.thresholdFact(pv, si, words)
+		}
 		if f == nil {
 			e.unknown(fmt.Sprintf("%s是多少？（用于测算金额）", baseName(b)))
 			return
@@ -719,6 +724,24 @@ func (m *matcher) estimate(pv *provision, si int, des *Designation, mt *Match, e
 		mt.Working = matchWorking(c, b, f)
 		mt.project, mt.fact = f.project, f.source
 	}
+}
+
+// thresholdFact returns the figure of the clause's money threshold whose
+// words share one with the base (支出 in 实际支出 and 年度支出), or nil.
+func (m *matcher) thresholdFact(pv *provision, si int, base string) *fact {
+	bb := bigramsOf(norm.Fold(base))
+	for _, t := range pv.c.Thresholds {
+		if t.Value.Unit != "元" && t.Value.Unit != "美元" {
+			continue
+		}
+		tq := norm.Fold(t.Quantity)
+		for _, g := range bb {
+			if strings.Contains(tq, g) {
+				return m.findFact(si, t.Quantity, pv.c.Text, t.Value.Unit)
+			}
+		}
+	}
+	return nil
 }
 
 // topUp turns a fixed amount into the difference an upgrade is paid

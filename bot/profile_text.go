@@ -107,14 +107,17 @@ var (
 	designationVerbSentRE = regexp.MustCompile(`(?:评上了?|评为|被评为|获评|认定为|认定了|拿到了?|获得了?|入选了?|升为|升到|升级为|晋级为?|评定为)([^，,。；;？?！!]{2,20})`)
 	bareTitleRE           = regexp.MustCompile(`(景区|酒店|饭店|宾馆|民宿)`)
 	gotVerbRE             = regexp.MustCompile(`评上|评定|认定|拿到|获评|评的|批下来|挂牌`)
-	thresholdMentionRE    = regexp.MustCompile(`(第一次|首次|头一回|头一次)(过|突破|超过|破|达到)了?$`)
-	dollarRE              = regexp.MustCompile(`美元|美金|usd|\$|dollar`)
-	amountFreeRE          = regexp.MustCompile(`[0-9.]+(万|亿)?(平方米|平米|平|张|人次|美元|元)?`)
-	timeWordsRE           = regexp.MustCompile(`^(今年|去年|明年|前年|上半年|下半年|年初|年底)`)
-	plannedRE             = regexp.MustCompile(`计划|准备|打算|预计|将要|拟|要投|明年`)
-	previousRE            = regexp.MustCompile(`去年|上年|上一年|前年|2024年|以前|之前`)
-	performanceRE         = regexp.MustCompile(`演唱会|音乐节|演出|音乐会|话剧|livehouse|演艺`)
-	sportsRE              = regexp.MustCompile(`赛事|比赛|马拉松|锦标赛|联赛|公开赛|自行车赛|[^观]赛`)
+	// genericFigureWordsRE: words that do not say what a figure is (总投入,
+	// 今年做到): the clause before says.
+	genericFigureWordsRE = regexp.MustCompile(`做到|做了|达到|实现|今年|去年|明年|前年|总共|一共|总|投入|投资|金额|大概|大约|约|差不多|合计|共|花费|花|费用|的|是|了|\s`)
+	thresholdMentionRE   = regexp.MustCompile(`(第一次|首次|头一回|头一次)(过|突破|超过|破|达到)了?$`)
+	dollarRE             = regexp.MustCompile(`美元|美金|usd|\$|dollar`)
+	amountFreeRE         = regexp.MustCompile(`[0-9.]+(万|亿)?(平方米|平米|平|张|人次|美元|元)?`)
+	timeWordsRE          = regexp.MustCompile(`^(今年|去年|明年|前年|上半年|下半年|年初|年底)`)
+	plannedRE            = regexp.MustCompile(`计划|准备|打算|预计|将要|拟|要投|明年`)
+	previousRE           = regexp.MustCompile(`去年|上年|上一年|前年|2024年|以前|之前`)
+	performanceRE        = regexp.MustCompile(`演唱会|音乐节|演出|音乐会|话剧|livehouse|演艺`)
+	sportsRE             = regexp.MustCompile(`赛事|比赛|马拉松|锦标赛|联赛|公开赛|自行车赛|[^观]赛`)
 	// figureVerbRE are the verbs and fillers between a figure's words and
 	// the figure (设备投了3000万: 投了).
 	figureVerbRE = regexp.MustCompile(`(投了|投入了?|投资了?|花了|做了|达到了?|有|是|约|大概|差不多|共|一共|总共|累计|实现|完成|超过|突破|卖了|售出|接待了?|带了|带来了?|交了|缴了|付了|[:：了约])+$`)
@@ -371,7 +374,7 @@ func readFigures(q understood, p *Profile) {
 		// 上ERP加一条自动化产线，总投入大概520万", "去年进出口1.2亿美元，今年
 		// 做到1.6亿美元").
 		contexts := []string{figureVerbRE.ReplaceAllString(seg, ""), figureVerbRE.ReplaceAllString(amountFreeRE.ReplaceAllString(s[cs:f.Start], ""), "")}
-		if cs > 0 {
+		if own := genericFigureWordsRE.ReplaceAllString(contexts[0], ""); cs > 0 && utf8.RuneCountInString(own) < 2 {
 			_, n := utf8.DecodeLastRuneInString(s[:cs])
 			ps, _ := clauseAround(s, cs-n)
 			contexts = append(contexts, amountFreeRE.ReplaceAllString(s[ps:cs-n], ""))
