@@ -810,7 +810,7 @@ func designationQuestion(pv *provision) string {
 	if pv.first && !strings.Contains(verb, "新") && !strings.Contains(verb, "首次") {
 		verb = "是否新" + strings.TrimPrefix(verb, "是否")
 	}
-	return verb + pv.des + "？"
+	return verb + pv.desText + "？"
 }
 
 // claimIn reports whether one of the claims is in text (a ticket count's

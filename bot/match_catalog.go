@@ -75,6 +75,7 @@ type provision struct {
 	// (国家级专精特新“小巨人”企业), folded; "" for none. desTerms are the
 	// domain terms the rewriter reads in it.
 	des      string
+	desText  string
 	desTerms []string
 	tier     string
 	// atLeast: the tier is a floor (市级以上).
@@ -249,7 +250,8 @@ func newProvision(d *catalogDoc, a *catalogArticle, i int, c policies.Clause, sh
 			continue // a threshold: read as one
 		}
 		if loc := designationVerbRE.FindStringSubmatchIndex(part); loc != nil && loc[1] < len(part) {
-			p.des = norm.Fold(strings.TrimPrefix(part[loc[1]:], "的"))
+			p.desText = strings.TrimPrefix(part[loc[1]:], "的")
+			p.des = norm.Fold(p.desText)
 			p.first = firstRE.MatchString(part)
 			if prefix := kindTrimRE.ReplaceAllString(part[:loc[2]], ""); kindTailRE.MatchString(prefix) && !leadPhraseRE.MatchString(prefix) {
 				p.qualifiers = append(p.qualifiers, prefix)

@@ -92,6 +92,11 @@ type matchResponse struct {
 	Notice               string      `json:"notice,omitempty"`
 }
 
+// MatchJSON is a match result as POST /api/match returns it, with
+// citation links under base (the public URL; "" for relative links): the
+// CLI's match --json prints the same.
+func MatchJSON(base string, res bot.MatchResult) any { return matchResponseOf(base, res) }
+
 func matchResponseOf(base string, res bot.MatchResult) matchResponse {
 	out := matchResponse{Understood: res.Understood, Region: res.Region, Matches: make([]matchJSON, 0, len(res.Matches)),
 		TotalEstimateYuan: res.Total, TotalNote: res.TotalNote, PossibleEstimateYuan: res.Possible, Notes: res.Notes}

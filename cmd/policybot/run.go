@@ -12,6 +12,7 @@ const usage = `policybot — answers questions about enterprise-support policies
 Usage:
   policybot check [PATH...]                    validate policy files (default: the bundled corpus)
   policybot ask [--json] [--conversation ID] QUESTION
+  policybot match [--json] [--full] TEXT|--profile FILE   the measures a company may qualify for, with the estimated amounts
   policybot eval [--json] [--min-hit1 X ...] FILE...
   policybot serve                              run the web server: chat API, widget, policy pages, Slack, admin (POLICYBOT_ADDR, default :8080)
   policybot docs list|upload|publish|retire|rollback|history|audit   manage the corpus of a running server (--server URL, POLICYBOT_ADMIN_TOKEN)
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runCheck(ctx, cfg, rest, stdout, stderr)
 	case "ask":
 		return runAsk(ctx, cfg, rest, stdin, stdout, stderr)
+	case "match":
+		return runMatch(ctx, cfg, rest, stdin, stdout, stderr)
 	case "eval":
 		return runEval(ctx, cfg, rest, stdout, stderr)
 	case "serve":
