@@ -58,7 +58,12 @@ func (s *Service) handleCommand(ctx context.Context, cmd slack.SlashCommand) (co
 		ts:   fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000),
 		conv: "slack:" + cmd.ChannelID + ":" + cmd.UserID,
 	}
-	if err := s.goWork("command", func(ctx context.Context) { s.answerCommand(ctx, q, cmd.ResponseURL, true) }); err != nil {
+	work := func(ctx context.Context) { s.answerCommand(ctx, q, cmd.ResponseURL, true) }
+	if desc, ok := matchCommand(text); ok {
+		// /policy match 企业情况: the match list (match.go).
+		work = func(ctx context.Context) { s.answerMatch(ctx, q, desc, cmd.ResponseURL) }
+	}
+	if err := s.goWork("command", work); err != nil {
 		return commandAck{}, err
 	}
 	return ack, nil
