@@ -110,7 +110,7 @@ func renderMatches(res bot.MatchResult, publicURL string) reply {
 		}
 	}
 	u := understoodText(res)
-	section(matchBlockID+"_head", "*政策匹配*（依据您的描述识别：" + escape(u) + "）")
+	section(matchBlockID+"_head", "*政策匹配*（依据您的描述识别："+escape(u)+"）")
 	if len(res.Matches) == 0 {
 		section(matchBlockID+"_none", "没有找到可匹配的条款。可补充资质级别、投资金额、营收等信息后再试。")
 	}
