@@ -37,6 +37,8 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	mux.Handle("GET /{$}", handleIndex(base, d.Logger))
 	mux.Handle("GET /widget.js", handleAsset(mustAsset("assets/widget.js", "application/javascript; charset=utf-8")))
 	mux.Handle("GET /widget.css", handleAsset(mustAsset("assets/widget.css", "text/css; charset=utf-8")))
+	mux.Handle("GET /widget-match.js", handleAsset(mustAsset("assets/widget-match.js", "application/javascript; charset=utf-8")))
+	mux.Handle("GET /widget-match.css", handleAsset(mustAsset("assets/widget-match.css", "text/css; charset=utf-8")))
 	favicon := handleAsset(mustAsset("assets/favicon.svg", "image/svg+xml"))
 	mux.Handle("GET /favicon.svg", favicon)
 	mux.Handle("GET /favicon.ico", favicon) // browsers ask for it on their own

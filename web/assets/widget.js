@@ -194,11 +194,17 @@
     var heading = el('div', 'pb-heading');
     heading.appendChild(attrs(el('h2', 'pb-title', TITLE), { id: 'pb-title' }));
     heading.appendChild(attrs(el('p', 'pb-subtitle', '依据吴中区政策原文作答，每条回答注明出处'), { id: 'pb-subtitle' }));
+    // 政策匹配: the company describes itself once and gets every measure it
+    // may qualify for (widget-match.js, loaded when first opened).
+    var matchBtn = attrs(el('button', 'pb-tool pb-match-tool', '政策匹配'), {
+      type: 'button', 'aria-pressed': 'false', title: '按企业情况列出可申请的政策和测算金额'
+    });
     var resetBtn = attrs(el('button', 'pb-tool pb-reset'), { type: 'button', 'aria-label': '开始新对话', title: '新对话' });
     resetBtn.appendChild(icon('reset'));
     var closeBtn = attrs(el('button', 'pb-tool pb-close'), { type: 'button', 'aria-label': '关闭对话窗口', title: '关闭（Esc）' });
     closeBtn.appendChild(icon('close'));
     header.appendChild(heading);
+    header.appendChild(matchBtn);
     header.appendChild(resetBtn);
     header.appendChild(closeBtn);
 
@@ -234,7 +240,9 @@
     wrap.appendChild(bubble); // the button first, then the dialog it opens (tab order)
     wrap.appendChild(panel);
 
-    ui = { host: host, root: root, wrap: wrap, bubble: bubble, panel: panel, log: log, input: input, send: send, count: count, form: form };
+    ui = { host: host, root: root, wrap: wrap, bubble: bubble, panel: panel, log: log, input: input, send: send, count: count, form: form,
+      matchBtn: matchBtn, match: null };
+    matchBtn.addEventListener('click', function () { showMatch(matchBtn.getAttribute('aria-pressed') !== 'true'); });
 
     bubble.addEventListener('click', function () { state.open ? close() : open(); });
     closeBtn.addEventListener('click', function () { close(); });
@@ -323,6 +331,47 @@
     save();
     renderAll();
     ui.input.focus();
+  }
+
+  // ---- 政策匹配 ------------------------------------------------------------
+
+  // showMatch switches between the conversation and the matching view,
+  // loading widget-match.js (and its style) the first time.
+  function showMatch(on) {
+    ui.matchBtn.setAttribute('aria-pressed', on ? 'true' : 'false');
+    ui.log.hidden = on;
+    ui.form.hidden = on;
+    if (!ui.match) {
+      ui.match = attrs(el('section', 'pb-match'), { 'aria-label': '政策匹配' });
+      ui.panel.insertBefore(ui.match, ui.form);
+    }
+    ui.match.hidden = !on;
+    if (!on) {
+      ui.input.focus();
+      return;
+    }
+    if (ui.matchView) {
+      ui.matchView.focus();
+      return;
+    }
+    if (ui.matchLoading) return;
+    ui.matchLoading = true;
+    ui.root.appendChild(attrs(el('link'), { rel: 'stylesheet', href: endpoint('widget-match.css') }));
+    var s = document.createElement('script');
+    s.src = endpoint('widget-match.js');
+    s.async = true;
+    s.onload = function () {
+      ui.matchView = window.PolicyBotMatch.mount(ui.match, {
+        endpoint: endpoint, el: el, attrs: attrs, icon: icon, safeURL: safeURL,
+        onBack: function () { showMatch(false); }
+      });
+      ui.matchView.focus();
+    };
+    s.onerror = function () {
+      ui.matchLoading = false;
+      ui.match.appendChild(attrs(el('p', 'pb-error-text', '政策匹配暂时无法加载，请稍后再试。'), { role: 'alert' }));
+    };
+    document.head.appendChild(s);
   }
 
   // ---- rendering ---------------------------------------------------------
