@@ -133,6 +133,7 @@ func NewAdminHandler(d AdminDeps) http.Handler {
 	api.Handle("GET /admin/api/documents/{id}/versions", a.handleVersions())
 	api.Handle("GET /admin/api/audit", a.handleAudit())
 	api.Handle("GET /admin/api/insights", a.handleInsights())
+	api.Handle("GET /admin/api/insights/matches", a.handleMatchInsights())
 	api.Handle("/admin/api/", adminAPINotFound(api, a.log))
 
 	mux := http.NewServeMux()
@@ -1024,14 +1025,10 @@ type insightJSON struct {
 // grouped by similarity (corpus.GroupQuestions), largest groups first.
 func (a *admin) handleInsights() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		days := 30
-		if s := r.URL.Query().Get("days"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n <= 0 || n > 3660 {
-				a.writeErr(w, r, errInvalid("days must be between 1 and 3660.", "days 应在 1 到 3660 之间。"))
-				return
-			}
-			days = n
+		days, err := insightDays(r)
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
 		}
 		now := a.now()
 		since := now.AddDate(0, 0, -days)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"policybot/bot"
+	"policybot/corpus"
 )
 
 // Matcher matches a company's profile against the measures; *bot.Bot
@@ -22,23 +23,10 @@ var _ Matcher = (*bot.Bot)(nil)
 
 // MatchRecorder keeps what companies matched, for the officials' insights
 // (profiles that matched nothing, the conditions most often left open).
-// The store implements it; a failure is logged, never shown.
+// The store implements it (corpus.MatchLog); a failure is logged, never
+// shown.
 type MatchRecorder interface {
-	SaveMatch(ctx context.Context, r MatchRecord) error
-}
-
-// MatchRecord is one matching as the insights see it: no free text of
-// the company's, only what was understood and what came of it.
-type MatchRecord struct {
-	ID string
-	// Profile is the understood profile as JSON, without its free text.
-	Profile []byte
-	// Matched and Possible count the matches; Unknown are the conditions
-	// left open.
-	Matched, Possible int
-	Unknown           []string
-	TotalYuan         float64
-	CreatedAt         time.Time
+	SaveMatch(ctx context.Context, r corpus.MatchRecord) error
 }
 
 // maxMatchBody bounds POST /api/match: a profile with every list full fits
@@ -166,7 +154,7 @@ func recordMatch(ctx context.Context, rec MatchRecorder, log *slog.Logger, res b
 	if err != nil {
 		return
 	}
-	r := MatchRecord{ID: newID(), Profile: b, Unknown: res.Unknown, TotalYuan: res.Total, CreatedAt: now()}
+	r := corpus.MatchRecord{ID: newID(), Profile: b, Unknown: res.Unknown, TotalYuan: res.Total, At: now()}
 	for _, m := range res.Matches {
 		switch m.Status {
 		case bot.MatchMatched:

@@ -219,3 +219,49 @@ func TestOpenAIMatchList(t *testing.T) {
 		t.Errorf("policybot = mode %q, %d citations; want answer with the 3 measures", out.PolicyBot.Mode, len(out.PolicyBot.Citations))
 	}
 }
+
+// TestMatchInsights: every matching is recorded without the company's
+// free text, and the admin insights report the profiles that matched
+// nothing and the conditions most often left open.
+func TestMatchInsights(t *testing.T) {
+	e := startAdminServer(t, web.AdminDeps{})
+	for _, body := range []string{
+		`{"text": "` + matchSentence + `"}`,
+		`{"text": "我们是吴中一家做模具的工厂，今年设备投了2500万"}`,
+		`{"profile": {"region": "相城区", "category": "manufacturing", "designations": [{"name": "专精特新", "tier": "省级", "new": true}]}}`,
+	} {
+		res := e.request(t, http.MethodPost, "/api/match", strings.NewReader(body), "Content-Type", "application/json")
+		wantStatus(t, res, http.StatusOK, "POST /api/match")
+	}
+	recs, err := e.store.Matches(t.Context(), testNow.AddDate(0, 0, -1), 10)
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("recorded %d matchings (%v), want 3", len(recs), err)
+	}
+	if strings.Contains(string(recs[0].Profile), "精密零部件的规上企业") || strings.Contains(string(recs[0].Profile), `"text"`) {
+		t.Errorf("the company's free text was recorded: %s", recs[0].Profile)
+	}
+	var ins struct {
+		Matchings int `json:"matchings"`
+		NoMatch   int `json:"no_match"`
+		Empty     []struct {
+			Profile string `json:"profile"`
+			Count   int    `json:"count"`
+		} `json:"empty_profiles"`
+		Unknown []struct {
+			Condition string `json:"condition"`
+			Count     int    `json:"count"`
+		} `json:"unknown_conditions"`
+	}
+	body := wantStatus(t, e.as(t, chenToken, http.MethodGet, "/admin/api/insights/matches?days=7", nil), http.StatusOK, "match insights")
+	if err := json.Unmarshal([]byte(body), &ins); err != nil {
+		t.Fatal(err)
+	}
+	if ins.Matchings != 3 || ins.NoMatch != 1 || len(ins.Empty) != 1 || !strings.Contains(ins.Empty[0].Profile, "相城区") {
+		t.Errorf("insights = %+v; want 3 matchings, the 相城区 profile as the one that matched nothing", ins)
+	}
+	if len(ins.Unknown) == 0 || ins.Unknown[0].Condition != "是否属于：新引进或增资扩产的重大制造业项目？" || ins.Unknown[0].Count != 2 {
+		t.Errorf("unknown conditions = %+v; want the 新引进或增资扩产 condition first, left open twice", ins.Unknown)
+	}
+	wantStatus(t, e.request(t, http.MethodGet, "/admin/api/insights/matches", nil), http.StatusUnauthorized, "without a token")
+	wantStatus(t, e.as(t, chenToken, http.MethodGet, "/admin/api/insights/matches?days=0", nil), http.StatusBadRequest, "days=0")
+}

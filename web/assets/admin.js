@@ -1151,8 +1151,46 @@
     return n;
   }
 
+  // loadMatchInsights shows what the policy matchings of the period say
+  // the corpus or the form is missing.
+  function loadMatchInsights(days) {
+    var empty = clear($('match-insights-empty'));
+    var unknown = clear($('match-insights-unknown'));
+    var summary = clear($('match-insights-summary'));
+    var msg = $('match-insights-msg');
+    say(msg, '');
+    api('GET', 'api/insights/matches?days=' + encodeURIComponent(days)).then(function (res) {
+      res = res || {};
+      summary.appendChild(el('span', 'pill', '政策匹配 ' + (res.matchings || 0) + ' 次，其中一项都没匹配到 ' + (res.no_match || 0) + ' 次'));
+      var es = list(res.empty_profiles);
+      if (!es.length) empty.appendChild(el('li', 'empty', '这段时间没有一项都没匹配到的企业。'));
+      es.forEach(function (p) {
+        var li = el('li', 'group');
+        var head = el('div', 'group-head');
+        head.appendChild(clipped('div', 'group-q', p.profile));
+        head.appendChild(el('span', 'count', p.count + ' 次'));
+        if (p.last_at) head.appendChild(el('span', 'muted small', '最近：' + when(p.last_at)));
+        li.appendChild(head);
+        empty.appendChild(li);
+      });
+      var us = list(res.unknown_conditions);
+      if (!us.length) unknown.appendChild(el('li', 'empty', '这段时间没有待确认的条件。'));
+      us.forEach(function (c) {
+        var li = el('li', 'group');
+        var head = el('div', 'group-head');
+        head.appendChild(clipped('div', 'group-q', c.condition));
+        head.appendChild(el('span', 'count', c.count + ' 次'));
+        li.appendChild(head);
+        unknown.appendChild(li);
+      });
+    }, function (err) {
+      say(msg, '政策匹配分析加载失败：' + err.message);
+    });
+  }
+
   function loadInsights() {
     var days = $('insights-days').value;
+    loadMatchInsights(days);
     var out = clear($('insights-list'));
     var summary = clear($('insights-summary'));
     var msg = $('insights-msg');
