@@ -143,12 +143,12 @@ func SummarizeMatches(recs []MatchRecord) MatchInsights {
 // kinds of companies apart, not their exact figures.
 func profileSummary(raw []byte) string {
 	var p struct {
-		Region       string             `json:"region"`
-		Category     string             `json:"category"`
-		Industry     string             `json:"industry"`
-		Traits       []string           `json:"traits"`
+		Region       string                        `json:"region"`
+		Category     string                        `json:"category"`
+		Industry     string                        `json:"industry"`
+		Traits       []string                      `json:"traits"`
 		Designations []struct{ Name, Tier string } `json:"designations"`
-		Figures      map[string]float64 `json:"figures"`
+		Figures      map[string]float64            `json:"figures"`
 		Projects     []struct {
 			Kinds []string `json:"kinds"`
 		} `json:"projects"`
