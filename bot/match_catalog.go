@@ -93,7 +93,8 @@ type provision struct {
 	quantities []string
 }
 
-// catalogSource returns the index to read the catalogue from.
+// catalogIndex returns the index to read the catalogue from: the bot's
+// own, or the one live now.
 func (b *Bot) catalogIndex() (*retrieval.Index, error) {
 	switch ix := b.cfg.Index.(type) {
 	case *retrieval.Index:

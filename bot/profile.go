@@ -421,12 +421,6 @@ func cleanList(ss []string) []string {
 	return out
 }
 
-// Empty reports whether the profile says nothing the matcher can use.
-func (p Profile) Empty() bool {
-	return len(p.Traits) == 0 && len(p.Designations) == 0 && len(p.Figures) == 0 && len(p.Projects) == 0 &&
-		len(p.Events) == 0 && len(p.OtherFigures) == 0
-}
-
 // merge adds what o says and p does not (a sentence read into a profile
 // given as JSON): p's own fields win.
 func (p *Profile) merge(o Profile) {
