@@ -28,6 +28,11 @@ type Searcher interface {
 
 var _ Searcher = (*retrieval.Index)(nil)
 
+// DefaultContact is who to ask when the corpus does not cover a question,
+// unless POLICYBOT_CONTACT (Config.Contact) says otherwise: the bundled
+// corpus's district hotline and departments.
+const DefaultContact = "吴中区政务服务热线 12345，或对应主管部门（制造业：区工信局；商务：区商务局；文体旅：区文体旅局）"
+
 // ErrInvalid is returned for a request the bot cannot take (empty or too
 // long a message).
 var ErrInvalid = errors.New("invalid request")
@@ -41,7 +46,8 @@ type Config struct {
 	Rewriter *query.Rewriter
 	// Conversations keeps the recent turns; nil means an in-memory store.
 	Conversations ConversationStore
-	// Contact is who to ask when the corpus has no answer.
+	// Contact is who to ask when the corpus has no answer; "" means
+	// DefaultContact.
 	Contact string
 	// HomeRegion is the deployment's default scope, a canonical region
 	// name of policies.DefaultRegions (吴中区): a question that names no
@@ -111,7 +117,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.NewID = randomID
 	}
 	if cfg.Contact == "" {
-		cfg.Contact = "区政务服务热线 12345"
+		cfg.Contact = DefaultContact
 	}
 	if cfg.Routes == nil {
 		cfg.Routes = DefaultRoutes()

@@ -252,7 +252,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 	md := res.Markdown
 	warnings := append([]string(nil), res.Warnings...)
 	var extra []policies.Finding
-	ownFront := (res.Type == ingest.TypeMarkdown || res.Type == ingest.TypeText) && hasFrontMatter(data)
+	ownFront := (res.Type == ingest.TypeMarkdown || res.Type == ingest.TypeText) && policies.HasFrontMatter(data)
 	if !ownFront && strings.TrimSpace(meta.ID) == "" {
 		extra = append(extra, policies.Finding{Path: src.Name, Severity: policies.Error, Code: policies.CodeField,
 			Msg: "the file has no front matter: give the document's id, title and category in the upload form (文件没有元数据，请在表单中填写文档 id、标题和类别)"})
@@ -478,7 +478,7 @@ func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (V
 			return Change{}, errorf(ErrConflict, "document %s has no published version to retire (文档尚未发布)", id)
 		}
 		if !cur.LiveAt(now) {
-			return Change{}, errorf(ErrConflict, "document %s is retired already, since %s (文档已停用)", id, cur.RetiredFrom.In(cst).Format("2006-01-02 15:04"))
+			return Change{}, errorf(ErrConflict, "document %s is retired already, since %s (文档已停用)", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04"))
 		}
 		at := from
 		if at.IsZero() {
@@ -488,16 +488,13 @@ func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (V
 		v.Status, v.RetiredFrom = Retired, at
 		detail := "from now"
 		if at.After(now) {
-			detail = "from " + at.In(cst).Format("2006-01-02 15:04")
+			detail = "from " + at.In(policies.CST).Format("2006-01-02 15:04")
 		}
 		out = v
 		return Change{Update: []Version{v}, Audit: []AuditEntry{{At: now, Who: who, Action: ActionRetire, DocID: id, FromVersion: cur.N, Detail: detail}}}, nil
 	})
 	return out, err
 }
-
-// cst is China Standard Time, in which dates are shown.
-var cst = time.FixedZone("CST", 8*60*60)
 
 // Summary is a document as the listing shows it.
 type Summary struct {
@@ -1127,7 +1124,7 @@ func (st *snapshot) publish(v *Version, now time.Time, who string, action Action
 	up = append(up, o)
 	d := fmt.Sprintf("superseded by %s v%d", v.DocID, v.N)
 	if at.After(now) {
-		d += ", from " + at.In(cst).Format("2006-01-02")
+		d += ", from " + at.In(policies.CST).Format("2006-01-02")
 	}
 	audit = append(audit, AuditEntry{At: now, Who: who, Action: ActionRetire, DocID: o.DocID, FromVersion: o.N, Detail: d})
 	return up, audit
@@ -1239,14 +1236,6 @@ func (st *snapshot) summary(id string, now time.Time) Summary {
 		}
 	}
 	return sum
-}
-
-// hasFrontMatter reports whether data starts with a --- line (after an
-// optional byte-order mark), as ingest and the parser read it.
-func hasFrontMatter(data []byte) bool {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	line, _, _ := bytes.Cut(data, []byte("\n"))
-	return string(bytes.TrimSpace(line)) == "---"
 }
 
 // addFrontField adds "key: value" to the front matter of md when it has no

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"policybot/policies"
 	"regexp"
 	"slices"
 	"strings"
@@ -312,7 +313,7 @@ func looksLikeTitle(s string) bool {
 // A Markdown body is kept as written; a text body has its hard-wrapped lines
 // joined into paragraphs.
 func (c *conv) text(data []byte, meta Meta) ([]byte, error) {
-	if hasFrontMatter(data) {
+	if policies.HasFrontMatter(data) {
 		if meta != (Meta{}) {
 			c.warn("the file has its own front matter, which is kept: the form fields are ignored (文件自带元数据，表单填写的字段未使用)")
 		}
@@ -357,14 +358,6 @@ func (c *conv) markdown(s string, meta Meta) []byte {
 		out.WriteByte('\n')
 	}
 	return out.Bytes()
-}
-
-// hasFrontMatter reports whether data starts with a --- line, as the parser
-// requires (a UTF-8 byte-order mark is allowed here; the parser reports it).
-func hasFrontMatter(data []byte) bool {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	line, _, _ := bytes.Cut(data, []byte("\n"))
-	return string(bytes.TrimSpace(line)) == "---"
 }
 
 // decodeText returns data as UTF-8: UTF-16 with a byte-order mark (Notepad's

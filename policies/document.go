@@ -44,7 +44,7 @@ const DateLayout = "2006-01-02"
 
 // ParseDate parses s as YYYY-MM-DD.
 func ParseDate(s string) (Date, error) {
-	t, err := time.ParseInLocation(DateLayout, s, cst)
+	t, err := time.ParseInLocation(DateLayout, s, CST)
 	if err != nil {
 		return Date{}, err
 	}
@@ -59,9 +59,10 @@ func (d Date) String() string {
 	return d.Format(DateLayout)
 }
 
-// cst is China Standard Time, in which every policy date is given. A fixed
+// CST is China Standard Time, in which every policy date is given and
+// every time is shown (the admin page, its API, the audit log). A fixed
 // zone keeps the binary independent of the machine's tz database.
-var cst = time.FixedZone("CST", 8*60*60)
+var CST = time.FixedZone("CST", 8*60*60)
 
 // CitationUnit says how the parts of a document are numbered when cited.
 type CitationUnit string
@@ -224,8 +225,8 @@ func (d *Document) StatusAt(t time.Time) Status {
 	case StatusRepealed, StatusExpired:
 		return d.Status
 	}
-	day := t.In(cst)
-	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, cst)
+	day := t.In(CST)
+	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, CST)
 	if !d.EffectiveFrom.IsZero() && day.Before(d.EffectiveFrom.Time) {
 		return StatusNotYet
 	}

@@ -52,6 +52,15 @@ var fields = []string{
 	"region", "level", "year", "status",
 }
 
+// HasFrontMatter reports whether data starts with a --- line, as Parse
+// reads it (after an optional UTF-8 byte-order mark, which Parse removes
+// with a warning): a file that has its own front matter.
+func HasFrontMatter(data []byte) bool {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	return string(bytes.TrimSpace(line)) == "---"
+}
+
 // Parse reads a document from data. It never panics and returns every
 // problem it finds; the Document is nil only when nothing could be read. A
 // document with any Error finding must not be indexed.

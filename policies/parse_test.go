@@ -267,3 +267,21 @@ func TestBundledCorpusGolden(t *testing.T) {
 		t.Errorf("parsed bundled corpus differs from %s; review and run go test ./policies -update", golden)
 	}
 }
+
+func TestHasFrontMatter(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		want bool
+	}{
+		{"---\nid: a\n---\n", true},
+		{"\ufeff---\nid: a\n---\n", true},
+		{"  --- \r\nid: a\n", true},
+		{"", false},
+		{"第一条 …\n---\n", false},
+		{"----\n", false},
+	} {
+		if got := HasFrontMatter([]byte(tc.data)); got != tc.want {
+			t.Errorf("HasFrontMatter(%q) = %v, want %v", tc.data, got, tc.want)
+		}
+	}
+}

@@ -442,14 +442,12 @@ func newScopeJSON(d *policies.Document) scopeJSON {
 		Status: string(d.Status), Inferred: d.Inferred}
 }
 
-var cst = time.FixedZone("CST", 8*60*60)
-
 // stamp formats t for the API; "" when zero.
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(cst).Format(time.RFC3339)
+	return t.In(policies.CST).Format(time.RFC3339)
 }
 
 func findingsJSON(fs []policies.Finding) []findingJSON {
@@ -1058,7 +1056,7 @@ func (a *admin) handleInsights() http.Handler {
 func writeInsightsCSV(w http.ResponseWriter, groups []corpus.InsightGroup, days int, now time.Time) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="policybot-insights-%s-%dd.csv"`, now.In(cst).Format("20060102"), days))
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="policybot-insights-%s-%dd.csv"`, now.In(policies.CST).Format("20060102"), days))
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, "\ufeff")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"policybot/bot"
 	"policybot/policies"
 	"policybot/web"
 )
@@ -75,9 +76,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// defaultContact is said when the corpus does not cover a question.
-const defaultContact = "吴中区政务服务热线 12345，或对应主管部门（制造业：区工信局；商务：区商务局；文体旅：区文体旅局）"
-
 // defaultHomeRegion is the home region of the bundled corpus.
 const defaultHomeRegion = "吴中区"
 
@@ -108,7 +106,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SynonymsFile:  get("POLICYBOT_SYNONYMS_FILE", ""),
 		GlossaryFile:  get("POLICYBOT_GLOSSARY_FILE", ""),
 		RoutesFile:    get("POLICYBOT_ROUTES_FILE", ""),
-		Contact:       get("POLICYBOT_CONTACT", defaultContact),
+		Contact:       get("POLICYBOT_CONTACT", bot.DefaultContact),
 		EmbedProvider: get("EMBED_PROVIDER", "local"),
 		EmbedBaseURL:  get("EMBED_BASE_URL", ""),
 		EmbedModel:    get("EMBED_MODEL", ""),
