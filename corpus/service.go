@@ -429,13 +429,20 @@ func rejected(v *Version) error {
 }
 
 // Rollback publishes an earlier version n of document id again, as a new
-// version (a copy of n): every publish is a new version.
+// version (a copy of n): every publish is a new version. It is idempotent:
+// when the live version is already a copy of n (a rollback sent twice: a
+// double click, a retried request), it returns that version and changes
+// nothing.
 func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version, error) {
 	if n <= 0 {
 		return Version{}, errorf(ErrInvalid, "give the version to roll back to, e.g. version=2 (请指定要回滚到的版本)")
 	}
 	var out Version
 	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
+		if cur := st.current(id); cur != nil && cur.BasedOn == n && cur.Status == Published {
+			out = *cur
+			return Change{}, errNothing
+		}
 		if len(st.versions(id)) == 0 {
 			return Change{}, errorf(ErrNotFound, "there is no document %q (文档不存在)", id)
 		}
@@ -461,6 +468,10 @@ func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version,
 		out = v
 		return Change{Add: []Version{v}, Update: up, Audit: audit}, nil
 	})
+	if errors.Is(err, errNothing) {
+		s.log.Info("corpus: rollback done already", "who", who, "doc", id, "to", n, "live", out.N)
+		return out, nil
+	}
 	return out, err
 }
 

@@ -588,6 +588,54 @@ func TestConcurrentSearchesSeeOneVersion(t *testing.T) {
 	t.Logf("%d searches during 7 publishes", searches.Load())
 }
 
+// TestRollbackTwice: a rollback sent twice (a double click, a retried
+// request) makes one version, not two.
+func TestRollbackTwice(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	e.upload(t, "ocean.md", doc("wz-ocean", oceanV1), true)
+	e.upload(t, "v2.md", doc("wz-ocean", oceanV2), true)
+	var got []int
+	for range 2 {
+		v, err := e.svc.Rollback(ctx, "li", "wz-ocean", 1)
+		if err != nil {
+			t.Fatalf("Rollback(1) = %v", err)
+		}
+		got = append(got, v.N)
+		if v.BasedOn != 1 || v.Status != corpus.Published {
+			t.Errorf("Rollback(1) = v%d based on %d, %s; want a published copy of v1", v.N, v.BasedOn, v.Status)
+		}
+	}
+	if got[0] != 3 || got[1] != 3 {
+		t.Errorf("two rollbacks to v1 returned versions %v, want [3 3]", got)
+	}
+	sum, vs, err := e.svc.Document(ctx, "wz-ocean")
+	if err != nil || len(vs) != 3 || sum.Current != 3 {
+		t.Errorf("after two rollbacks to v1: %d versions, current v%d (%v); want 3 versions, v3 current", len(vs), sum.Current, err)
+	}
+	audit, err := e.svc.Audit(ctx, corpus.AuditQuery{DocID: "wz-ocean"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range audit {
+		if a.Action == corpus.ActionRollback {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the audit log has %d rollbacks, want 1", n)
+	}
+	// Another version published meanwhile: rolling back to v1 again is a
+	// new version.
+	if v, err := e.svc.Rollback(ctx, "li", "wz-ocean", 2); err != nil || v.N != 4 {
+		t.Fatalf("Rollback(2) = v%d, %v; want v4", v.N, err)
+	}
+	if v, err := e.svc.Rollback(ctx, "li", "wz-ocean", 1); err != nil || v.N != 5 {
+		t.Errorf("Rollback(1) after v4 = v%d, %v; want v5", v.N, err)
+	}
+}
+
 func TestClose(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
