@@ -985,51 +985,68 @@
   // confirmAction asks before a change. run gets the date (for a
   // retirement) and returns a promise; when it fails the dialog stays open
   // with the error.
+  //
+  // The dialog's listeners are installed once (initConfirm); an opening
+  // only sets what they act on (confirming). So an opening that comes
+  // before the close event of the last one, or a second click on the
+  // button, still runs the action once.
+  var confirming = null; // {opts, run, back, busy}
+
   function confirmAction(opts, run) {
     var dlg = $('confirm');
-    var form = $('confirm-form');
-    var ok = $('confirm-ok');
-    var msg = $('confirm-msg');
     var date = $('confirm-date');
     say($('confirm-h'), opts.title);
     say($('confirm-text'), opts.text);
-    say(ok, opts.ok);
-    say(msg, '');
-    ok.disabled = false;
+    say($('confirm-ok'), opts.ok);
+    say($('confirm-msg'), '');
+    $('confirm-ok').disabled = false;
     $('confirm-date-field').hidden = !opts.date;
     if (opts.date) {
       date.value = today();
       date.removeAttribute('aria-invalid');
     }
-    var back = document.activeElement;
-    function onSubmit(e) {
+    var back = confirming && dlg.open ? confirming.back : document.activeElement;
+    confirming = { opts: opts, run: run, back: back, busy: false };
+    if (!dlg.open) dlg.showModal();
+    (opts.date ? date : $('confirm-cancel')).focus();
+  }
+
+  function initConfirm() {
+    var dlg = $('confirm');
+    var ok = $('confirm-ok');
+    var msg = $('confirm-msg');
+    var date = $('confirm-date');
+    $('confirm-form').addEventListener('submit', function (e) {
       if (!e.submitter || e.submitter.value !== 'ok') return; // 取消 closes the dialog
       e.preventDefault();
-      var from = opts.date ? date.value : '';
-      if (opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(from)) {
+      var c = confirming;
+      if (!c || c.busy) return;
+      var from = c.opts.date ? date.value : '';
+      if (c.opts.date && !/^\d{4}-\d{2}-\d{2}$/.test(from)) {
         say(msg, '请选择停用日期。');
         date.setAttribute('aria-invalid', 'true');
         date.focus();
         return;
       }
+      c.busy = true;
       ok.disabled = true;
       say(msg, '');
-      run(from).then(function () {
-        dlg.close('done');
+      c.run(from).then(function () {
+        c.busy = false;
+        if (confirming === c) dlg.close('done');
       }, function (err) {
+        c.busy = false;
+        if (confirming !== c) return;
         ok.disabled = false;
         say(msg, err.message);
       });
-    }
-    function onClose() {
-      dlg.removeEventListener('close', onClose);
-      form.removeEventListener('submit', onSubmit);
-      if (back && back.isConnected) back.focus();
-    }
-    form.addEventListener('submit', onSubmit);
-    dlg.addEventListener('close', onClose);
-    dlg.showModal();
-    (opts.date ? date : $('confirm-cancel')).focus();
+    });
+    dlg.addEventListener('close', function () {
+      if (dlg.open) return; // the close of an earlier opening, arriving after the next one
+      var c = confirming;
+      confirming = null;
+      if (c && c.back && c.back.isConnected) c.back.focus();
+    });
   }
 
   function rollback(d, n, reenable) {
@@ -1248,6 +1265,7 @@
     });
     $('audit-refresh').addEventListener('click', loadAudit);
     initUpload();
+    initConfirm();
     initInsights();
     initTabs();
     if (location.hash !== '#docs') loadDocs(); // fills the "replaces" choice of the upload form
