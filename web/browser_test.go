@@ -185,18 +185,34 @@ func artifacts(t testing.TB) string {
 	return abs
 }
 
-var artifactDirs sync.Map // test name → directory, so one test logs one directory
+// artifactDirs keeps each running test's screenshot directory, so one test
+// logs one directory. It is keyed by the test itself, not its name, and
+// forgotten when the test ends: a temporary directory is removed then, and
+// the next run of the same test (go test -count=2) makes its own.
+var artifactDirs sync.Map // testing.TB → directory
+
+// artifactDir is t's screenshot directory.
+func artifactDir(t testing.TB) string {
+	t.Helper()
+	if dir, ok := artifactDirs.Load(t); ok {
+		return dir.(string)
+	}
+	dir := artifacts(t)
+	artifactDirs.Store(t, dir)
+	t.Cleanup(func() { artifactDirs.Delete(t) })
+	return dir
+}
 
 // shot saves a PNG screenshot of the viewport as name.png.
 func shot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
-	dirAny, _ := artifactDirs.LoadOrStore(t.Name(), artifacts(t))
+	dir := artifactDir(t)
 	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return ""
 	}
-	path := filepath.Join(dirAny.(string), name+".png")
+	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		t.Errorf("save screenshot: %v", err)
 		return ""
