@@ -10,48 +10,45 @@ package corpus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 )
 
-// The error kinds of the package. Every error the Service returns for a
-// request it refuses is an *Error wrapping one of them; its Msg can be shown
-// to the official. Other errors (a store that fails, a cancelled context)
-// are internal.
-var (
-	// ErrNotFound: no such document or version.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict: the request does not fit the document's state (publishing
-	// a version that is not a draft, retiring a document that is not
-	// published), or the store changed under the request.
-	ErrConflict = errors.New("conflict")
-	// ErrInvalid: a parameter is malformed (a bad date or version number).
-	ErrInvalid = errors.New("invalid")
-	// ErrRejected: the version does not validate (parse errors or injected
-	// spam), so it cannot be published.
-	ErrRejected = errors.New("rejected")
+// Every error the Service returns for a request it refuses is a
+// *fault.Error (fault.NotFound, fault.Conflict, fault.Invalid or
+// fault.Rejected) whose Msg can be shown to the official, with one of the
+// codes below; or a *StaleError. Other errors (a store that fails, a
+// cancelled context) are internal.
+
+// The codes of the Service's refusals (fault.Error.Code).
+const (
+	CodeNoDocument     = "no_such_document"  // fault.NotFound
+	CodeNoVersion      = "no_such_version"   // fault.NotFound
+	CodeNoDraft        = "no_draft"          // fault.Conflict: nothing to publish
+	CodeNotDraft       = "not_a_draft"       // fault.Conflict: only drafts are published
+	CodeNeverPublished = "never_published"   // fault.Conflict: a rollback to a draft
+	CodeLive           = "live_already"      // fault.Conflict: a rollback to the live version
+	CodeNotPublished   = "not_published"     // fault.Conflict: nothing to retire
+	CodeRetired        = "retired_already"   // fault.Conflict
+	CodeChanged        = "changed_meanwhile" // fault.Conflict: another writer won the race
+	CodeHasErrors      = "has_errors"        // fault.Rejected: the version does not validate
+	CodeNoVersionGiven = "version_required"  // fault.Invalid
+	CodeNoInsights     = "no_insights"       // fault.NotFound: no message log
 )
 
-// Error is a refusal the official is told about.
-type Error struct {
-	// Kind is ErrNotFound, ErrConflict, ErrInvalid or ErrRejected.
-	Kind error
-	// Msg says what is wrong and what to do, in English and Chinese.
-	Msg string
+// refuse is a refusal the official is told about.
+func refuse(kind fault.Kind, code string, en, zh string) *fault.Error {
+	return fault.New(kind, code, lang.T(en, zh))
 }
-
-func (e *Error) Error() string { return e.Msg }
-
-// Unwrap lets errors.Is match the kind.
-func (e *Error) Unwrap() error { return e.Kind }
 
 // StaleError is the conflict of a publish made on an outdated view: the
 // version of the document that the official saw (Base) is no longer its
 // current one, because someone published, rolled back or retired it
-// meanwhile. It wraps ErrConflict; nothing was changed.
+// meanwhile. It wraps fault.Conflict; nothing was changed.
 type StaleError struct {
 	DocID string
 	// Base is the current version the official saw (0: none, a new
@@ -65,21 +62,24 @@ type StaleError struct {
 	Diff Diff
 }
 
-func (e *StaleError) Error() string {
-	by := ""
+// Msg says what happened and what to do.
+func (e *StaleError) Msg() lang.Text {
+	by, byZh := "", "他人"
 	if e.By != "" {
-		by = " by " + e.By
+		by, byZh = " by "+e.By, " "+e.By+" "
 	}
-	return fmt.Sprintf("%s changed%s since you looked: it was at version %d, it is now at version %d (%d articles added, %d removed, %d changed): reload it, check the changes and publish again (该文档在您查看后已被他人修改，请刷新并核对后再发布)",
-		e.DocID, by, e.Base, e.Current, len(e.Diff.Added), len(e.Diff.Removed), len(e.Diff.Changed))
+	added, removed, changed := len(e.Diff.Added), len(e.Diff.Removed), len(e.Diff.Changed)
+	return lang.T(
+		fmt.Sprintf("%s changed%s since you looked: it was at version %d, it is now at version %d (%d articles added, %d removed, %d changed): reload it, check the changes and publish again",
+			e.DocID, by, e.Base, e.Current, added, removed, changed),
+		fmt.Sprintf("文档 %s 在您查看（第 %d 版）之后已被%s修改，现为第 %d 版（新增 %d 条、删除 %d 条、修改 %d 条）。请刷新页面，核对改动后再决定是否发布。",
+			e.DocID, e.Base, byZh, e.Current, added, removed, changed))
 }
 
-// Unwrap lets errors.Is match ErrConflict.
-func (e *StaleError) Unwrap() error { return ErrConflict }
+func (e *StaleError) Error() string { return e.Msg().String() }
 
-func errorf(kind error, format string, args ...any) *Error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
-}
+// Unwrap lets errors.Is match fault.Conflict.
+func (e *StaleError) Unwrap() error { return fault.Conflict }
 
 // Status is where a version stands.
 type Status string
@@ -107,7 +107,7 @@ func (s Status) Valid() bool {
 // is not kept: the Markdown is what the bot uses.
 type Source struct {
 	Name   string // the uploaded file name
-	Type   string // ingest.TypeMarkdown, TypeDocx, …
+	Type   string // Converted.Type: "docx", "pdf", "markdown" …
 	SHA256 string // of the uploaded bytes, hex
 	Size   int64
 }
@@ -125,9 +125,9 @@ type Version struct {
 	// bot reads it.
 	Markdown []byte
 	Source   Source
-	// Warnings are the conversion's notes for the uploader (ingest
-	// Result.Warnings and the service's own), in English and Chinese.
-	Warnings []string
+	// Warnings are the conversion's notes for the uploader (the
+	// converter's and the service's own).
+	Warnings []lang.Text
 	// BasedOn is the version a rollback copied; 0 otherwise.
 	BasedOn   int
 	CreatedBy string
@@ -186,8 +186,8 @@ func (v *Version) Hygiene() []policies.Finding {
 
 // Notes are the warnings of the version: the conversion's and the parser's
 // non-blocking findings.
-func (v *Version) Notes() []string {
-	out := append([]string(nil), v.Warnings...)
+func (v *Version) Notes() []lang.Text {
+	out := append([]lang.Text(nil), v.Warnings...)
 	for _, f := range v.Findings {
 		if f.Severity == policies.Warning && !IsHygiene(f) {
 			out = append(out, f.Msg)
@@ -205,9 +205,51 @@ func IsHygiene(f policies.Finding) bool {
 	return false
 }
 
-// CodeFile is the code of the finding for a file that could not be
-// converted at all (empty, damaged, encrypted, of an unknown type).
-const CodeFile = "file"
+// The codes of the findings the Service adds to the parser's
+// (policies.Finding.Code).
+const (
+	// CodeFile: the file could not be converted at all (empty, damaged,
+	// encrypted, of an unknown type).
+	CodeFile = "file"
+	// CodeNoFrontMatter: the file has no front matter and the form gives
+	// no document id; the form's fields are what the official must fill.
+	CodeNoFrontMatter = "no_front_matter"
+)
+
+// Converter turns an uploaded file (name: only its extension counts) into
+// the corpus format, Markdown with front matter (policies/FORMAT.md),
+// writing meta as the front matter of a file that has none. A file it
+// refuses (empty, damaged, of an unsupported type, too large) is a
+// *fault.Error whose Msg the official is shown; any other error is
+// internal. cmd wires in ingest.Convert.
+type Converter func(ctx context.Context, name string, data []byte, meta policies.Meta) (Converted, error)
+
+// Converted is an upload in the corpus format. (Its fields are
+// ingest.Result's, so that the one converts to the other.)
+type Converted struct {
+	Markdown []byte
+	// Type is the kind of file it was ("docx", "pdf", "markdown" …).
+	Type string
+	// OwnFrontMatter reports that the file had its own front matter, kept
+	// as it is: the form's metadata was not used.
+	OwnFrontMatter bool
+	// Warnings are what the official should check.
+	Warnings []lang.Text
+}
+
+// TypeCorpusFormat is the Source.Type of a file in the corpus format
+// (Markdown with front matter), such as a seeded one.
+const TypeCorpusFormat = "markdown"
+
+// corpusFormatOnly is the Converter of a Service given none: it takes
+// files in the corpus format and refuses others.
+func corpusFormatOnly(_ context.Context, _ string, data []byte, _ policies.Meta) (Converted, error) {
+	if !policies.HasFrontMatter(data) {
+		return Converted{}, refuse(fault.Unsupported, "", "only files in the corpus format (Markdown with front matter) can be uploaded here",
+			"此处只能上传带前置元数据的 Markdown 格式文件")
+	}
+	return Converted{Markdown: data, Type: TypeCorpusFormat, OwnFrontMatter: true}, nil
+}
 
 // Action is what an audit entry records.
 type Action string
@@ -234,7 +276,9 @@ type AuditEntry struct {
 	// publish), ToVersion the one after; 0 means none.
 	FromVersion int
 	ToVersion   int
-	Detail      string
+	// Detail says more (the file uploaded, the version a rollback
+	// copied, the date of a retirement).
+	Detail lang.Text
 }
 
 // AuditQuery selects audit entries.
@@ -248,7 +292,7 @@ type AuditQuery struct {
 // Change is one atomic write to a Store.
 type Change struct {
 	// Base is the generation the change was planned on: Commit refuses it
-	// (ErrConflict) when another writer committed meanwhile.
+	// (fault.Conflict) when another writer committed meanwhile.
 	Base int64
 	// Add are new versions.
 	Add []Version
@@ -269,9 +313,9 @@ type Store interface {
 	// that sees it move reloads.
 	Generation(ctx context.Context) (int64, error)
 	// Commit applies c at once and returns the new generation. It returns
-	// an error wrapping ErrConflict when c.Base is not the current
+	// an error wrapping fault.Conflict when c.Base is not the current
 	// generation or a version in c.Add exists already, and one wrapping
-	// ErrNotFound when a version in c.Update does not exist; either way
+	// fault.NotFound when a version in c.Update does not exist; either way
 	// nothing is written.
 	Commit(ctx context.Context, c Change) (generation int64, err error)
 	// Audit returns the entries q selects, newest first.

@@ -23,8 +23,9 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"policybot/ingest"
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/retrieval"
 )
 
@@ -40,8 +41,10 @@ type Options struct {
 	Index retrieval.Options
 	// Parser reads and checks the documents; nil means the default rules.
 	Parser *policies.Parser
-	// Ingest bounds the conversion of uploads (size, zip and PDF limits).
-	Ingest ingest.Options
+	// Convert turns uploads into the corpus format (cmd wires in
+	// ingest.Convert with its limits); nil means uploads are taken only
+	// in the corpus format itself, Markdown with front matter.
+	Convert Converter
 	// Questions are the refused and 👎 questions Insights groups; nil
 	// turns Insights off.
 	Questions QuestionSource
@@ -68,7 +71,7 @@ type Service struct {
 	live       *retrieval.Live
 	index      retrieval.Options
 	parser     *policies.Parser
-	ingest     ingest.Options
+	convert    Converter
 	questions  QuestionSource
 	now        func() time.Time
 	log        *slog.Logger
@@ -115,13 +118,16 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("corpus: Store and Live are required")
 	}
 	s := &Service{
-		store: opts.Store, live: opts.Live, index: opts.Index, parser: opts.Parser, ingest: opts.Ingest,
+		store: opts.Store, live: opts.Live, index: opts.Index, parser: opts.Parser, convert: opts.Convert,
 		questions: opts.Questions, now: opts.Now, log: opts.Logger, onChange: opts.OnChange,
 		checkEvery: opts.CheckEvery, closeDelay: opts.CloseDelay,
 		built: built{gen: -1}, parsed: map[string]parsed{}, closing: map[*retrieval.Index]*time.Timer{},
 	}
 	if s.parser == nil {
 		s.parser = &policies.Parser{}
+	}
+	if s.convert == nil {
+		s.convert = corpusFormatOnly
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -144,7 +150,7 @@ func New(opts Options) (*Service, error) {
 // Meta is the metadata of an upload, from the form: it becomes the front
 // matter of a file that has none (a file's own front matter wins).
 type Meta struct {
-	ingest.Meta
+	policies.Meta
 	// Supersedes is the id of the document this one replaces: publishing
 	// it retires that document.
 	Supersedes string
@@ -170,12 +176,12 @@ type Scope struct {
 func (sc Scope) fields(path string) ([][2]string, []policies.Finding) {
 	var out [][2]string
 	var fs []policies.Finding
-	bad := func(format string, args ...any) {
-		fs = append(fs, policies.Finding{Path: path, Severity: policies.Error, Code: policies.CodeField, Msg: fmt.Sprintf(format, args...)})
+	bad := func(en, zh string) {
+		fs = append(fs, policies.Finding{Path: path, Severity: policies.Error, Code: policies.CodeField, Msg: lang.T(en, zh)})
 	}
 	if r := strings.TrimSpace(sc.Region); r != "" {
 		if utf8.RuneCountInString(r) > 32 || strings.ContainsAny(r, " \t:#'\"{}[],&*!|>%@`") {
-			bad("region %q is not a region name: write it as 吴中区, 苏州市 or 江苏省 (地区名称无效)", r)
+			bad(fmt.Sprintf("region %q is not a region name: write it as 吴中区, 苏州市 or 江苏省", r), fmt.Sprintf("地区名称无效：“%s”，请写作吴中区、苏州市或江苏省", r))
 		} else {
 			out = append(out, [2]string{"region", r})
 		}
@@ -235,27 +241,26 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 	if src.Name == "." || src.Name == "/" {
 		src.Name = ""
 	}
-	refused := func(msg string) UploadResult {
+	refused := func(msg lang.Text) UploadResult {
 		return UploadResult{Version: Version{Status: Draft, Source: src, CreatedBy: who, CreatedAt: s.now(),
 			Findings: []policies.Finding{{Path: src.Name, Severity: policies.Error, Code: CodeFile, Msg: msg}}}}
 	}
-	res, err := ingest.Convert(ctx, name, data, meta.Meta, s.ingest)
+	res, err := s.convert(ctx, name, data, meta.Meta)
 	if err != nil {
-		var ie *ingest.Error
-		if errors.As(err, &ie) {
+		if fe := fault.As(err); fe != nil {
 			s.log.Info("corpus: upload refused", "who", who, "file", src.Name, "err", err)
-			return refused(ie.Msg), nil
+			return refused(fe.Msg), nil
 		}
 		return UploadResult{}, err
 	}
 	src.Type = res.Type
 	md := res.Markdown
-	warnings := append([]string(nil), res.Warnings...)
+	warnings := append([]lang.Text(nil), res.Warnings...)
 	var extra []policies.Finding
-	ownFront := (res.Type == ingest.TypeMarkdown || res.Type == ingest.TypeText) && policies.HasFrontMatter(data)
+	ownFront := res.OwnFrontMatter
 	if !ownFront && strings.TrimSpace(meta.ID) == "" {
-		extra = append(extra, policies.Finding{Path: src.Name, Severity: policies.Error, Code: policies.CodeField,
-			Msg: "the file has no front matter: give the document's id, title and category in the upload form (文件没有元数据，请在表单中填写文档 id、标题和类别)"})
+		extra = append(extra, policies.Finding{Path: src.Name, Severity: policies.Error, Code: CodeNoFrontMatter,
+			Msg: lang.T("the file has no front matter: give the document's id, title and category in the upload form", "文件没有元数据，请在表单中填写文档 id、标题和类别")})
 	}
 	if sup := strings.TrimSpace(meta.Supersedes); sup != "" {
 		switch {
@@ -263,7 +268,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 			// The file's front matter wins; ingest warned that the form is ignored.
 		case !ValidID(sup):
 			extra = append(extra, policies.Finding{Path: src.Name, Severity: policies.Error, Code: policies.CodeField,
-				Msg: fmt.Sprintf("supersedes %q is not a document id (supersedes 应为文档 id)", sup)})
+				Msg: lang.T(fmt.Sprintf("supersedes %q is not a document id", sup), fmt.Sprintf("supersedes 应为文档 id：“%s”", sup))})
 		default:
 			md = addFrontField(md, "supersedes", sup)
 		}
@@ -275,7 +280,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 		if out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(md); err == nil && utf8.Valid(out) {
 			md = out
 			doc, findings = s.parser.Parse(src.Name, md)
-			warnings = append(warnings, "the file was GB18030/GBK text and was converted to UTF-8 (文件为 GB18030/GBK 编码，已转换为 UTF-8)")
+			warnings = append(warnings, lang.T("the file was GB18030/GBK text and was converted to UTF-8", "文件为 GB18030/GBK 编码，已转换为 UTF-8"))
 		}
 	}
 	scope, bad := meta.Scope.fields(src.Name)
@@ -285,7 +290,8 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 		for _, f := range scope {
 			var had bool
 			if md, had = setFrontField(md, f[0], f[1]); had {
-				warnings = append(warnings, fmt.Sprintf("the file gives %s itself; the form's %q is not used (文件中已有 %s，表单填写的未使用)", f[0], f[1], f[0]))
+				warnings = append(warnings, lang.T(fmt.Sprintf("the file gives %s itself; the form's %q is not used", f[0], f[1]),
+					fmt.Sprintf("文件中已有 %s，表单填写的“%s”未使用", f[0], f[1])))
 			} else {
 				added = true
 			}
@@ -306,7 +312,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 	}
 	if doc.Supersedes == doc.ID {
 		v.Findings = append(v.Findings, policies.Finding{Path: src.Name, Severity: policies.Error, Code: policies.CodeField,
-			Msg: "a document cannot supersede itself: remove the supersedes field (文档不能替代自身)"})
+			Msg: lang.T("a document cannot supersede itself: remove the supersedes field", "文档不能替代自身，请删除 supersedes 字段")})
 	}
 
 	var out UploadResult
@@ -314,7 +320,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 		nv := v
 		nv.N = st.latest(nv.DocID) + 1
 		nv.CreatedAt = now
-		nv.Warnings = append(append([]string(nil), v.Warnings...), st.supersedesWarnings(doc)...)
+		nv.Warnings = append(append([]lang.Text(nil), v.Warnings...), st.supersedesWarnings(doc)...)
 		out = UploadResult{}
 		var ch Change
 		if cur := st.current(nv.DocID); cur != nil {
@@ -330,7 +336,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 			}
 		}
 		if publish && nv.Publishable() {
-			up, audit := st.publish(&nv, now, who, ActionPublish, "published at upload")
+			up, audit := st.publish(&nv, now, who, ActionPublish, lang.T("published at upload", "上传时直接发布"))
 			ch.Update = append(ch.Update, up...)
 			ch.Audit = append(ch.Audit, audit...)
 			out.Published = true
@@ -346,21 +352,24 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 }
 
 // uploadDetail summarises an upload for the audit log.
-func uploadDetail(v *Version) string {
-	d := v.Source.Name
+func uploadDetail(v *Version) lang.Text {
+	en := v.Source.Name
 	if v.Source.Type != "" {
-		d += " (" + v.Source.Type + ")"
+		en += " (" + v.Source.Type + ")"
 	}
+	zh := en
 	if n := len(v.Errors()) + len(v.Hygiene()); n > 0 {
-		d += fmt.Sprintf(", %d errors", n)
+		en += fmt.Sprintf(", %d errors", n)
+		zh += fmt.Sprintf("，%d 个错误", n)
 		for _, f := range v.Hygiene() {
 			if f.Code == policies.CodeSpam {
-				d += ", injected spam"
+				en += ", injected spam"
+				zh += "，含被注入的垃圾信息"
 				break
 			}
 		}
 	}
-	return strings.TrimPrefix(d, ", ")
+	return lang.T(strings.TrimPrefix(en, ", "), strings.TrimPrefix(zh, "，"))
 }
 
 // Publish makes version n of document id live (n = 0: its newest draft).
@@ -386,7 +395,7 @@ func (s *Service) publish(ctx context.Context, who, id string, n int, base *int)
 	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
 		vs := st.versions(id)
 		if len(vs) == 0 {
-			return Change{}, errorf(ErrNotFound, "there is no document %q (文档不存在)", id)
+			return Change{}, noDocument(id)
 		}
 		var target *Version
 		if n == 0 {
@@ -396,13 +405,14 @@ func (s *Service) publish(ctx context.Context, who, id string, n int, base *int)
 				}
 			}
 			if target == nil {
-				return Change{}, errorf(ErrConflict, "document %s has no draft to publish: upload a new version first (没有待发布的草稿)", id)
+				return Change{}, refuse(fault.Conflict, CodeNoDraft, fmt.Sprintf("document %s has no draft to publish: upload a new version first", id), fmt.Sprintf("文档 %s 没有待发布的草稿，请先上传新版本", id))
 			}
 		} else if target = st.version(id, n); target == nil {
-			return Change{}, errorf(ErrNotFound, "document %s has no version %d (版本不存在)", id, n)
+			return Change{}, NoVersion(id, n)
 		}
 		if target.Status != Draft {
-			return Change{}, errorf(ErrConflict, "version %d of %s is %s, not a draft: only drafts are published; roll back to publish an earlier version again (只有草稿可以发布)", target.N, id, target.Status)
+			return Change{}, refuse(fault.Conflict, CodeNotDraft, fmt.Sprintf("version %d of %s is %s, not a draft: only drafts are published; roll back to publish an earlier version again", target.N, id, target.Status),
+				fmt.Sprintf("文档 %s 的第 %d 版不是草稿：只有草稿可以发布；要重新使用以前的版本，请恢复到该版本", id, target.N))
 		}
 		if !target.Publishable() {
 			return Change{}, rejected(target)
@@ -413,7 +423,7 @@ func (s *Service) publish(ctx context.Context, who, id string, n int, base *int)
 			}
 		}
 		v := *target
-		up, audit := st.publish(&v, now, who, ActionPublish, "")
+		up, audit := st.publish(&v, now, who, ActionPublish, lang.Text{})
 		out = v
 		return Change{Update: append([]Version{v}, up...), Audit: audit}, nil
 	})
@@ -425,7 +435,8 @@ func rejected(v *Version) error {
 	if v.Doc == nil && n == 0 {
 		n = 1
 	}
-	return errorf(ErrRejected, "version %d of %s has %d errors and cannot be published: fix the file and upload it again (该版本有 %d 处错误，不能发布，请修改后重新上传)", v.N, v.DocID, n, n)
+	return refuse(fault.Rejected, CodeHasErrors, fmt.Sprintf("version %d of %s has %d errors and cannot be published: fix the file and upload it again", v.N, v.DocID, n),
+		fmt.Sprintf("该版本有 %d 处错误，不能发布，请修改后重新上传", n))
 }
 
 // Rollback publishes an earlier version n of document id again, as a new
@@ -435,7 +446,7 @@ func rejected(v *Version) error {
 // nothing.
 func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version, error) {
 	if n <= 0 {
-		return Version{}, errorf(ErrInvalid, "give the version to roll back to, e.g. version=2 (请指定要回滚到的版本)")
+		return Version{}, refuse(fault.Invalid, CodeNoVersionGiven, "give the version to roll back to, e.g. version=2", "请指定要恢复到的版本，例如 version=2")
 	}
 	var out Version
 	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
@@ -444,17 +455,18 @@ func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version,
 			return Change{}, errNothing
 		}
 		if len(st.versions(id)) == 0 {
-			return Change{}, errorf(ErrNotFound, "there is no document %q (文档不存在)", id)
+			return Change{}, noDocument(id)
 		}
 		target := st.version(id, n)
 		if target == nil {
-			return Change{}, errorf(ErrNotFound, "document %s has no version %d (版本不存在)", id, n)
+			return Change{}, NoVersion(id, n)
 		}
 		if target.PublishedAt.IsZero() {
-			return Change{}, errorf(ErrConflict, "version %d of %s was never published: publish it instead of rolling back (该版本从未发布，请直接发布)", n, id)
+			return Change{}, refuse(fault.Conflict, CodeNeverPublished, fmt.Sprintf("version %d of %s was never published: publish it instead of rolling back", n, id),
+				fmt.Sprintf("文档 %s 的第 %d 版从未发布，请直接发布", id, n))
 		}
 		if cur := st.current(id); cur != nil && cur.N == n && cur.LiveAt(now) && cur.Status == Published {
-			return Change{}, errorf(ErrConflict, "version %d of %s is the live version already (该版本已在使用中)", n, id)
+			return Change{}, refuse(fault.Conflict, CodeLive, fmt.Sprintf("version %d of %s is the live version already", n, id), fmt.Sprintf("文档 %s 的第 %d 版已在使用中", id, n))
 		}
 		if !target.Publishable() {
 			return Change{}, rejected(target)
@@ -464,7 +476,8 @@ func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version,
 		v.BasedOn = n
 		v.CreatedBy, v.CreatedAt = who, now
 		v.PublishedAt, v.RetiredFrom = time.Time{}, time.Time{}
-		up, audit := st.publish(&v, now, who, ActionRollback, "republished version "+strconv.Itoa(n))
+		up, audit := st.publish(&v, now, who, ActionRollback,
+			lang.T("republished version "+strconv.Itoa(n), "重新发布第 "+strconv.Itoa(n)+" 版的内容"))
 		out = v
 		return Change{Add: []Version{v}, Update: up, Audit: audit}, nil
 	})
@@ -482,14 +495,15 @@ func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (V
 	var out Version
 	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
 		if len(st.versions(id)) == 0 {
-			return Change{}, errorf(ErrNotFound, "there is no document %q (文档不存在)", id)
+			return Change{}, noDocument(id)
 		}
 		cur := st.current(id)
 		if cur == nil {
-			return Change{}, errorf(ErrConflict, "document %s has no published version to retire (文档尚未发布)", id)
+			return Change{}, refuse(fault.Conflict, CodeNotPublished, fmt.Sprintf("document %s has no published version to retire", id), fmt.Sprintf("文档 %s 尚未发布，无需停用", id))
 		}
 		if !cur.LiveAt(now) {
-			return Change{}, errorf(ErrConflict, "document %s is retired already, since %s (文档已停用)", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04"))
+			return Change{}, refuse(fault.Conflict, CodeRetired, fmt.Sprintf("document %s is retired already, since %s", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04")),
+				fmt.Sprintf("文档 %s 已于 %s 停用", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04")))
 		}
 		at := from
 		if at.IsZero() {
@@ -497,9 +511,10 @@ func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (V
 		}
 		v := *cur
 		v.Status, v.RetiredFrom = Retired, at
-		detail := "from now"
+		detail := lang.T("from now", "立即停用")
 		if at.After(now) {
-			detail = "from " + at.In(policies.CST).Format("2006-01-02 15:04")
+			d := at.In(policies.CST).Format("2006-01-02 15:04")
+			detail = lang.T("from "+d, "自 "+d+" 起停用")
 		}
 		out = v
 		return Change{Update: []Version{v}, Audit: []AuditEntry{{At: now, Who: who, Action: ActionRetire, DocID: id, FromVersion: cur.N, Detail: detail}}}, nil
@@ -576,7 +591,7 @@ func (s *Service) addUpdates(ctx context.Context, sums []Summary, q AuditQuery) 
 }
 
 // Document returns the summary and the versions (oldest first) of
-// document id; ErrNotFound when there is none.
+// document id; a fault.NotFound when there is none.
 func (s *Service) Document(ctx context.Context, id string) (Summary, []Version, error) {
 	st, err := s.snapshot(ctx)
 	if err != nil {
@@ -584,7 +599,7 @@ func (s *Service) Document(ctx context.Context, id string) (Summary, []Version, 
 	}
 	vs := st.versions(id)
 	if len(vs) == 0 {
-		return Summary{}, nil, errorf(ErrNotFound, "there is no document %q (文档不存在)", id)
+		return Summary{}, nil, noDocument(id)
 	}
 	out := make([]Version, len(vs))
 	for i, v := range vs {
@@ -633,11 +648,11 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 }
 
 // Insights groups the questions refused or rated 👎 since the given time
-// (see GroupQuestions). It returns ErrNotFound when the Service has no
+// (see GroupQuestions). It returns a fault.NotFound when the Service has no
 // QuestionSource.
 func (s *Service) Insights(ctx context.Context, since time.Time) ([]InsightGroup, error) {
 	if s.questions == nil {
-		return nil, errorf(ErrNotFound, "insights are not available: no message store is configured (未配置问答记录)")
+		return nil, refuse(fault.NotFound, CodeNoInsights, "insights are not available: no message store is configured", "未配置问答记录，无法分析")
 	}
 	qs, err := s.questions.UnansweredQuestions(ctx, since, MaxInsightQuestions)
 	if err != nil {
@@ -697,7 +712,7 @@ func (s *Service) Seed(ctx context.Context, who string, fsys fs.FS) (int, error)
 			seen[doc.ID] = true
 			sum := sha256.Sum256(data)
 			v := Version{DocID: doc.ID, N: 1, Status: Draft, Title: doc.Title, Markdown: data,
-				Source:    Source{Name: path.Base(name), Type: ingest.TypeMarkdown, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))},
+				Source:    Source{Name: path.Base(name), Type: TypeCorpusFormat, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))},
 				CreatedBy: who, CreatedAt: now, Doc: doc, Findings: findings}
 			to := 0
 			if v.Publishable() {
@@ -706,7 +721,7 @@ func (s *Service) Seed(ctx context.Context, who string, fsys fs.FS) (int, error)
 				s.log.Warn("corpus: seed document has errors; stored as a draft", "doc", doc.ID, "file", name)
 			}
 			ch.Add = append(ch.Add, v)
-			ch.Audit = append(ch.Audit, AuditEntry{At: now, Who: who, Action: ActionSeed, DocID: doc.ID, ToVersion: to, Detail: name})
+			ch.Audit = append(ch.Audit, AuditEntry{At: now, Who: who, Action: ActionSeed, DocID: doc.ID, ToVersion: to, Detail: lang.T(name, name)})
 		}
 		stored = len(ch.Add)
 		if stored == 0 {
@@ -717,13 +732,23 @@ func (s *Service) Seed(ctx context.Context, who string, fsys fs.FS) (int, error)
 	switch {
 	case errors.Is(err, errNothing):
 		return 0, nil
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, fault.Conflict):
 		// Another replica seeded meanwhile.
 		return 0, nil
 	case err != nil:
 		return 0, err
 	}
 	return stored, nil
+}
+
+// noDocument is the refusal for an unknown document id.
+func noDocument(id string) error {
+	return refuse(fault.NotFound, CodeNoDocument, fmt.Sprintf("there is no document %q", id), fmt.Sprintf("文档 %s 不存在", id))
+}
+
+// NoVersion is the refusal for an unknown version n of document id.
+func NoVersion(id string, n int) error {
+	return refuse(fault.NotFound, CodeNoVersion, fmt.Sprintf("document %s has no version %d", id, n), fmt.Sprintf("文档 %s 没有第 %d 版", id, n))
 }
 
 // errNothing ends a change that has nothing to write.
@@ -915,12 +940,12 @@ func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.T
 			if ix != nil {
 				ix.Close()
 			}
-			if errors.Is(err, ErrConflict) && attempt < 2 {
+			if errors.Is(err, fault.Conflict) && attempt < 2 {
 				s.log.Info("corpus: the store changed meanwhile; planning again", "err", err)
 				continue
 			}
-			if errors.Is(err, ErrConflict) {
-				return 0, errorf(ErrConflict, "the corpus was changed by someone else at the same time: reload and try again (文档库刚被他人修改，请刷新后重试)")
+			if errors.Is(err, fault.Conflict) {
+				return 0, refuse(fault.Conflict, CodeChanged, "the corpus was changed by someone else at the same time: reload and try again", "文档库刚被他人修改，请刷新后重试")
 			}
 			return 0, fmt.Errorf("save the corpus change: %w", err)
 		}
@@ -947,7 +972,7 @@ func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.T
 			s.built = b
 		}
 		for _, a := range ch.Audit {
-			s.log.Info("corpus: "+string(a.Action), "who", a.Who, "doc", a.DocID, "from", a.FromVersion, "to", a.ToVersion, "detail", a.Detail)
+			s.log.Info("corpus: "+string(a.Action), "who", a.Who, "doc", a.DocID, "from", a.FromVersion, "to", a.ToVersion, "detail", a.Detail.En)
 		}
 		s.onChange(gen)
 		return gen, nil
@@ -1105,7 +1130,7 @@ func (st *snapshot) current(id string) *Version {
 // publish marks v published and returns the updates and audit entries that
 // go with it: the document's current version superseded, the document v
 // supersedes retired (from v's effective_from, when that is later).
-func (st *snapshot) publish(v *Version, now time.Time, who string, action Action, detail string) ([]Version, []AuditEntry) {
+func (st *snapshot) publish(v *Version, now time.Time, who string, action Action, detail lang.Text) ([]Version, []AuditEntry) {
 	var up []Version
 	from := 0
 	if cur := st.current(v.DocID); cur != nil {
@@ -1133,9 +1158,10 @@ func (st *snapshot) publish(v *Version, now time.Time, who string, action Action
 	o := *old
 	o.Status, o.RetiredFrom = Retired, at
 	up = append(up, o)
-	d := fmt.Sprintf("superseded by %s v%d", v.DocID, v.N)
+	d := lang.T(fmt.Sprintf("superseded by %s v%d", v.DocID, v.N), fmt.Sprintf("被 %s 第 %d 版取代", v.DocID, v.N))
 	if at.After(now) {
-		d += ", from " + at.In(policies.CST).Format("2006-01-02")
+		day := at.In(policies.CST).Format("2006-01-02")
+		d = lang.T(d.En+", from "+day, d.Zh+"，自 "+day+" 起")
 	}
 	audit = append(audit, AuditEntry{At: now, Who: who, Action: ActionRetire, DocID: o.DocID, FromVersion: o.N, Detail: d})
 	return up, audit
@@ -1180,11 +1206,12 @@ func (s *Service) staleDetail(ctx context.Context, err error) error {
 }
 
 // supersedesWarnings notes a supersedes field naming an unknown document.
-func (st *snapshot) supersedesWarnings(doc *policies.Document) []string {
+func (st *snapshot) supersedesWarnings(doc *policies.Document) []lang.Text {
 	if doc == nil || doc.Supersedes == "" || doc.Supersedes == doc.ID || len(st.byDoc[doc.Supersedes]) > 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("supersedes names %q, which is not in the corpus: nothing will be retired (被替代的文档 %s 不存在)", doc.Supersedes, doc.Supersedes)}
+	return []lang.Text{lang.T(fmt.Sprintf("supersedes names %q, which is not in the corpus: nothing will be retired", doc.Supersedes),
+		fmt.Sprintf("被替代的文档 %s 不存在，不会停用任何文档", doc.Supersedes))}
 }
 
 // apply returns the snapshot c leads to (generation unknown).

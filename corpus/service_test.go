@@ -16,6 +16,8 @@ import (
 	"policybot/corpus"
 	"policybot/ingest"
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/retrieval"
 	"policybot/store"
 )
@@ -40,6 +42,12 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
+}
+
+// convert is the upload converter the program uses: ingest's.
+func convert(ctx context.Context, name string, data []byte, meta policies.Meta) (corpus.Converted, error) {
+	res, err := ingest.Convert(ctx, name, data, meta, ingest.Options{})
+	return corpus.Converted(res), err
 }
 
 type env struct {
@@ -68,7 +76,7 @@ func newEnv(tb testing.TB, st *store.SQLite, opts ...func(*corpus.Options)) *env
 	}
 	e := &env{st: st, live: retrieval.NewLive(nil), clock: &clock{t: t0}}
 	o := corpus.Options{
-		Store: st, Live: e.live, Now: e.clock.Now, Questions: st,
+		Store: st, Live: e.live, Now: e.clock.Now, Questions: st, Convert: convert,
 		Index:    retrieval.Options{Now: e.clock.Now},
 		OnChange: func(gen int64) { e.gens.Store(gen) },
 	}
@@ -291,9 +299,9 @@ func TestUploadRefusals(t *testing.T) {
 		{"unknown type", "policy.xlsx", "PK\x03\x04whatever", corpus.Meta{}, false, corpus.CodeFile, false, "not supported"},
 		{"not a pdf", "policy.pdf", "this is not a pdf at all", corpus.Meta{}, false, corpus.CodeFile, false, "not a PDF"},
 		{"not a docx", "policy.docx", "plain text", corpus.Meta{}, false, corpus.CodeFile, false, "not a Word document"},
-		{"no id", "notes.txt", "第一条 没有元数据的文本。", corpus.Meta{}, false, policies.CodeField, false, "id"},
+		{"no id", "notes.txt", "第一条 没有元数据的文本。", corpus.Meta{}, false, corpus.CodeNoFrontMatter, false, "id"},
 		{"bad article numbers", "bad.md", strings.Replace(doc("wz-bad", oceanV1), "第二条", "第三条", 1), corpus.Meta{}, true, policies.CodeArticle, false, "skipped"},
-		{"bad supersedes", "ok.txt", "第一条 文本。", corpus.Meta{Meta: ingest.Meta{ID: "wz-x", Title: "x", Category: "other"}, Supersedes: "Not An Id"}, true, policies.CodeField, false, "supersedes"},
+		{"bad supersedes", "ok.txt", "第一条 文本。", corpus.Meta{Meta: policies.Meta{ID: "wz-x", Title: "x", Category: "other"}, Supersedes: "Not An Id"}, true, policies.CodeField, false, "supersedes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -313,7 +321,7 @@ func TestUploadRefusals(t *testing.T) {
 			}
 			found := false
 			for _, f := range list {
-				if f.Code == tc.code && strings.Contains(f.Msg, tc.contains) {
+				if f.Code == tc.code && strings.Contains(f.Msg.String(), tc.contains) {
 					found = true
 				}
 			}
@@ -331,7 +339,7 @@ func TestUploadMetadataFromForm(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
 	e.upload(t, "old.md", doc("wz-old", oceanV1), true)
-	meta := corpus.Meta{Meta: ingest.Meta{ID: "wz-new", Title: "新措施", Category: "manufacturing", EffectiveFrom: "2026-06-01"}, Supersedes: "wz-old"}
+	meta := corpus.Meta{Meta: policies.Meta{ID: "wz-new", Title: "新措施", Category: "manufacturing", EffectiveFrom: "2026-06-01"}, Supersedes: "wz-old"}
 	res, err := e.svc.Upload(ctx, "chen", "new.txt", []byte("第一条 总则。\n\n第二条 "+oceanV2+"\n"), meta, true)
 	if err != nil {
 		t.Fatal(err)
@@ -359,7 +367,7 @@ func TestUploadMetadataFromForm(t *testing.T) {
 		t.Errorf("after its retire date the superseded document is searchable: %v", got)
 	}
 	audit, _ := e.svc.Audit(ctx, corpus.AuditQuery{DocID: "wz-old", Limit: 1})
-	if len(audit) != 1 || audit[0].Action != corpus.ActionRetire || !strings.Contains(audit[0].Detail, "superseded by wz-new") {
+	if len(audit) != 1 || audit[0].Action != corpus.ActionRetire || !strings.Contains(audit[0].Detail.En, "superseded by wz-new") || !strings.Contains(audit[0].Detail.Zh, "被 wz-new") {
 		t.Errorf("audit of wz-old = %+v; want a retire superseded by wz-new", audit)
 	}
 }
@@ -386,7 +394,7 @@ func TestRetireFromDate(t *testing.T) {
 	if got := e.search(t, oceanQ); got["wz-ocean"] != "" {
 		t.Errorf("after the retire date the document is searchable: %v", got)
 	}
-	if _, err := e.svc.Retire(ctx, "li", "wz-ocean", time.Time{}); !errors.Is(err, corpus.ErrConflict) {
+	if _, err := e.svc.Retire(ctx, "li", "wz-ocean", time.Time{}); !errors.Is(err, fault.Conflict) {
 		t.Errorf("Retire(retired) = %v, want ErrConflict", err)
 	}
 }
@@ -403,17 +411,17 @@ func TestRefusedChanges(t *testing.T) {
 		do   func() error
 		want error
 	}{
-		{"publish unknown document", func() error { _, err := e.svc.Publish(ctx, "li", "wz-nope", 0); return err }, corpus.ErrNotFound},
-		{"publish unknown version", func() error { _, err := e.svc.Publish(ctx, "li", "wz-ocean", 9); return err }, corpus.ErrNotFound},
-		{"publish the live version", func() error { _, err := e.svc.Publish(ctx, "li", "wz-ocean", 1); return err }, corpus.ErrConflict},
-		{"publish spam", func() error { _, err := e.svc.Publish(ctx, "li", "wz-ocean", 2); return err }, corpus.ErrRejected},
-		{"rollback to a draft", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-ocean", 2); return err }, corpus.ErrConflict},
-		{"rollback to the live version", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-ocean", 1); return err }, corpus.ErrConflict},
-		{"rollback to version 0", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-ocean", 0); return err }, corpus.ErrInvalid},
-		{"rollback unknown", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-nope", 1); return err }, corpus.ErrNotFound},
-		{"retire unpublished", func() error { _, err := e.svc.Retire(ctx, "li", "wz-draft", time.Time{}); return err }, corpus.ErrConflict},
-		{"retire unknown", func() error { _, err := e.svc.Retire(ctx, "li", "wz-nope", time.Time{}); return err }, corpus.ErrNotFound},
-		{"document unknown", func() error { _, _, err := e.svc.Document(ctx, "wz-nope"); return err }, corpus.ErrNotFound},
+		{"publish unknown document", func() error { _, err := e.svc.Publish(ctx, "li", "wz-nope", 0); return err }, fault.NotFound},
+		{"publish unknown version", func() error { _, err := e.svc.Publish(ctx, "li", "wz-ocean", 9); return err }, fault.NotFound},
+		{"publish the live version", func() error { _, err := e.svc.Publish(ctx, "li", "wz-ocean", 1); return err }, fault.Conflict},
+		{"publish spam", func() error { _, err := e.svc.Publish(ctx, "li", "wz-ocean", 2); return err }, fault.Rejected},
+		{"rollback to a draft", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-ocean", 2); return err }, fault.Conflict},
+		{"rollback to the live version", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-ocean", 1); return err }, fault.Conflict},
+		{"rollback to version 0", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-ocean", 0); return err }, fault.Invalid},
+		{"rollback unknown", func() error { _, err := e.svc.Rollback(ctx, "li", "wz-nope", 1); return err }, fault.NotFound},
+		{"retire unpublished", func() error { _, err := e.svc.Retire(ctx, "li", "wz-draft", time.Time{}); return err }, fault.Conflict},
+		{"retire unknown", func() error { _, err := e.svc.Retire(ctx, "li", "wz-nope", time.Time{}); return err }, fault.NotFound},
+		{"document unknown", func() error { _, _, err := e.svc.Document(ctx, "wz-nope"); return err }, fault.NotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -421,9 +429,8 @@ func TestRefusedChanges(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
-			var ce *corpus.Error
-			if !errors.As(err, &ce) || ce.Msg == "" {
-				t.Errorf("err %v is not a *corpus.Error with a message", err)
+			if fe := fault.As(err); fe == nil || fe.Msg.En == "" || fe.Msg.Zh == "" || fe.Code == "" {
+				t.Errorf("err %v is not a *fault.Error with a code and a message in both languages", err)
 			}
 		})
 	}
@@ -535,7 +542,7 @@ func TestSeedSkipsBadFiles(t *testing.T) {
 
 func TestInsights(t *testing.T) {
 	e := newEnv(t, nil, func(o *corpus.Options) { o.Questions = nil })
-	if _, err := e.svc.Insights(context.Background(), t0); !errors.Is(err, corpus.ErrNotFound) {
+	if _, err := e.svc.Insights(context.Background(), t0); !errors.Is(err, fault.NotFound) {
 		t.Errorf("Insights without a question source = %v, want ErrNotFound", err)
 	}
 }
@@ -671,7 +678,7 @@ func TestPublishIfCurrent(t *testing.T) {
 	}
 	_, err := e.svc.PublishIf(ctx, "wang", "wz-ocean", wang.N, 1)
 	var se *corpus.StaleError
-	if !errors.As(err, &se) || !errors.Is(err, corpus.ErrConflict) {
+	if !errors.As(err, &se) || !errors.Is(err, fault.Conflict) {
 		t.Fatalf("wang publishes on the outdated v1: %v, want a StaleError", err)
 	}
 	if se.Base != 1 || se.Current != li.N || se.By != "li" || len(se.Diff.Changed) != 1 || se.Diff.Changed[0].Number != 2 {
@@ -769,7 +776,7 @@ func TestUploadScopeFromForm(t *testing.T) {
 	e := newEnv(t, nil)
 	body := []byte("第一条 总则。\n\n第二条 " + oceanV1 + "\n")
 	res, err := e.svc.Upload(ctx, "chen", "x.txt", body, corpus.Meta{
-		Meta:  ingest.Meta{ID: "xc-ocean", Title: "深海养殖措施", Category: "manufacturing", Issuer: "区农业农村局"},
+		Meta:  policies.Meta{ID: "xc-ocean", Title: "深海养殖措施", Category: "manufacturing", Issuer: "区农业农村局"},
 		Scope: corpus.Scope{Region: "相城", Year: "2024", Status: "已废止"},
 	}, false)
 	if err != nil {
@@ -790,7 +797,9 @@ func TestUploadScopeFromForm(t *testing.T) {
 	if d := res.Doc; d.Region != "吴中区" || d.Year != 2023 || slices.Contains(d.Inferred, "year") {
 		t.Errorf("own front matter + form scope: region %q year %d inferred %v; want 吴中区, 2023 from the form", d.Region, d.Year, d.Inferred)
 	}
-	if !strings.Contains(strings.Join(res.Warnings, "\n"), "the file gives region itself") {
+	if !slices.ContainsFunc(res.Warnings, func(w lang.Text) bool {
+		return strings.Contains(w.En, "the file gives region itself") && strings.Contains(w.Zh, "文件中已有 region")
+	}) {
 		t.Errorf("warnings = %v, want one saying the form's region is not used", res.Warnings)
 	}
 	if !strings.Contains(string(res.Markdown), "year: 2023\n") {

@@ -8,6 +8,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"strconv"
 	"strings"
 )
@@ -42,14 +45,16 @@ func zipEntries(data []byte) int {
 // openZip opens a .docx archive within the entry limit.
 func (c *conv) openZip(data []byte) (*zip.Reader, error) {
 	if n := zipEntries(data); n > c.opts.MaxZipEntries {
-		return nil, errorf(ErrTooLarge, nil, "the .docx archive has %d entries, over the limit of %d: it is not a normal Word file (.docx 文件结构异常，条目过多)", n, c.opts.MaxZipEntries)
+		return nil, refuse(fault.TooLarge, nil, lang.T(fmt.Sprintf("the .docx archive has %d entries, over the limit of %d: it is not a normal Word file", n, c.opts.MaxZipEntries),
+			fmt.Sprintf(".docx 文件结构异常，条目过多（%d 个，上限 %d 个）", n, c.opts.MaxZipEntries)))
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, errorf(ErrInvalid, err, "the .docx file is damaged (not a readable zip archive): save it again as .docx (.docx 文件已损坏，请重新保存)")
+		return nil, refuse(fault.Invalid, err, lang.T("the .docx file is damaged (not a readable zip archive): save it again as .docx", ".docx 文件已损坏，请重新保存"))
 	}
 	if len(zr.File) > c.opts.MaxZipEntries {
-		return nil, errorf(ErrTooLarge, nil, "the .docx archive has %d entries, over the limit of %d: it is not a normal Word file (.docx 文件结构异常，条目过多)", len(zr.File), c.opts.MaxZipEntries)
+		return nil, refuse(fault.TooLarge, nil, lang.T(fmt.Sprintf("the .docx archive has %d entries, over the limit of %d: it is not a normal Word file", len(zr.File), c.opts.MaxZipEntries),
+			fmt.Sprintf(".docx 文件结构异常，条目过多（%d 个，上限 %d 个）", len(zr.File), c.opts.MaxZipEntries)))
 	}
 	return zr, nil
 }
@@ -88,19 +93,19 @@ func (z *zipBudget) read(name string) ([]byte, error) {
 			continue
 		}
 		if f.Flags&0x1 != 0 {
-			return nil, errorf(ErrInvalid, nil, "the .docx file is encrypted: remove the password and upload again (.docx 文件已加密，请取消密码后上传)")
+			return nil, refuse(fault.Invalid, nil, lang.T("the .docx file is encrypted: remove the password and upload again", ".docx 文件已加密，请取消密码后上传"))
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, errorf(ErrInvalid, err, "the .docx file is damaged (%s cannot be read): save it again as .docx (.docx 文件已损坏，请重新保存)", name)
+			return nil, refuse(fault.Invalid, err, lang.T(fmt.Sprintf("the .docx file is damaged (%s cannot be read): save it again as .docx", name), ".docx 文件已损坏，请重新保存"))
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, z.left+1))
 		if int64(len(b)) > z.left {
-			return nil, errorf(ErrTooLarge, nil, "the .docx file unpacks to more than %s: it is not a normal Word file (zip bomb?) (.docx 解压后过大，文件异常)", humanBytes(z.max))
+			return nil, refuse(fault.TooLarge, nil, lang.T(fmt.Sprintf("the .docx file unpacks to more than %s: it is not a normal Word file (zip bomb?)", humanBytes(z.max)), ".docx 解压后过大，文件异常"))
 		}
 		if err != nil {
-			return nil, errorf(ErrInvalid, err, "the .docx file is damaged (%s cannot be read): save it again as .docx (.docx 文件已损坏，请重新保存)", name)
+			return nil, refuse(fault.Invalid, err, lang.T(fmt.Sprintf("the .docx file is damaged (%s cannot be read): save it again as .docx", name), ".docx 文件已损坏，请重新保存"))
 		}
 		z.left -= int64(len(b))
 		return b, nil
@@ -111,7 +116,7 @@ func (z *zipBudget) read(name string) ([]byte, error) {
 // docx converts a Word document: the paragraphs of word/document.xml, with
 // the numbers Word generates (第%1条 lists) written out, table rows as one
 // line each (cells joined by " | "), and headings by style.
-func (c *conv) docx(ctx context.Context, data []byte, meta Meta) ([]byte, error) {
+func (c *conv) docx(ctx context.Context, data []byte, meta policies.Meta) ([]byte, error) {
 	var blocks []block
 	err := guard("Word", func() error {
 		zr, err := c.openZip(data)
@@ -124,7 +129,7 @@ func (c *conv) docx(ctx context.Context, data []byte, meta Meta) ([]byte, error)
 			return err
 		}
 		if doc == nil {
-			return errorf(ErrInvalid, nil, "the .docx file has no word/document.xml: it is damaged or not a Word document, save it again as .docx (.docx 文件缺少正文，可能已损坏，请重新保存)")
+			return refuse(fault.Invalid, nil, lang.T("the .docx file has no word/document.xml: it is damaged or not a Word document, save it again as .docx", ".docx 文件缺少正文，可能已损坏，请重新保存"))
 		}
 		d := &docxReader{ctx: ctx, styles: map[string]*docxStyle{}, nums: map[string]*docxNum{}, abstract: map[string]*docxAbstract{}, counters: map[string][]int{}}
 		// Styles and numbering only refine the output: a damaged one is a
@@ -133,24 +138,24 @@ func (c *conv) docx(ctx context.Context, data []byte, meta Meta) ([]byte, error)
 			return err
 		} else if b != nil {
 			if err := d.readStyles(b); err != nil {
-				c.warn("the Word styles could not be read, headings may be missed (样式表无法读取，标题可能未识别): %v", err)
+				c.warn(lang.T(fmt.Sprintf("the Word styles could not be read, headings may be missed: %v", err), "样式表无法读取，标题可能未识别"))
 			}
 		}
 		if b, err := z.read(partNumbering); err != nil {
 			return err
 		} else if b != nil {
 			if err := d.readNumbering(b); err != nil {
-				c.warn("the Word list numbering could not be read, automatic numbers (第X条) may be missing (自动编号无法读取，条号可能缺失): %v", err)
+				c.warn(lang.T(fmt.Sprintf("the Word list numbering could not be read, automatic numbers (第X条) may be missing: %v", err), "自动编号无法读取，条号可能缺失"))
 			}
 		}
 		if err := d.readDocument(doc); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return errorf(ErrInvalid, err, "the .docx file is damaged (its text cannot be read): save it again as .docx (.docx 文件已损坏，请重新保存)")
+			return refuse(fault.Invalid, err, lang.T("the .docx file is damaged (its text cannot be read): save it again as .docx", ".docx 文件已损坏，请重新保存"))
 		}
 		if d.hidden > 0 {
-			c.warn("skipped %d runs of hidden text (已跳过 %d 处隐藏文字)", d.hidden, d.hidden)
+			c.warn(lang.T(fmt.Sprintf("skipped %d runs of hidden text", d.hidden), fmt.Sprintf("已跳过 %d 处隐藏文字", d.hidden)))
 		}
 		blocks = d.blocks
 		return nil
@@ -159,7 +164,7 @@ func (c *conv) docx(ctx context.Context, data []byte, meta Meta) ([]byte, error)
 		return nil, err
 	}
 	if len(blocks) == 0 {
-		return nil, errorf(ErrInvalid, nil, "the Word document has no text (Word 文档没有文字)")
+		return nil, refuse(fault.Invalid, nil, lang.T("the Word document has no text", "Word 文档没有文字"))
 	}
 	return c.render(meta, blocks), nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"policybot/policies"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -26,7 +27,7 @@ type frontFields struct {
 // Values are marshalled by yaml.v3, so quotes, colons, "#" and leading
 // punctuation in titles cannot break the YAML; line breaks in a form field
 // become spaces, since every field is one line.
-func frontMatter(m Meta) []byte {
+func frontMatter(m policies.Meta) []byte {
 	one := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	f := frontFields{
 		ID: one(m.ID), Title: one(m.Title), Category: one(m.Category), Issuer: one(m.Issuer),

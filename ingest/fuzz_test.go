@@ -15,19 +15,20 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"policybot/policies"
+	"policybot/policies/fault"
 )
 
 // checkConvert converts data as the file name and fails on a panic (the
-// fuzzer reports those itself), on an error that is not an *Error of one of
+// fuzzer reports those itself), on an error that is not a *fault.Error of one of
 // the three kinds, or on output the parser cannot take.
 func checkConvert(t *testing.T, name string, data []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := Convert(ctx, name, data, Meta{ID: "fuzz", Title: "模糊测试", Category: "other"}, Options{PDFTimeout: 30 * time.Second})
+	res, err := Convert(ctx, name, data, policies.Meta{ID: "fuzz", Title: "模糊测试", Category: "other"}, Options{PDFTimeout: 30 * time.Second})
 	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) || e.Msg == "" ||
-			!(errors.Is(err, ErrUnsupported) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrTooLarge)) {
+		var e *fault.Error
+		if !errors.As(err, &e) || e.Msg.En == "" || e.Msg.Zh == "" ||
+			!(errors.Is(err, fault.Unsupported) || errors.Is(err, fault.Invalid) || errors.Is(err, fault.TooLarge)) {
 			t.Fatalf("Convert(%q) returned an untyped error: %v", name, err)
 		}
 		return

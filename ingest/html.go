@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -54,7 +57,7 @@ const maxHTMLDepth = 1000
 // or content container, else <body>), without scripts, navigation, headers
 // and footers, forms, hidden elements and page furniture named by class or
 // id; block elements become lines and table rows one line each.
-func (c *conv) html(ctx context.Context, data []byte, meta Meta) ([]byte, error) {
+func (c *conv) html(ctx context.Context, data []byte, meta policies.Meta) ([]byte, error) {
 	var blocks []block
 	err := guard("HTML", func() error {
 		r := io.Reader(bytes.NewReader(data))
@@ -64,11 +67,11 @@ func (c *conv) html(ctx context.Context, data []byte, meta Meta) ([]byte, error)
 		case !certain && !utf8.Valid(data):
 			// Chinese sites that declare no charset are GBK.
 			r = simplifiedchinese.GB18030.NewDecoder().Reader(r)
-			c.warn("the page declares no character set and is not UTF-8: read as GB18030/GBK (网页未声明编码，已按 GBK 读取)")
+			c.warn(lang.T("the page declares no character set and is not UTF-8: read as GB18030/GBK", "网页未声明编码，已按 GBK 读取"))
 		}
 		doc, err := html.Parse(r)
 		if err != nil {
-			return errorf(ErrInvalid, err, "the web page cannot be read: save it again as HTML (网页无法读取，请重新保存)")
+			return refuse(fault.Invalid, err, lang.T("the web page cannot be read: save it again as HTML", "网页无法读取，请重新保存"))
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -87,7 +90,7 @@ func (c *conv) html(ctx context.Context, data []byte, meta Meta) ([]byte, error)
 		return nil, err
 	}
 	if len(blocks) == 0 {
-		return nil, errorf(ErrInvalid, nil, "the web page has no main text (网页没有正文)")
+		return nil, refuse(fault.Invalid, nil, lang.T("the web page has no main text", "网页没有正文"))
 	}
 	return c.render(meta, blocks), nil
 }

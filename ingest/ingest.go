@@ -11,74 +11,32 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 )
 
-// The error kinds Convert returns. Every error from Convert wraps exactly one
-// of them (or the caller's context error), and is an *Error whose Msg can be
-// shown to the uploader.
-var (
-	// ErrUnsupported: the file type cannot be converted (a spreadsheet, an
-	// image, a legacy .doc, a scanned PDF without a text layer).
-	ErrUnsupported = errors.New("unsupported file type")
-	// ErrInvalid: the file claims a supported type but is empty, damaged,
-	// encrypted or cannot be read.
-	ErrInvalid = errors.New("invalid file")
-	// ErrTooLarge: the file, its uncompressed content, its page count or the
-	// time it takes to read exceeds a limit in Options.
-	ErrTooLarge = errors.New("file too large")
-)
+// Every error Convert returns for a file it refuses is a *fault.Error whose
+// Msg can be shown to the uploader, of one of three kinds:
+//   - fault.Unsupported: the file type cannot be converted (a spreadsheet,
+//     an image, a legacy .doc, a scanned PDF without a text layer);
+//   - fault.Invalid: the file claims a supported type but is empty,
+//     damaged, encrypted or cannot be read;
+//   - fault.TooLarge: the file, its uncompressed content, its page count or
+//     the time it takes to read exceeds a limit in Options.
+//
+// Any other error is the caller's context's.
 
-// Error is the error Convert returns for a file it refuses.
-type Error struct {
-	// Kind is ErrUnsupported, ErrInvalid or ErrTooLarge.
-	Kind error
-	// Msg says what is wrong and what to do, in English and Chinese; it is
-	// safe to show to the uploader.
-	Msg string
-	// Err is the underlying cause, for logs; it may be nil.
-	Err error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Msg + ": " + e.Err.Error()
-	}
-	return e.Msg
-}
-
-// Unwrap lets errors.Is match both the kind and the cause.
-func (e *Error) Unwrap() []error {
-	if e.Err != nil {
-		return []error{e.Kind, e.Err}
-	}
-	return []error{e.Kind}
-}
-
-func errorf(kind, cause error, format string, args ...any) *Error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: cause}
-}
-
-// Meta is the document metadata given in the upload form. It becomes the
-// front matter of files that have none; empty fields are left out.
-type Meta struct {
-	ID             string
-	Title          string
-	Category       string
-	Issuer         string
-	DocNo          string
-	Published      string // YYYY-MM-DD
-	EffectiveFrom  string // YYYY-MM-DD
-	EffectiveTo    string // YYYY-MM-DD
-	LeadDepartment string
-	SourceURL      string
-	Sample         bool
+// refuse is the error for a file Convert refuses; cause, when not nil, is
+// for the logs.
+func refuse(kind fault.Kind, cause error, msg lang.Text) *fault.Error {
+	return fault.Wrap(kind, "", msg, cause)
 }
 
 // Options bound the work of one conversion. The zero value uses the defaults.
@@ -149,10 +107,12 @@ type Result struct {
 	// Type is the detected input type: TypeMarkdown, TypeText, TypeDocx,
 	// TypePDF or TypeHTML.
 	Type string
+	// OwnFrontMatter reports that the file (Markdown or text) had its own
+	// front matter, which was kept as it is: meta was not used.
+	OwnFrontMatter bool
 	// Warnings are things the uploader should check (a renamed file, text
-	// dropped as a running header, pages without text), in English and
-	// Chinese.
-	Warnings []string
+	// dropped as a running header, pages without text).
+	Warnings []lang.Text
 }
 
 // Convert converts the uploaded file name (only its extension is used) with
@@ -162,11 +122,11 @@ type Result struct {
 //
 // Errors are *Error wrapping ErrUnsupported, ErrInvalid or ErrTooLarge, or
 // the context's error when ctx ends first. Convert never panics.
-func Convert(ctx context.Context, name string, data []byte, meta Meta, opts Options) (res Result, err error) {
+func Convert(ctx context.Context, name string, data []byte, meta policies.Meta, opts Options) (res Result, err error) {
 	defer func() {
 		// The parsers are guarded one by one; this is the last line.
 		if p := recover(); p != nil {
-			res, err = Result{}, errorf(ErrInvalid, fmt.Errorf("panic: %v", p), "the file could not be converted: re-save it and upload again (文件无法转换，请重新保存后上传)")
+			res, err = Result{}, refuse(fault.Invalid, fmt.Errorf("panic: %v", p), lang.T("the file could not be converted: re-save it and upload again", "文件无法转换，请重新保存后上传"))
 		}
 	}()
 	opts = opts.withDefaults()
@@ -175,18 +135,18 @@ func Convert(ctx context.Context, name string, data []byte, meta Meta, opts Opti
 	}
 	switch {
 	case len(bytes.TrimSpace(data)) == 0:
-		return Result{}, errorf(ErrInvalid, nil, "the file is empty (文件为空)")
+		return Result{}, refuse(fault.Invalid, nil, lang.T("the file is empty", "文件为空"))
 	case int64(len(data)) > opts.MaxBytes:
-		return Result{}, errorf(ErrTooLarge, nil, "the file is %s, over the %s limit: split it or compress its images (文件过大，请拆分或压缩图片后上传)",
-			humanBytes(int64(len(data))), humanBytes(opts.MaxBytes))
+		return Result{}, refuse(fault.TooLarge, nil, lang.T(fmt.Sprintf("the file is %s, over the %s limit: split it or compress its images", humanBytes(int64(len(data))), humanBytes(opts.MaxBytes)),
+			fmt.Sprintf("文件过大（%s，上限 %s），请拆分或压缩图片后上传", humanBytes(int64(len(data))), humanBytes(opts.MaxBytes))))
 	}
 	typ, warn, err := detect(name, data, opts.MaxZipEntries)
 	if err != nil {
 		return Result{}, err
 	}
 	c := &conv{opts: opts, md: typ == TypeMarkdown, clean: cleaner{keepCJKSpaces: typ == TypePDF}}
-	if warn != "" {
-		c.warn("%s", warn)
+	if !warn.IsZero() {
+		c.warn(warn)
 	}
 	var out []byte
 	switch typ {
@@ -203,13 +163,13 @@ func Convert(ctx context.Context, name string, data []byte, meta Meta, opts Opti
 		return Result{}, err
 	}
 	if n := c.clean.invisible; n > 0 {
-		c.warn("removed %d invisible characters (zero-width spaces, soft hyphens) (已删除 %d 个不可见字符)", n, n)
+		c.warn(lang.T(fmt.Sprintf("removed %d invisible characters (zero-width spaces, soft hyphens)", n), fmt.Sprintf("已删除 %d 个不可见字符", n)))
 	}
 	if len(out) > policies.MaxFileBytes {
-		return Result{}, errorf(ErrTooLarge, nil, "the converted text is %s, over the corpus limit of %s: split the document (转换后的文本过大，请拆分文件)",
-			humanBytes(int64(len(out))), humanBytes(policies.MaxFileBytes))
+		return Result{}, refuse(fault.TooLarge, nil, lang.T(fmt.Sprintf("the converted text is %s, over the corpus limit of %s: split the document", humanBytes(int64(len(out))), humanBytes(policies.MaxFileBytes)),
+			fmt.Sprintf("转换后的文本过大（%s，上限 %s），请拆分文件", humanBytes(int64(len(out))), humanBytes(policies.MaxFileBytes))))
 	}
-	return Result{Markdown: out, Type: typ, Warnings: c.warnings}, nil
+	return Result{Markdown: out, Type: typ, OwnFrontMatter: c.ownFront, Warnings: c.warnings}, nil
 }
 
 // conv carries the state of one conversion.
@@ -217,18 +177,17 @@ type conv struct {
 	opts     Options
 	md       bool    // the text is Markdown, kept as written
 	clean    cleaner // shared by the steps, so that its counts add up
-	warnings []string
+	warnings []lang.Text
+	ownFront bool // the file's own front matter was kept
 }
 
-func (c *conv) warn(format string, args ...any) {
-	c.warnings = append(c.warnings, fmt.Sprintf(format, args...))
-}
+func (c *conv) warn(t lang.Text) { c.warnings = append(c.warnings, t) }
 
 // guard runs a third-party parser and turns its panic into ErrInvalid.
 func guard(what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = errorf(ErrInvalid, fmt.Errorf("panic: %v", p), "the %s file could not be read: it may be damaged, re-save it and upload again (%s 文件无法读取，可能已损坏，请重新保存后上传)", what, what)
+			err = refuse(fault.Invalid, fmt.Errorf("panic: %v", p), lang.T(fmt.Sprintf("the %s file could not be read: it may be damaged, re-save it and upload again", what), fmt.Sprintf("%s 文件无法读取，可能已损坏，请重新保存后上传", what)))
 		}
 	}()
 	return f()
@@ -242,23 +201,36 @@ var (
 )
 
 // unsupportedExt explains the common types officials may try to upload.
-var unsupportedExt = map[string]string{
-	".doc":  "legacy Word .doc is not supported: open it in Word or WPS and save it as .docx (不支持旧版 .doc，请另存为 .docx 后上传)",
-	".wps":  "WPS .wps is not supported: save it as .docx (不支持 .wps，请另存为 .docx 后上传)",
-	".xls":  "spreadsheets are not supported: upload the policy text as .docx, PDF or text (不支持电子表格，请上传政策正文)",
-	".xlsx": "spreadsheets are not supported: upload the policy text as .docx, PDF or text (不支持电子表格，请上传政策正文)",
-	".et":   "spreadsheets are not supported: upload the policy text as .docx, PDF or text (不支持电子表格，请上传政策正文)",
-	".ppt":  "presentations are not supported: upload the policy text as .docx, PDF or text (不支持演示文稿，请上传政策正文)",
-	".pptx": "presentations are not supported: upload the policy text as .docx, PDF or text (不支持演示文稿，请上传政策正文)",
-	".ofd":  "OFD files are not supported: export the document as PDF (不支持 OFD，请导出为 PDF 后上传)",
-	".rtf":  "RTF is not supported: save it as .docx (不支持 RTF，请另存为 .docx 后上传)",
+var unsupportedExt = map[string]lang.Text{
+	".doc":  lang.T("legacy Word .doc is not supported: open it in Word or WPS and save it as .docx", "不支持旧版 .doc，请另存为 .docx 后上传"),
+	".wps":  lang.T("WPS .wps is not supported: save it as .docx", "不支持 .wps，请另存为 .docx 后上传"),
+	".xls":  spreadsheet,
+	".xlsx": spreadsheet,
+	".et":   spreadsheet,
+	".ppt":  presentation,
+	".pptx": presentation,
+	".ofd":  lang.T("OFD files are not supported: export the document as PDF", "不支持 OFD，请导出为 PDF 后上传"),
+	".rtf":  lang.T("RTF is not supported: save it as .docx", "不支持 RTF，请另存为 .docx 后上传"),
 }
 
-const unsupportedMsg = "this file type is not supported: upload Word (.docx), PDF, a web page (.html), text (.txt) or Markdown (.md) (不支持该文件类型，请上传 .docx、PDF、网页、.txt 或 .md 文件)"
+var (
+	spreadsheet  = lang.T("spreadsheets are not supported: upload the policy text as .docx, PDF or text", "不支持电子表格，请上传政策正文")
+	presentation = lang.T("presentations are not supported: upload the policy text as .docx, PDF or text", "不支持演示文稿，请上传政策正文")
+)
+
+// unsupported says that a file's type is not supported (what it is, when
+// known, as "the file is binary" / "二进制文件"), and what is.
+func unsupported(what lang.Text) lang.Text {
+	t := lang.T("this file type is not supported", "不支持该文件类型")
+	if !what.IsZero() {
+		t = lang.T(t.En+": "+what.En, t.Zh+"（"+what.Zh+"）")
+	}
+	return lang.T(t.En+": upload Word (.docx), PDF, a web page (.html), text (.txt) or Markdown (.md)", t.Zh+"，请上传 .docx、PDF、网页、.txt 或 .md 文件")
+}
 
 // detect returns the input type from the name's extension and the content's
 // magic bytes, and a warning when they disagree.
-func detect(name string, data []byte, maxZipEntries int) (typ, warning string, err error) {
+func detect(name string, data []byte, maxZipEntries int) (typ string, warning lang.Text, err error) {
 	ext := strings.ToLower(filepath.Ext(name))
 	var byExt string
 	switch ext {
@@ -275,9 +247,9 @@ func detect(name string, data []byte, maxZipEntries int) (typ, warning string, e
 	case "":
 	default:
 		if msg, ok := unsupportedExt[ext]; ok {
-			return "", "", errorf(ErrUnsupported, nil, "%s", msg)
+			return "", lang.Text{}, refuse(fault.Unsupported, nil, msg)
 		}
-		return "", "", errorf(ErrUnsupported, nil, "%s: %q", unsupportedMsg, ext)
+		return "", lang.Text{}, refuse(fault.Unsupported, nil, unsupported(lang.T(strconv.Quote(ext), ext+" 文件")))
 	}
 
 	byMagic := sniff(data)
@@ -287,48 +259,49 @@ func detect(name string, data []byte, maxZipEntries int) (typ, warning string, e
 		// is unsupported.
 		switch byExt {
 		case TypePDF:
-			return "", "", errorf(ErrInvalid, nil, "the file is named .pdf but is not a valid PDF (no %%PDF header): it is damaged, export or download it again (文件不是有效的 PDF，可能已损坏，请重新导出或下载)")
+			return "", lang.Text{}, refuse(fault.Invalid, nil, lang.T("the file is named .pdf but is not a valid PDF (no %PDF header): it is damaged, export or download it again", "文件不是有效的 PDF，可能已损坏，请重新导出或下载"))
 		case TypeDocx:
-			return "", "", errorf(ErrInvalid, nil, "the file is named .docx but is not a valid Word document: it is damaged, save it again as .docx (文件不是有效的 .docx，可能已损坏，请重新另存为 .docx)")
+			return "", lang.Text{}, refuse(fault.Invalid, nil, lang.T("the file is named .docx but is not a valid Word document: it is damaged, save it again as .docx", "文件不是有效的 .docx，可能已损坏，请重新另存为 .docx"))
 		}
 	}
 	switch byMagic {
 	case "zip":
 		if !zipHasDocument(data, maxZipEntries) {
 			if byExt == TypeDocx {
-				return "", "", errorf(ErrInvalid, nil, "the .docx file has no word/document.xml: it is damaged or not a Word document, re-save it as .docx (.docx 文件缺少正文，可能已损坏，请重新另存为 .docx)")
+				return "", lang.Text{}, refuse(fault.Invalid, nil, lang.T("the .docx file has no word/document.xml: it is damaged or not a Word document, re-save it as .docx", ".docx 文件缺少正文，可能已损坏，请重新另存为 .docx"))
 			}
-			return "", "", errorf(ErrUnsupported, nil, "%s: the file is a zip archive (压缩包)", unsupportedMsg)
+			return "", lang.Text{}, refuse(fault.Unsupported, nil, unsupported(lang.T("the file is a zip archive", "压缩包")))
 		}
 		byMagic = TypeDocx
 	case "ole":
 		if byExt == TypeDocx {
 			// Word saves a password-protected .docx as an OLE container.
-			return "", "", errorf(ErrInvalid, nil, "the .docx file is encrypted (password-protected): remove the password and upload again (.docx 文件已加密，请取消密码后上传)")
+			return "", lang.Text{}, refuse(fault.Invalid, nil, lang.T("the .docx file is encrypted (password-protected): remove the password and upload again", ".docx 文件已加密，请取消密码后上传"))
 		}
-		return "", "", errorf(ErrUnsupported, nil, "%s", unsupportedExt[".doc"])
+		return "", lang.Text{}, refuse(fault.Unsupported, nil, unsupportedExt[".doc"])
 	case "image":
-		return "", "", errorf(ErrUnsupported, nil, "images are not supported and OCR is not available: upload the policy text as .docx, PDF with text, or text (不支持图片，无法识别文字，请上传文字版)")
+		return "", lang.Text{}, refuse(fault.Unsupported, nil, lang.T("images are not supported and OCR is not available: upload the policy text as .docx, PDF with text, or text", "不支持图片，无法识别文字，请上传文字版"))
 	case "binary":
-		return "", "", errorf(ErrUnsupported, nil, "%s: the file is binary (二进制文件)", unsupportedMsg)
+		return "", lang.Text{}, refuse(fault.Unsupported, nil, unsupported(lang.T("the file is binary", "二进制文件")))
 	}
 
 	switch {
 	case byMagic == TypePDF || byMagic == TypeDocx:
 		if byExt != "" && byExt != byMagic {
-			return byMagic, fmt.Sprintf("the file is named %s but is a %s file: read as %s (文件扩展名与内容不符，已按 %s 读取)", ext, byMagic, byMagic, byMagic), nil
+			return byMagic, lang.T(fmt.Sprintf("the file is named %s but is a %s file: read as %s", ext, byMagic, byMagic),
+				fmt.Sprintf("文件扩展名（%s）与内容不符，已按 %s 读取", ext, byMagic)), nil
 		}
-		return byMagic, "", nil
+		return byMagic, lang.Text{}, nil
 	case byExt == TypePDF:
-		return "", "", errorf(ErrInvalid, nil, "the file is named .pdf but is not a PDF (no %%PDF header): it is damaged, export it again (文件不是有效的 PDF，请重新导出)")
+		return "", lang.Text{}, refuse(fault.Invalid, nil, lang.T("the file is named .pdf but is not a PDF (no %PDF header): it is damaged, export it again", "文件不是有效的 PDF，请重新导出"))
 	case byExt == TypeDocx:
-		return "", "", errorf(ErrInvalid, nil, "the file is named .docx but is not a Word document (not a zip archive): it is damaged, save it again as .docx (文件不是有效的 .docx，请重新另存为 .docx)")
+		return "", lang.Text{}, refuse(fault.Invalid, nil, lang.T("the file is named .docx but is not a Word document (not a zip archive): it is damaged, save it again as .docx", "文件不是有效的 .docx，请重新另存为 .docx"))
 	case byExt != "":
-		return byExt, "", nil
+		return byExt, lang.Text{}, nil
 	case byMagic == TypeHTML:
-		return TypeHTML, "", nil
+		return TypeHTML, lang.Text{}, nil
 	default:
-		return TypeText, "", nil
+		return TypeText, lang.Text{}, nil
 	}
 }
 

@@ -14,12 +14,14 @@ import (
 
 	"policybot/policies"
 	"policybot/policies/amount"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 )
 
-var testMeta = Meta{ID: "wz-mfg-2025", Category: "manufacturing", Issuer: "苏州市吴中区人民政府", LeadDepartment: "区工业和信息化局"}
+var testMeta = policies.Meta{ID: "wz-mfg-2025", Category: "manufacturing", Issuer: "苏州市吴中区人民政府", LeadDepartment: "区工业和信息化局"}
 
 // convert runs Convert and fails the test on an error.
-func convert(tb testing.TB, name string, data []byte, meta Meta) Result {
+func convert(tb testing.TB, name string, data []byte, meta policies.Meta) Result {
 	tb.Helper()
 	res, err := Convert(context.Background(), name, data, meta, Options{})
 	if err != nil {
@@ -91,19 +93,29 @@ func trunc(s string, n int) string {
 	return s
 }
 
-// wantKind fails unless err is an *Error of kind, whose message contains msg.
+// wantKind fails unless err is a *fault.Error of kind, whose message
+// contains msg and has its Chinese.
 func wantKind(tb testing.TB, err, kind error, msg string) {
 	tb.Helper()
-	var e *Error
+	var e *fault.Error
 	if !errors.Is(err, kind) || !errors.As(err, &e) {
 		tb.Fatalf("error = %v, want %v", err, kind)
 	}
-	if !strings.Contains(e.Msg, msg) {
+	if !strings.Contains(e.Msg.String(), msg) {
 		tb.Errorf("message %q does not contain %q", e.Msg, msg)
 	}
-	if !strings.ContainsFunc(e.Msg, func(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }) {
+	if !strings.ContainsFunc(e.Msg.Zh, func(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }) {
 		tb.Errorf("message %q has no Chinese", e.Msg)
 	}
+}
+
+// joinTexts joins the messages as logs print them.
+func joinTexts(ts []lang.Text, sep string) string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.String())
+	}
+	return strings.Join(out, sep)
 }
 
 func TestConvertDocx(t *testing.T) {
@@ -135,7 +147,7 @@ func TestConvertDocxAutoNumbering(t *testing.T) {
 			ps = append(ps, para{num: 1, text: fmt.Sprintf("条文内容%d。", i)})
 		}
 	}
-	res := convert(t, "x.docx", buildDocx(t, ps), Meta{ID: "x", Title: "测试", Category: "other"})
+	res := convert(t, "x.docx", buildDocx(t, ps), policies.Meta{ID: "x", Title: "测试", Category: "other"})
 	doc := parse(t, res)
 	if len(doc.Articles) != 12 {
 		t.Fatalf("got %d articles, want 12:\n%s", len(doc.Articles), res.Markdown)
@@ -156,7 +168,7 @@ func TestConvertDocxMarkup(t *testing.T) {
 			`<w:r><w:t>甲</w:t><w:tab/><w:t>乙</w:t><w:br/><w:t>第二条 换行后的条文。</w:t></w:r>`},
 		{cells: []string{"外表", ""}},
 	}
-	res := convert(t, "x.docx", buildDocx(t, ps), Meta{ID: "x", Title: "测试", Category: "other"})
+	res := convert(t, "x.docx", buildDocx(t, ps), policies.Meta{ID: "x", Title: "测试", Category: "other"})
 	md := string(res.Markdown)
 	for _, bad := range []string{"博彩", "删除的文字", "文本框文本框"} {
 		if strings.Contains(md, bad) {
@@ -168,7 +180,7 @@ func TestConvertDocxMarkup(t *testing.T) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
-	if len(res.Warnings) == 0 || !strings.Contains(strings.Join(res.Warnings, "\n"), "hidden") {
+	if len(res.Warnings) == 0 || !strings.Contains(joinTexts(res.Warnings, "\n"), "hidden") {
 		t.Errorf("Warnings = %q, want one about hidden text", res.Warnings)
 	}
 }
@@ -178,7 +190,7 @@ func TestConvertDocxNestedTable(t *testing.T) {
 	data := zipFiles(t, []string{"word/document.xml"}, map[string]string{
 		"word/document.xml": `<w:document ` + wNS + `><w:body>` + doc + `</w:body></w:document>`,
 	})
-	res := convert(t, "t.docx", data, Meta{})
+	res := convert(t, "t.docx", data, policies.Meta{})
 	if !strings.HasSuffix(string(res.Markdown), "---\n\n外内1 | 内2 | 右\n") {
 		t.Errorf("markdown:\n%s", res.Markdown)
 	}
@@ -205,22 +217,22 @@ func TestDocxLimits(t *testing.T) {
 		kind error
 		msg  string
 	}{
-		{"zip bomb", bomb(60 << 20), Options{}, ErrTooLarge, "unpacks to more than 50.0 MB"},
-		{"small budget", bomb(2 << 20), Options{MaxUncompressedBytes: 1 << 20}, ErrTooLarge, "zip bomb"},
-		{"too many entries", zipFiles(t, order, many), Options{}, ErrTooLarge, "3001 entries"},
-		{"corrupt zip", append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xA5}, 300)...), Options{}, ErrInvalid, "damaged"},
-		{"truncated docx", buildDocx(t, policyParas())[:1500], Options{}, ErrInvalid, "damaged"},
-		{"zip without document", zipFiles(t, []string{"a.txt"}, map[string]string{"a.txt": "x"}), Options{}, ErrInvalid, "no word/document.xml"},
-		{"bad xml", zipFiles(t, order[:1], map[string]string{"word/document.xml": "<w:document><w:body><w:p>"}), Options{}, ErrInvalid, "damaged"},
-		{"encrypted zip entry", encryptedEntry(t), Options{}, ErrInvalid, "encrypted"},
-		{"encrypted docx", append([]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), make([]byte, 600)...), Options{}, ErrInvalid, "encrypted"},
+		{"zip bomb", bomb(60 << 20), Options{}, fault.TooLarge, "unpacks to more than 50.0 MB"},
+		{"small budget", bomb(2 << 20), Options{MaxUncompressedBytes: 1 << 20}, fault.TooLarge, "zip bomb"},
+		{"too many entries", zipFiles(t, order, many), Options{}, fault.TooLarge, "3001 entries"},
+		{"corrupt zip", append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xA5}, 300)...), Options{}, fault.Invalid, "damaged"},
+		{"truncated docx", buildDocx(t, policyParas())[:1500], Options{}, fault.Invalid, "damaged"},
+		{"zip without document", zipFiles(t, []string{"a.txt"}, map[string]string{"a.txt": "x"}), Options{}, fault.Invalid, "no word/document.xml"},
+		{"bad xml", zipFiles(t, order[:1], map[string]string{"word/document.xml": "<w:document><w:body><w:p>"}), Options{}, fault.Invalid, "damaged"},
+		{"encrypted zip entry", encryptedEntry(t), Options{}, fault.Invalid, "encrypted"},
+		{"encrypted docx", append([]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), make([]byte, 600)...), Options{}, fault.Invalid, "encrypted"},
 	}
 	if len(tests[0].data) > 100<<10 {
 		t.Fatalf("the bomb is %d bytes compressed: not a bomb", len(tests[0].data))
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Convert(context.Background(), "policy.docx", tc.data, Meta{}, tc.opts)
+			_, err := Convert(context.Background(), "policy.docx", tc.data, policies.Meta{}, tc.opts)
 			wantKind(t, err, tc.kind, tc.msg)
 		})
 	}
@@ -251,26 +263,26 @@ func TestConvertRefuses(t *testing.T) {
 		kind error
 		msg  string
 	}{
-		{"empty", "a.docx", nil, Options{}, ErrInvalid, "empty"},
-		{"blank", "a.txt", []byte(" \n\t\n"), Options{}, ErrInvalid, "empty"},
-		{"over the cap", "a.txt", []byte("第一条 甲。"), Options{MaxBytes: 8}, ErrTooLarge, "over the 8 bytes limit"},
-		{"exe", "setup.exe", []byte("MZ\x90\x00\x03\x00\x00\x00"), Options{}, ErrUnsupported, "not supported"},
-		{"xlsx", "data.xlsx", []byte("PK\x03\x04rest"), Options{}, ErrUnsupported, "spreadsheets"},
-		{"doc", "old.doc", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), Options{}, ErrUnsupported, ".docx"},
-		{"png", "scan.png", []byte("\x89PNG\r\n\x1a\n\x00\x00"), Options{}, ErrUnsupported, "not supported"},
-		{"jpeg without extension", "scan", []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF"), Options{}, ErrUnsupported, "OCR"},
-		{"binary named txt", "a.txt", []byte("\x7fELF\x02\x01\x01\x00\x00\x00"), Options{}, ErrUnsupported, "binary"},
-		{"zip named md", "a.md", zipFiles(t, []string{"x"}, map[string]string{"x": "y"}), Options{}, ErrUnsupported, "zip"},
-		{"text named pdf", "a.pdf", []byte("第一条 甲。"), Options{}, ErrInvalid, "not a PDF"},
-		{"corrupt pdf", "a.pdf", append([]byte{0x1f, 0x8b, 0x08, 0x00}, bytes.Repeat([]byte{0x00, 0xA5}, 200)...), Options{}, ErrInvalid, "not a valid PDF"},
-		{"image named pdf", "a.pdf", []byte("\x89PNG\r\n\x1a\n\x00\x00"), Options{}, ErrInvalid, "damaged"},
-		{"corrupt docx", "a.docx", bytes.Repeat([]byte{0x00, 0xA5}, 200), Options{}, ErrInvalid, "not a valid Word document"},
-		{"text named docx", "a.docx", []byte("第一条 甲。"), Options{}, ErrInvalid, "not a Word document"},
-		{"not text", "a.txt", []byte{0x81, 0x30, 0xFF, 0xFF, 0x81}, Options{}, ErrInvalid, "UTF-8"},
+		{"empty", "a.docx", nil, Options{}, fault.Invalid, "empty"},
+		{"blank", "a.txt", []byte(" \n\t\n"), Options{}, fault.Invalid, "empty"},
+		{"over the cap", "a.txt", []byte("第一条 甲。"), Options{MaxBytes: 8}, fault.TooLarge, "over the 8 bytes limit"},
+		{"exe", "setup.exe", []byte("MZ\x90\x00\x03\x00\x00\x00"), Options{}, fault.Unsupported, "not supported"},
+		{"xlsx", "data.xlsx", []byte("PK\x03\x04rest"), Options{}, fault.Unsupported, "spreadsheets"},
+		{"doc", "old.doc", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), Options{}, fault.Unsupported, ".docx"},
+		{"png", "scan.png", []byte("\x89PNG\r\n\x1a\n\x00\x00"), Options{}, fault.Unsupported, "not supported"},
+		{"jpeg without extension", "scan", []byte("\xFF\xD8\xFF\xE0\x00\x10JFIF"), Options{}, fault.Unsupported, "OCR"},
+		{"binary named txt", "a.txt", []byte("\x7fELF\x02\x01\x01\x00\x00\x00"), Options{}, fault.Unsupported, "binary"},
+		{"zip named md", "a.md", zipFiles(t, []string{"x"}, map[string]string{"x": "y"}), Options{}, fault.Unsupported, "zip"},
+		{"text named pdf", "a.pdf", []byte("第一条 甲。"), Options{}, fault.Invalid, "not a PDF"},
+		{"corrupt pdf", "a.pdf", append([]byte{0x1f, 0x8b, 0x08, 0x00}, bytes.Repeat([]byte{0x00, 0xA5}, 200)...), Options{}, fault.Invalid, "not a valid PDF"},
+		{"image named pdf", "a.pdf", []byte("\x89PNG\r\n\x1a\n\x00\x00"), Options{}, fault.Invalid, "damaged"},
+		{"corrupt docx", "a.docx", bytes.Repeat([]byte{0x00, 0xA5}, 200), Options{}, fault.Invalid, "not a valid Word document"},
+		{"text named docx", "a.docx", []byte("第一条 甲。"), Options{}, fault.Invalid, "not a Word document"},
+		{"not text", "a.txt", []byte{0x81, 0x30, 0xFF, 0xFF, 0x81}, Options{}, fault.Invalid, "UTF-8"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Convert(context.Background(), tc.file, tc.data, Meta{}, tc.opts)
+			res, err := Convert(context.Background(), tc.file, tc.data, policies.Meta{}, tc.opts)
 			if err == nil {
 				t.Fatalf("Convert(%q) = %s, want an error", tc.file, res.Markdown)
 			}
@@ -282,7 +294,7 @@ func TestConvertRefuses(t *testing.T) {
 func TestConvertContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Convert(ctx, "a.docx", buildDocx(t, policyParas()), Meta{}, Options{})
+	_, err := Convert(ctx, "a.docx", buildDocx(t, policyParas()), policies.Meta{}, Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Convert(cancelled) error = %v, want context.Canceled", err)
 	}
@@ -290,7 +302,7 @@ func TestConvertContext(t *testing.T) {
 
 func TestDetectMismatch(t *testing.T) {
 	res := convert(t, "policy.pdf", buildDocx(t, policyParas()), testMeta)
-	if res.Type != TypeDocx || len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "named .pdf but is a docx") {
+	if res.Type != TypeDocx || len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0].String(), "named .pdf but is a docx") {
 		t.Errorf("Type %q, Warnings %q", res.Type, res.Warnings)
 	}
 	checkPolicy(t, parse(t, res), res.Markdown)
@@ -374,14 +386,14 @@ func TestConvertHTMLCharset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := convert(t, "p.htm", []byte(gbk), Meta{ID: "x", Title: "测试", Category: "other"})
+	res := convert(t, "p.htm", []byte(gbk), policies.Meta{ID: "x", Title: "测试", Category: "other"})
 	if a := parse(t, res).Articles; len(a) != 1 || a[0].Text != "为了测试编码。" {
 		t.Errorf("articles %+v:\n%s", a, res.Markdown)
 	}
 	// No declaration at all: GBK bytes are detected.
 	body = "<p>第一条 没有声明编码的网页。</p>"
 	gbk, _ = simplifiedchinese.GBK.NewEncoder().String(body)
-	res = convert(t, "p.html", []byte(gbk), Meta{ID: "x", Title: "测试", Category: "other"})
+	res = convert(t, "p.html", []byte(gbk), policies.Meta{ID: "x", Title: "测试", Category: "other"})
 	if a := parse(t, res).Articles; len(a) != 1 || a[0].Text != "没有声明编码的网页。" {
 		t.Errorf("articles %+v:\n%s", a, res.Markdown)
 	}
@@ -389,10 +401,10 @@ func TestConvertHTMLCharset(t *testing.T) {
 
 func TestConvertHTMLDeep(t *testing.T) {
 	page := strings.Repeat("<div>", 5000) + "深处" + strings.Repeat("</div>", 5000) + "<p>第一条 浅处。</p>"
-	_, err := Convert(context.Background(), "deep.html", []byte(page), Meta{}, Options{})
-	wantKind(t, err, ErrInvalid, "cannot be read")
+	_, err := Convert(context.Background(), "deep.html", []byte(page), policies.Meta{}, Options{})
+	wantKind(t, err, fault.Invalid, "cannot be read")
 	page = strings.Repeat("<div>", 500) + "深处" + strings.Repeat("</div>", 500) + "<p>第一条 浅处。</p>"
-	res := convert(t, "deep.html", []byte(page), Meta{})
+	res := convert(t, "deep.html", []byte(page), policies.Meta{})
 	if !strings.HasSuffix(string(res.Markdown), "\n深处\n\n第一条 浅处。\n") {
 		t.Errorf("markdown %s", res.Markdown)
 	}
@@ -414,7 +426,10 @@ func TestConvertText(t *testing.T) {
 		{"utf-16", utf16(t, src), "UTF-16"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := convert(t, "措施.txt", tc.data, Meta{ID: "x", Category: "other"})
+			res := convert(t, "措施.txt", tc.data, policies.Meta{ID: "x", Category: "other"})
+			if res.OwnFrontMatter {
+				t.Error("OwnFrontMatter = true for a text without front matter")
+			}
 			doc := parse(t, res)
 			if doc.Title != "关于促进制造业发展的若干政策措施" || len(doc.Articles) != 3 {
 				t.Fatalf("Title %q, %d articles:\n%s", doc.Title, len(doc.Articles), res.Markdown)
@@ -425,7 +440,7 @@ func TestConvertText(t *testing.T) {
 			if a := doc.Articles[2]; a.Chapter != "附则" {
 				t.Errorf("article 3 = %+v", a)
 			}
-			if tc.warn != "" && !strings.Contains(strings.Join(res.Warnings, " "), tc.warn) {
+			if tc.warn != "" && !strings.Contains(joinTexts(res.Warnings, " "), tc.warn) {
 				t.Errorf("Warnings = %q, want %q", res.Warnings, tc.warn)
 			}
 		})
@@ -451,10 +466,10 @@ func TestConvertPassThrough(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := convert(t, tc.file, []byte(tc.data), testMeta)
-			if string(res.Markdown) != tc.data {
-				t.Errorf("Markdown = %q, want the file unchanged", res.Markdown)
+			if string(res.Markdown) != tc.data || !res.OwnFrontMatter {
+				t.Errorf("Markdown = %q, OwnFrontMatter %v; want the file unchanged, its own front matter", res.Markdown, res.OwnFrontMatter)
 			}
-			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "form fields are ignored") {
+			if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "form fields are ignored") {
 				t.Errorf("Warnings = %q", res.Warnings)
 			}
 			if doc := parse(t, res); doc.ID != "own" {
@@ -462,7 +477,7 @@ func TestConvertPassThrough(t *testing.T) {
 			}
 		})
 	}
-	res := convert(t, "b.md", []byte("# 会议报道\n\n2025年3月1日，区里召开会议。\n\n会议强调，要抓好落实。\n"), Meta{ID: "news-1", Category: "news"})
+	res := convert(t, "b.md", []byte("# 会议报道\n\n2025年3月1日，区里召开会议。\n\n会议强调，要抓好落实。\n"), policies.Meta{ID: "news-1", Category: "news"})
 	want := "---\nid: news-1\ntitle: 会议报道\ncategory: news\n---\n\n# 会议报道\n\n2025年3月1日，区里召开会议。\n\n会议强调，要抓好落实。\n"
 	if string(res.Markdown) != want {
 		t.Errorf("Markdown = %q, want %q", res.Markdown, want)
@@ -473,14 +488,14 @@ func TestConvertPassThrough(t *testing.T) {
 }
 
 func TestFrontMatterEscaping(t *testing.T) {
-	meta := Meta{
+	meta := policies.Meta{
 		ID: "wz-x-2025", Title: `"引号": #井号 'single' - 列表 *星号 & 锚 | 管道 {花括号}`, Category: "other",
 		Issuer: "yes", DocNo: "吴政规〔2025〕1号", Published: "2025-02-24", EffectiveFrom: "2025-03-01",
 		EffectiveTo: "2027-12-31", LeadDepartment: "区工信局\n（第二行）", SourceURL: "https://www.szwz.gov.cn/a?b=1&c=2#x", Sample: true,
 	}
 	res := convert(t, "a.txt", []byte("第一条 甲。"), meta)
 	doc := parse(t, res)
-	got := Meta{ID: doc.ID, Title: doc.Title, Category: string(doc.Category), Issuer: doc.Issuer, DocNo: doc.DocNo,
+	got := policies.Meta{ID: doc.ID, Title: doc.Title, Category: string(doc.Category), Issuer: doc.Issuer, DocNo: doc.DocNo,
 		Published: doc.Published.String(), EffectiveFrom: doc.EffectiveFrom.String(), EffectiveTo: doc.EffectiveTo.String(),
 		LeadDepartment: doc.LeadDepartment, SourceURL: doc.SourceURL, Sample: doc.Sample}
 	want := meta
@@ -488,7 +503,7 @@ func TestFrontMatterEscaping(t *testing.T) {
 	if got != want {
 		t.Errorf("parsed front matter = %+v\nwant %+v\n%s", got, want, res.Markdown)
 	}
-	res = convert(t, "a.txt", []byte("第一条 甲。"), Meta{ID: "x"})
+	res = convert(t, "a.txt", []byte("第一条 甲。"), policies.Meta{ID: "x"})
 	if !strings.HasPrefix(string(res.Markdown), "---\nid: x\n---\n\n") {
 		t.Errorf("only the non-empty fields: %q", res.Markdown)
 	}
@@ -591,16 +606,16 @@ func TestFormatNumber(t *testing.T) {
 }
 
 func TestConvertInvisible(t *testing.T) {
-	res := convert(t, "a.txt", []byte("第一条 甲\u200b乙\u00ad丙。"), Meta{ID: "x", Title: "t", Category: "other"})
+	res := convert(t, "a.txt", []byte("第一条 甲\u200b乙\u00ad丙。"), policies.Meta{ID: "x", Title: "t", Category: "other"})
 	if a := parse(t, res).Articles; len(a) != 1 || a[0].Text != "甲乙丙。" {
 		t.Errorf("articles = %+v", a)
 	}
-	if w := strings.Join(res.Warnings, "\n"); !strings.Contains(w, "removed 2 invisible characters") {
+	if w := joinTexts(res.Warnings, "\n"); !strings.Contains(w, "removed 2 invisible characters") {
 		t.Errorf("Warnings = %q", res.Warnings)
 	}
 	// Spam split by zero-width spaces is whole again, and the parser's
 	// hygiene scan catches it.
-	res = convert(t, "a.txt", []byte("第一条 博\u200b彩广告。"), Meta{ID: "x", Title: "t", Category: "other"})
+	res = convert(t, "a.txt", []byte("第一条 博\u200b彩广告。"), policies.Meta{ID: "x", Title: "t", Category: "other"})
 	_, fs := policies.ParseFile("a.md", res.Markdown)
 	if len(fs) == 0 || fs[0].Code != policies.CodeSpam {
 		t.Errorf("findings = %v, want spam", fs)

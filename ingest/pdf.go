@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"regexp"
 	"strings"
 	"sync"
@@ -138,13 +141,13 @@ var errPDFTimeout = errors.New("PDF extraction timed out")
 // pdf converts a PDF with a text layer: the text of each page, without page
 // numbers and running headers and footers, hard-wrapped lines joined into
 // paragraphs.
-func (c *conv) pdf(ctx context.Context, data []byte, meta Meta) ([]byte, error) {
+func (c *conv) pdf(ctx context.Context, data []byte, meta policies.Meta) ([]byte, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.opts.PDFTimeout, errPDFTimeout)
 	defer cancel()
 	pages, err := c.pdfPages(ctx, data)
 	if err != nil {
 		if context.Cause(ctx) == errPDFTimeout {
-			return nil, errorf(ErrTooLarge, err, "reading the PDF took longer than %s: it is too large or too complex, split it (PDF 解析超时，文件过大或过于复杂，请拆分)", c.opts.PDFTimeout)
+			return nil, refuse(fault.TooLarge, err, lang.T(fmt.Sprintf("reading the PDF took longer than %s: it is too large or too complex, split it", c.opts.PDFTimeout), "PDF 解析超时，文件过大或过于复杂，请拆分"))
 		}
 		return nil, err
 	}
@@ -158,13 +161,13 @@ func (c *conv) pdf(ctx context.Context, data []byte, meta Meta) ([]byte, error) 
 		chars += n
 	}
 	if chars == 0 {
-		return nil, errorf(ErrUnsupported, nil, "no text layer; OCR is not supported: the PDF is a scan or an image, upload the Word or text version (扫描件无文字层，不支持文字识别，请上传 Word 或文字版)")
+		return nil, refuse(fault.Unsupported, nil, lang.T("no text layer; OCR is not supported: the PDF is a scan or an image, upload the Word or text version", "扫描件无文字层，不支持文字识别，请上传 Word 或文字版"))
 	}
 	if len(empty) > 0 {
 		if len(empty) > 10 {
 			empty = append(empty[:10], "…")
 		}
-		c.warn("pages without text: %s (scanned?); their content is missing (第 %s 页无文字层，可能为扫描页，内容缺失)", strings.Join(empty, ", "), strings.Join(empty, "、"))
+		c.warn(lang.T(fmt.Sprintf("pages without text: %s (scanned?); their content is missing", strings.Join(empty, ", ")), fmt.Sprintf("第 %s 页无文字层，可能为扫描页，内容缺失", strings.Join(empty, "、"))))
 	}
 	lines := make([][]string, len(pages))
 	for i, p := range pages {
@@ -177,7 +180,7 @@ func (c *conv) pdf(ctx context.Context, data []byte, meta Meta) ([]byte, error) 
 	}
 	kept, dropped := stripFurniture(lines)
 	if len(dropped) > 0 {
-		c.warn("dropped running headers or footers repeated on the pages: %q (已删除页眉页脚: %s)", dropped, strings.Join(dropped, "；"))
+		c.warn(lang.T(fmt.Sprintf("dropped running headers or footers repeated on the pages: %q", dropped), fmt.Sprintf("已删除各页重复的页眉页脚：%s", strings.Join(dropped, "；"))))
 	}
 	var all []string
 	for _, p := range kept {
@@ -198,14 +201,14 @@ func (c *conv) pdfPages(ctx context.Context, data []byte) ([]string, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errorf(ErrInvalid, err, "the PDF reader could not start; try again later (PDF 解析组件无法启动，请稍后再试)")
+		return nil, refuse(fault.Invalid, err, lang.T("the PDF reader could not start; try again later", "PDF 解析组件无法启动，请稍后再试"))
 	}
 	inst, err := pool.GetInstanceWithContext(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errorf(ErrInvalid, err, "the PDF reader is not available; try again later (PDF 解析组件不可用，请稍后再试)")
+		return nil, refuse(fault.Invalid, err, lang.T("the PDF reader is not available; try again later", "PDF 解析组件不可用，请稍后再试"))
 	}
 	type result struct {
 		pages    []string
@@ -217,8 +220,7 @@ func (c *conv) pdfPages(ctx context.Context, data []byte) ([]string, error) {
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				r = result{panicked: true, err: errorf(ErrInvalid, fmt.Errorf("panic: %v", p),
-					"the PDF file could not be read: it may be damaged, export it again (PDF 文件无法读取，可能已损坏，请重新导出)")}
+				r = result{panicked: true, err: refuse(fault.Invalid, fmt.Errorf("panic: %v", p), lang.T("the PDF file could not be read: it may be damaged, export it again", "PDF 文件无法读取，可能已损坏，请重新导出"))}
 			}
 			done <- r
 		}()
@@ -246,22 +248,22 @@ func (c *conv) readPDF(ctx context.Context, inst pdfium.Pdfium, data []byte) ([]
 	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
 	switch {
 	case errors.Is(err, pdfiumerrors.ErrPassword):
-		return nil, errorf(ErrInvalid, err, "PDF is encrypted (PDF 文件已加密，请上传未加密的版本)")
+		return nil, refuse(fault.Invalid, err, lang.T("PDF is encrypted", "PDF 文件已加密，请上传未加密的版本"))
 	case errors.Is(err, pdfiumerrors.ErrSecurity):
-		return nil, errorf(ErrInvalid, err, "PDF is encrypted with an unsupported method (PDF 文件加密方式不受支持，请上传未加密的版本)")
+		return nil, refuse(fault.Invalid, err, lang.T("PDF is encrypted with an unsupported method", "PDF 文件加密方式不受支持，请上传未加密的版本"))
 	case err != nil:
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errorf(ErrInvalid, err, "the PDF is damaged and cannot be read: export it again (PDF 文件已损坏，无法读取，请重新导出)")
+		return nil, refuse(fault.Invalid, err, lang.T("the PDF is damaged and cannot be read: export it again", "PDF 文件已损坏，无法读取，请重新导出"))
 	}
 	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
 	count, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
 	if err != nil {
-		return nil, errorf(ErrInvalid, err, "the PDF is damaged (its pages cannot be counted): export it again (PDF 文件已损坏，请重新导出)")
+		return nil, refuse(fault.Invalid, err, lang.T("the PDF is damaged (its pages cannot be counted): export it again", "PDF 文件已损坏，请重新导出"))
 	}
 	if count.PageCount > c.opts.MaxPages {
-		return nil, errorf(ErrTooLarge, nil, "the PDF has %d pages, over the limit of %d: split it (PDF 页数过多，请拆分)", count.PageCount, c.opts.MaxPages)
+		return nil, refuse(fault.TooLarge, nil, lang.T(fmt.Sprintf("the PDF has %d pages, over the limit of %d: split it", count.PageCount, c.opts.MaxPages), fmt.Sprintf("PDF 页数过多（%d 页，上限 %d 页），请拆分", count.PageCount, c.opts.MaxPages)))
 	}
 	pages := make([]string, count.PageCount)
 	for i := range pages {
@@ -273,7 +275,7 @@ func (c *conv) readPDF(ctx context.Context, inst pdfium.Pdfium, data []byte) ([]
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, errorf(ErrInvalid, err, "page %d of the PDF cannot be read: export the PDF again (PDF 第 %d 页无法读取，请重新导出)", i+1, i+1)
+			return nil, refuse(fault.Invalid, err, lang.T(fmt.Sprintf("page %d of the PDF cannot be read: export the PDF again", i+1), fmt.Sprintf("PDF 第 %d 页无法读取，请重新导出", i+1)))
 		}
 		pages[i] = text
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"policybot/policies"
+	"policybot/policies/fault"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +82,7 @@ func TestConvertPDF(t *testing.T) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
-	if !strings.Contains(strings.Join(res.Warnings, "\n"), "dropped running headers") {
+	if !strings.Contains(joinTexts(res.Warnings, "\n"), "dropped running headers") {
 		t.Errorf("Warnings = %q, want the dropped header", res.Warnings)
 	}
 }
@@ -94,17 +96,17 @@ func TestConvertPDFRefuses(t *testing.T) {
 		kind error
 		msg  string
 	}{
-		{"encrypted", readTestdata(t, "policy-encrypted.pdf"), Options{}, ErrInvalid, "PDF is encrypted (PDF 文件已加密，请上传未加密的版本)"},
-		{"scanned", handPDF(scanPage, scanPage), Options{}, ErrUnsupported, "no text layer; OCR is not supported"},
-		{"blank", handPDF(""), Options{}, ErrUnsupported, "no text layer"},
-		{"garbage", []byte("%PDF-1.7\n\x00\x01garbage garbage garbage"), Options{}, ErrInvalid, "damaged"},
-		{"header only", []byte("%PDF-"), Options{}, ErrInvalid, "damaged"},
-		{"too many pages", handPDF(textPage("one"), textPage("two"), textPage("three")), Options{MaxPages: 2}, ErrTooLarge, "3 pages"},
-		{"timeout", good, Options{PDFTimeout: time.Nanosecond}, ErrTooLarge, "took longer than 1ns"},
+		{"encrypted", readTestdata(t, "policy-encrypted.pdf"), Options{}, fault.Invalid, "PDF is encrypted (PDF 文件已加密，请上传未加密的版本)"},
+		{"scanned", handPDF(scanPage, scanPage), Options{}, fault.Unsupported, "no text layer; OCR is not supported"},
+		{"blank", handPDF(""), Options{}, fault.Unsupported, "no text layer"},
+		{"garbage", []byte("%PDF-1.7\n\x00\x01garbage garbage garbage"), Options{}, fault.Invalid, "damaged"},
+		{"header only", []byte("%PDF-"), Options{}, fault.Invalid, "damaged"},
+		{"too many pages", handPDF(textPage("one"), textPage("two"), textPage("three")), Options{MaxPages: 2}, fault.TooLarge, "3 pages"},
+		{"timeout", good, Options{PDFTimeout: time.Nanosecond}, fault.TooLarge, "took longer than 1ns"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Convert(context.Background(), "a.pdf", tc.data, Meta{}, tc.opts)
+			res, err := Convert(context.Background(), "a.pdf", tc.data, policies.Meta{}, tc.opts)
 			if err == nil {
 				t.Fatalf("Convert = %s, want an error", res.Markdown)
 			}
@@ -114,8 +116,8 @@ func TestConvertPDFRefuses(t *testing.T) {
 	t.Run("truncated", func(t *testing.T) {
 		// PDFium repairs what it can; whatever it decides, the error is typed.
 		for _, n := range []int{100, len(good) / 2, len(good) - 200} {
-			_, err := Convert(context.Background(), "a.pdf", good[:n], Meta{}, Options{})
-			if err != nil && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrUnsupported) {
+			_, err := Convert(context.Background(), "a.pdf", good[:n], policies.Meta{}, Options{})
+			if err != nil && !errors.Is(err, fault.Invalid) && !errors.Is(err, fault.Unsupported) {
 				t.Errorf("truncated at %d: untyped error %v", n, err)
 			}
 		}
@@ -124,8 +126,8 @@ func TestConvertPDFRefuses(t *testing.T) {
 
 func TestConvertPDFPartlyScanned(t *testing.T) {
 	data := handPDF(textPage("Article 1. The policy applies to all firms."), scanPage, textPage("Article 2. It takes effect on 1 March 2025."))
-	res := convert(t, "a.pdf", data, Meta{ID: "x", Title: "t", Category: "other"})
-	if !strings.Contains(strings.Join(res.Warnings, "\n"), "pages without text: 2") {
+	res := convert(t, "a.pdf", data, policies.Meta{ID: "x", Title: "t", Category: "other"})
+	if !strings.Contains(joinTexts(res.Warnings, "\n"), "pages without text: 2") {
 		t.Errorf("Warnings = %q", res.Warnings)
 	}
 	if doc := parse(t, res); len(doc.Articles) != 2 {
@@ -139,14 +141,14 @@ func TestConvertPDFCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Convert(ctx, "a.pdf", readTestdata(t, "policy.pdf"), Meta{}, Options{})
+	_, err := Convert(ctx, "a.pdf", readTestdata(t, "policy.pdf"), policies.Meta{}, Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v, want context.Canceled", err)
 	}
 	// A worker killed mid-document is replaced: the pool still works.
 	for range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
-		Convert(ctx, "a.pdf", readTestdata(t, "policy.pdf"), Meta{}, Options{})
+		Convert(ctx, "a.pdf", readTestdata(t, "policy.pdf"), policies.Meta{}, Options{})
 		cancel()
 	}
 	res := convert(t, "a.pdf", readTestdata(t, "policy.pdf"), testMeta)

@@ -36,7 +36,7 @@ func TestUploadedLayoutsProvisionsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			str := func(k string) string { s, _ := m[k].(string); return s }
-			meta := Meta{ID: str("id"), Title: str("title"), Category: str("category"), Issuer: str("issuer"),
+			meta := policies.Meta{ID: str("id"), Title: str("title"), Category: str("category"), Issuer: str("issuer"),
 				EffectiveFrom: str("effective_from"), EffectiveTo: str("effective_to"), LeadDepartment: str("lead_department")}
 			res, err := Convert(context.Background(), name, data, meta, Options{})
 			if err != nil {

@@ -2,7 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"fmt"
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"regexp"
 	"slices"
 	"strings"
@@ -236,7 +239,7 @@ func joinWrapped(lines []string) []string {
 // title becomes "# …", 第X章 lines "## …", and other headings "## …" only
 // before the first article, since after it they would be read as part of an
 // article's text anyway.
-func (c *conv) render(meta Meta, blocks []block) []byte {
+func (c *conv) render(meta policies.Meta, blocks []block) []byte {
 	var bs []block
 	for _, b := range blocks {
 		for _, part := range strings.Split(b.text, "\n") {
@@ -269,13 +272,13 @@ func (c *conv) render(meta Meta, blocks []block) []byte {
 	}
 	if meta.Title == "" && titleAt >= 0 {
 		meta.Title = bs[titleAt].text
-		c.warn("title taken from the document: %q; check it (标题取自正文，请核对)", meta.Title)
+		c.warn(lang.T(fmt.Sprintf("title taken from the document: %q; check it", meta.Title), fmt.Sprintf("标题取自正文，请核对：“%v”", meta.Title)))
 	}
 	if meta.DocNo == "" {
 		for _, b := range bs[:firstArticle] {
 			if docNoRE.MatchString(b.text) {
 				meta.DocNo = b.text
-				c.warn("document number taken from the document: %q; check it (文号取自正文，请核对)", meta.DocNo)
+				c.warn(lang.T(fmt.Sprintf("document number taken from the document: %q; check it", meta.DocNo), fmt.Sprintf("文号取自正文，请核对：“%v”", meta.DocNo)))
 				break
 			}
 		}
@@ -312,10 +315,11 @@ func looksLikeTitle(s string) bool {
 // otherwise it is decoded to UTF-8 and front matter is synthesised from meta.
 // A Markdown body is kept as written; a text body has its hard-wrapped lines
 // joined into paragraphs.
-func (c *conv) text(data []byte, meta Meta) ([]byte, error) {
+func (c *conv) text(data []byte, meta policies.Meta) ([]byte, error) {
 	if policies.HasFrontMatter(data) {
-		if meta != (Meta{}) {
-			c.warn("the file has its own front matter, which is kept: the form fields are ignored (文件自带元数据，表单填写的字段未使用)")
+		c.ownFront = true
+		if meta != (policies.Meta{}) {
+			c.warn(lang.T("the file has its own front matter, which is kept: the form fields are ignored", "文件自带元数据，表单填写的字段未使用"))
 		}
 		return bytes.Clone(data), nil
 	}
@@ -341,12 +345,12 @@ func (c *conv) text(data []byte, meta Meta) ([]byte, error) {
 
 // markdown prepends front matter to a Markdown body, taking the title from
 // its first "# " heading when meta has none.
-func (c *conv) markdown(s string, meta Meta) []byte {
+func (c *conv) markdown(s string, meta policies.Meta) []byte {
 	if meta.Title == "" {
 		for _, l := range strings.Split(s, "\n") {
 			if t, ok := strings.CutPrefix(strings.TrimSpace(l), "# "); ok && strings.TrimSpace(t) != "" {
 				meta.Title = strings.TrimSpace(t)
-				c.warn("title taken from the document: %q; check it (标题取自正文，请核对)", meta.Title)
+				c.warn(lang.T(fmt.Sprintf("title taken from the document: %q; check it", meta.Title), fmt.Sprintf("标题取自正文，请核对：“%v”", meta.Title)))
 				break
 			}
 		}
@@ -367,7 +371,7 @@ func (c *conv) decodeText(data []byte) (string, error) {
 	case isUTF16(data):
 		out, err := xunicode.UTF16(xunicode.LittleEndian, xunicode.ExpectBOM).NewDecoder().Bytes(data)
 		if err == nil && utf8.Valid(out) {
-			c.warn("the file is UTF-16, converted to UTF-8 (文件为 UTF-16 编码，已转换为 UTF-8)")
+			c.warn(lang.T("the file is UTF-16, converted to UTF-8", "文件为 UTF-16 编码，已转换为 UTF-8"))
 			return string(out), nil
 		}
 	case utf8.Valid(data):
@@ -375,9 +379,9 @@ func (c *conv) decodeText(data []byte) (string, error) {
 	default:
 		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err == nil && utf8.Valid(out) && !bytes.ContainsRune(out, utf8.RuneError) {
-			c.warn("the file is GB18030/GBK, converted to UTF-8 (文件为 GB18030/GBK 编码，已转换为 UTF-8)")
+			c.warn(lang.T("the file is GB18030/GBK, converted to UTF-8", "文件为 GB18030/GBK 编码，已转换为 UTF-8"))
 			return string(out), nil
 		}
 	}
-	return "", errorf(ErrInvalid, nil, "the text is not UTF-8, UTF-16 or GB18030: save it as UTF-8 (无法识别的文本编码，请另存为 UTF-8)")
+	return "", refuse(fault.Invalid, nil, lang.T("the text is not UTF-8, UTF-16 or GB18030: save it as UTF-8", "无法识别的文本编码，请另存为 UTF-8"))
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"policybot/policies/lang"
 	"sort"
 	"strings"
 )
@@ -89,7 +90,7 @@ func (p *Parser) LoadFS(fsys fs.FS, prefix string) (*Corpus, error) {
 	for _, name := range names {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			c.Findings = append(c.Findings, Finding{Path: prefix + name, Severity: Error, Code: CodeSize, Msg: fmt.Sprintf("cannot read (无法读取): %v", err)})
+			c.Findings = append(c.Findings, Finding{Path: prefix + name, Severity: Error, Code: CodeSize, Msg: lang.T(fmt.Sprintf("cannot read: %v", err), "无法读取")})
 			continue
 		}
 		c.add(p.Parse(prefix+name, data))
@@ -105,13 +106,13 @@ func (p *Parser) LoadPaths(paths []string) *Corpus {
 	for _, path := range paths {
 		st, err := os.Stat(path)
 		if err != nil {
-			c.Findings = append(c.Findings, Finding{Path: path, Severity: Error, Code: CodeSize, Msg: fmt.Sprintf("cannot read (无法读取): %v", err)})
+			c.Findings = append(c.Findings, Finding{Path: path, Severity: Error, Code: CodeSize, Msg: lang.T(fmt.Sprintf("cannot read: %v", err), "无法读取")})
 			continue
 		}
 		if !st.IsDir() {
-			data, err := readLimited(path)
-			if err != nil {
-				c.Findings = append(c.Findings, Finding{Path: path, Severity: Error, Code: CodeSize, Msg: err.Error()})
+			data, problem := readLimited(path)
+			if !problem.IsZero() {
+				c.Findings = append(c.Findings, Finding{Path: path, Severity: Error, Code: CodeSize, Msg: problem})
 				continue
 			}
 			c.add(p.Parse(path, data))
@@ -119,7 +120,7 @@ func (p *Parser) LoadPaths(paths []string) *Corpus {
 		}
 		sub, err := p.LoadFS(os.DirFS(path), filepath.ToSlash(path)+"/")
 		if err != nil {
-			c.Findings = append(c.Findings, Finding{Path: path, Severity: Error, Code: CodeSize, Msg: fmt.Sprintf("cannot read directory (无法读取目录): %v", err)})
+			c.Findings = append(c.Findings, Finding{Path: path, Severity: Error, Code: CodeSize, Msg: lang.T(fmt.Sprintf("cannot read directory: %v", err), "无法读取目录")})
 			continue
 		}
 		c.Docs = append(c.Docs, sub.Docs...)
@@ -129,24 +130,26 @@ func (p *Parser) LoadPaths(paths []string) *Corpus {
 	return c
 }
 
-func readLimited(path string) ([]byte, error) {
+func readLimited(path string) (data []byte, problem lang.Text) {
+	unreadable := func(err error) lang.Text { return lang.T(fmt.Sprintf("cannot read: %v", err), "无法读取") }
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read (无法读取): %v", err)
+		return nil, unreadable(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read (无法读取): %v", err)
+		return nil, unreadable(err)
 	}
 	if st.Size() > MaxFileBytes {
-		return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit: split it (文件过大，请拆分)", st.Size(), MaxFileBytes)
+		return nil, lang.T(fmt.Sprintf("file is %d bytes, over the %d-byte limit: split it", st.Size(), MaxFileBytes),
+			fmt.Sprintf("文件过大（%d 字节，上限 %d 字节），请拆分", st.Size(), MaxFileBytes))
 	}
-	data := make([]byte, st.Size())
+	data = make([]byte, st.Size())
 	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("cannot read (无法读取): %v", err)
+		return nil, unreadable(err)
 	}
-	return data, nil
+	return data, lang.Text{}
 }
 
 func (c *Corpus) add(d *Document, fs []Finding) {
@@ -165,7 +168,7 @@ func (c *Corpus) checkIDs() {
 		}
 		if prev, ok := first[d.ID]; ok {
 			c.Findings = append(c.Findings, Finding{Path: d.Path, Line: d.idLine, Severity: Error, Code: CodeDuplicateID,
-				Msg: fmt.Sprintf("duplicate document id %q, also in %s: give each document its own id (文档 id 重复)", d.ID, prev)})
+				Msg: lang.T(fmt.Sprintf("duplicate document id %q, also in %s: give each document its own id", d.ID, prev), fmt.Sprintf("文档 id 重复：“%v”", d.ID))})
 			continue
 		}
 		first[d.ID] = d.Path

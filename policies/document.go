@@ -242,3 +242,22 @@ func (d *Document) StatusAt(t time.Time) Status {
 func (d *Document) InForce(t time.Time) bool {
 	return d.StatusAt(t) == StatusInForce
 }
+
+// Meta is a document's metadata as an official types it in the upload
+// form (or the docs command's flags): the front matter fields of
+// FORMAT.md, unchecked. A converter writes it as the front matter of a
+// file that has none; empty fields are left out. The parser checks it
+// like any front matter.
+type Meta struct {
+	ID             string
+	Title          string
+	Category       string
+	Issuer         string
+	DocNo          string
+	Published      string // YYYY-MM-DD
+	EffectiveFrom  string // YYYY-MM-DD
+	EffectiveTo    string // YYYY-MM-DD
+	LeadDepartment string
+	SourceURL      string
+	Sample         bool
+}

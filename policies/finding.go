@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"policybot/policies/lang"
 	"strings"
 )
 
@@ -47,8 +48,9 @@ type Finding struct {
 	Col      int
 	Severity Severity
 	Code     string
-	// Msg says what is wrong and what to fix, in English and Chinese.
-	Msg string
+	// Msg says what is wrong and what to fix; Code is what a program acts
+	// on.
+	Msg lang.Text
 	// Match is the offending text, for spam and hygiene findings.
 	Match string
 }

@@ -16,7 +16,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, fs := ParseFile("f.md", data)
 		for _, x := range fs {
-			if x.Msg == "" {
+			if x.Msg.En == "" || x.Msg.Zh == "" {
 				t.Fatalf("finding without message: %+v", x)
 			}
 		}

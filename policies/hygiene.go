@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"policybot/policies/lang"
 	"policybot/policies/norm"
 )
 
@@ -332,19 +333,24 @@ func mayMatch(text string, anyOf []string) bool {
 	return false
 }
 
-func hygieneMsg(r *hygieneRule) string {
+func hygieneMsg(r *hygieneRule) lang.Text {
+	var t lang.Text
 	switch r.kind {
 	case CodeSpam:
-		return "injected spam, remove it and restore the original text (疑似被注入的赌博/彩票垃圾信息，请删除并恢复原文): " + r.desc
+		t = lang.T("injected spam, remove it and restore the original text", "疑似被注入的赌博/彩票垃圾信息，请删除并恢复原文")
 	case CodeFooter:
-		return "website footer residue, remove the line (网页页脚残留，请删除该行): " + r.desc
+		t = lang.T("website footer residue, remove the line", "网页页脚残留，请删除该行")
 	case CodeLink:
-		return "link to a non-government domain, remove it or add the domain to the allow list (指向非政府网站的链接，请删除): " + r.desc
+		t = lang.T("link to a non-government domain, remove it or add the domain to the allow list", "指向非政府网站的链接，请删除")
 	case CodeInjection:
-		return "instruction addressed to an AI model; check the source and remove it unless it belongs to the document — the bot never takes a figure from this sentence (疑似针对AI模型的注入指令，请核对原文，非原文内容请删除；机器人不会采信该句中的数字): " + r.desc
+		t = lang.T("instruction addressed to an AI model; check the source and remove it unless it belongs to the document — the bot never takes a figure from this sentence",
+			"疑似针对AI模型的注入指令，请核对原文，非原文内容请删除；机器人不会采信该句中的数字")
 	default:
-		return "invisible character, delete it (不可见字符，请删除): " + r.desc
+		t = lang.T("invisible character, delete it", "不可见字符，请删除")
 	}
+	// The rule's description names the pattern (hygiene.txt); it is written
+	// once, for both languages.
+	return lang.T(t.En+": "+r.desc, t.Zh+"："+r.desc)
 }
 
 func (h *Hygiene) allowed(link string) bool {

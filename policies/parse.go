@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"policybot/policies/amount"
+	"policybot/policies/lang"
 	"regexp"
 	"sort"
 	"strconv"
@@ -66,15 +67,15 @@ func HasFrontMatter(data []byte) bool {
 // document with any Error finding must not be indexed.
 func (p *Parser) Parse(path string, data []byte) (*Document, []Finding) {
 	var fs []Finding
-	add := func(line int, sev Severity, code, format string, args ...any) {
-		fs = append(fs, Finding{Path: path, Line: line, Severity: sev, Code: code, Msg: fmt.Sprintf(format, args...)})
+	add := func(line int, sev Severity, code string, msg lang.Text) {
+		fs = append(fs, Finding{Path: path, Line: line, Severity: sev, Code: code, Msg: msg})
 	}
 	switch {
 	case len(data) == 0:
-		add(0, Error, CodeSize, "empty file (文件为空)")
+		add(0, Error, CodeSize, lang.T("empty file", "文件为空"))
 		return nil, fs
 	case len(data) > MaxFileBytes:
-		add(0, Error, CodeSize, "file is %d bytes, over the %d-byte limit: split it (文件过大，请拆分)", len(data), MaxFileBytes)
+		add(0, Error, CodeSize, lang.T(fmt.Sprintf("file is %d bytes, over the %d-byte limit: split it", len(data), MaxFileBytes), fmt.Sprintf("文件过大（%d 字节，上限 %d 字节），请拆分", len(data), MaxFileBytes)))
 		return nil, fs
 	}
 	text, encFindings := decode(path, data)
@@ -103,14 +104,14 @@ func (p *Parser) Parse(path string, data []byte) (*Document, []Finding) {
 			}
 		}
 		if end < 0 {
-			add(1, Error, CodeFrontMatter, "front matter opened with --- is never closed: add a closing --- line (前置元数据缺少结束的 --- 行)")
+			add(1, Error, CodeFrontMatter, lang.T("front matter opened with --- is never closed: add a closing --- line", "前置元数据缺少结束的 --- 行"))
 			return doc, fs
 		}
 		fs = append(fs, parseFrontMatter(path, doc, strings.Join(lines[1:end], "\n"), 2)...)
 		fs = append(fs, p.scope(path, doc)...)
 		bodyStart = end + 1
 	} else {
-		add(1, Error, CodeFrontMatter, "no front matter: start the file with --- and the fields id, title, category (缺少前置元数据：文件开头应为 --- 及 id、title、category 字段)")
+		add(1, Error, CodeFrontMatter, lang.T("no front matter: start the file with --- and the fields id, title, category", "缺少前置元数据：文件开头应为 --- 及 id、title、category 字段"))
 	}
 	fs = append(fs, parseBody(path, doc, lines, bodyStart)...)
 	sort.SliceStable(fs, func(i, j int) bool {
@@ -130,12 +131,12 @@ func decode(path string, data []byte) (string, []Finding) {
 	var fs []Finding
 	if bytes.IndexByte(data, 0) >= 0 {
 		return "", []Finding{{Path: path, Severity: Error, Code: CodeEncoding,
-			Msg: "binary file (contains NUL bytes): save the document as UTF-8 text or Markdown (二进制文件，请另存为 UTF-8 文本)"}}
+			Msg: lang.T("binary file (contains NUL bytes): save the document as UTF-8 text or Markdown", "二进制文件，请另存为 UTF-8 文本")}}
 	}
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		// Word and Notepad write one; it carries no text.
 		fs = append(fs, Finding{Path: path, Line: 1, Col: 1, Severity: Warning, Code: CodeBOM,
-			Msg: "byte-order mark at the start of the file was removed (文件开头的 BOM 已去除)"})
+			Msg: lang.T("byte-order mark at the start of the file was removed", "文件开头的 BOM 已去除")})
 		data = data[3:]
 	}
 	if utf8.Valid(data) {
@@ -144,18 +145,18 @@ func decode(path string, data []byte) (string, []Finding) {
 	if mostlyUTF8(data) {
 		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
 		fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeEncoding,
-			Msg: "not UTF-8 text: the file is UTF-8 with damaged bytes here, re-save it as UTF-8 (文件含有损坏的 UTF-8 字节，请重新保存为 UTF-8)"})
+			Msg: lang.T("not UTF-8 text: the file is UTF-8 with damaged bytes here, re-save it as UTF-8", "文件含有损坏的 UTF-8 字节，请重新保存为 UTF-8")})
 		return "", fs
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err == nil && utf8.Valid(out) && looksChinese(out) {
 		fs = append(fs, Finding{Path: path, Severity: Warning, Code: CodeEncoding,
-			Msg: "file is GB18030/GBK, converted to UTF-8: save it as UTF-8 to silence this (文件为 GB18030/GBK 编码，已转换为 UTF-8)"})
+			Msg: lang.T("file is GB18030/GBK, converted to UTF-8: save it as UTF-8 to silence this", "文件为 GB18030/GBK 编码，已转换为 UTF-8")})
 		return string(out), fs
 	}
 	line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
 	fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeEncoding,
-		Msg: "not UTF-8 or GB18030 text: save the document as UTF-8 (无法识别的文本编码，请另存为 UTF-8)"})
+		Msg: lang.T("not UTF-8 or GB18030 text: save the document as UTF-8", "无法识别的文本编码，请另存为 UTF-8")})
 	return "", fs
 }
 
@@ -205,18 +206,18 @@ func looksChinese(b []byte) bool {
 
 func parseFrontMatter(path string, doc *Document, src string, firstLine int) []Finding {
 	var fs []Finding
-	add := func(line int, format string, args ...any) {
-		fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeField, Msg: fmt.Sprintf(format, args...)})
+	add := func(line int, msg lang.Text) {
+		fs = append(fs, Finding{Path: path, Line: line, Severity: Error, Code: CodeField, Msg: msg})
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
 		fs = append(fs, Finding{Path: path, Line: firstLine + yamlErrLine(err), Severity: Error, Code: CodeFrontMatter,
-			Msg: fmt.Sprintf("front matter is not valid YAML (前置元数据格式错误): %v", err)})
+			Msg: lang.T(fmt.Sprintf("front matter is not valid YAML: %v", err), "前置元数据格式错误")})
 		return fs
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		fs = append(fs, Finding{Path: path, Line: firstLine - 1, Severity: Error, Code: CodeFrontMatter,
-			Msg: "front matter must be key: value lines (前置元数据应为 键: 值 格式)"})
+			Msg: lang.T("front matter must be key: value lines", "前置元数据应为 键: 值 格式")})
 		return fs
 	}
 	m := root.Content[0]
@@ -226,12 +227,12 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 		k, v := m.Content[i], m.Content[i+1]
 		line := firstLine + k.Line - 1
 		if prev, dup := seen[k.Value]; dup {
-			add(line, "field %q repeats line %d: keep one (字段重复)", k.Value, prev)
+			add(line, lang.T(fmt.Sprintf("field %q repeats line %d: keep one", k.Value, prev), fmt.Sprintf("字段重复：“%v”", k.Value)))
 			continue
 		}
 		seen[k.Value] = line
 		if v.Kind != yaml.ScalarNode {
-			add(line, "field %q must be a single value (字段 %s 应为单个值)", k.Value, k.Value)
+			add(line, lang.T(fmt.Sprintf("field %q must be a single value", k.Value), fmt.Sprintf("字段 %s 应为单个值", k.Value)))
 			continue
 		}
 		val := strings.TrimSpace(v.Value)
@@ -243,16 +244,16 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			doc.ID, doc.idLine = val, line
 			switch {
 			case len(val) > MaxIDLength:
-				add(line, "id is %d characters long, the limit is %d: use a short id such as wz-mfg-2025 (id 过长，最多 %d 个字符)", len(val), MaxIDLength, MaxIDLength)
+				add(line, lang.T(fmt.Sprintf("id is %d characters long, the limit is %d: use a short id such as wz-mfg-2025", len(val), MaxIDLength), fmt.Sprintf("id 过长，最多 %d 个字符", MaxIDLength)))
 			case !idRE.MatchString(val):
-				add(line, "bad id %q: use lower-case letters, digits and single hyphens, e.g. wz-mfg-2025 (id 只能包含小写字母、数字和连字符)", val)
+				add(line, lang.T(fmt.Sprintf("bad id %q: use lower-case letters, digits and single hyphens, e.g. wz-mfg-2025", val), fmt.Sprintf("id 只能包含小写字母、数字和连字符：“%v”", val)))
 			}
 		case "title":
 			doc.Title = val
 		case "category":
 			doc.Category = Category(val)
 			if !doc.Category.Valid() {
-				add(line, "unknown category %q: use one of %s (类别无效)", val, categoryList())
+				add(line, lang.T(fmt.Sprintf("unknown category %q: use one of %s", val, categoryList()), fmt.Sprintf("类别无效：“%v”", val)))
 			}
 		case "issuer":
 			doc.Issuer = val
@@ -264,7 +265,7 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			}
 			d, err := ParseDate(val)
 			if err != nil {
-				add(line, "bad date %s: %q: write YYYY-MM-DD, e.g. 2025-03-01 (日期格式应为 YYYY-MM-DD)", k.Value, val)
+				add(line, lang.T(fmt.Sprintf("bad date %s: %q: write YYYY-MM-DD, e.g. 2025-03-01", k.Value, val), fmt.Sprintf("日期格式应为 YYYY-MM-DD：“%v”", val)))
 				continue
 			}
 			switch k.Value {
@@ -283,17 +284,17 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 				doc.Sample = true
 			case "false", "":
 			default:
-				add(line, "sample must be true or false, not %q (sample 只能为 true 或 false)", val)
+				add(line, lang.T(fmt.Sprintf("sample must be true or false, not %q", val), fmt.Sprintf("sample 只能为 true 或 false：“%v”", val)))
 			}
 		case "supersedes":
 			doc.Supersedes = val
 			if val != "" && !idRE.MatchString(val) {
-				add(line, "supersedes %q is not a document id (supersedes 应为文档 id)", val)
+				add(line, lang.T(fmt.Sprintf("supersedes %q is not a document id", val), fmt.Sprintf("supersedes 应为文档 id：“%v”", val)))
 			}
 		case "source_url":
 			doc.SourceURL = val
 			if val != "" && !httpURL(val) {
-				add(line, "source_url %q must be an http:// or https:// address of the original text (原文链接只能是 http:// 或 https:// 网址)", val)
+				add(line, lang.T(fmt.Sprintf("source_url %q must be an http:// or https:// address of the original text", val), fmt.Sprintf("原文链接只能是 http:// 或 https:// 网址：“%v”", val)))
 			}
 		case "region":
 			doc.Region, doc.scopeLines.region = val, line
@@ -303,7 +304,7 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			}
 			lv, ok := ParseLevel(val)
 			if !ok {
-				add(line, "unknown level %q: use district (区/县级市), city (市), province (省) or national (国家) (层级无效)", val)
+				add(line, lang.T(fmt.Sprintf("unknown level %q: use district (区/县级市), city (市), province (省) or national (国家)", val), fmt.Sprintf("层级无效：“%v”", val)))
 				continue
 			}
 			doc.Level, doc.scopeLines.level = lv, line
@@ -313,7 +314,7 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			}
 			y, err := strconv.Atoi(val)
 			if err != nil || y < minYear || y > maxYear {
-				add(line, "bad year %q: write the year of the measure with four digits, e.g. 2025 (年份应为四位数字，如 2025)", val)
+				add(line, lang.T(fmt.Sprintf("bad year %q: write the year of the measure with four digits, e.g. 2025", val), fmt.Sprintf("年份应为四位数字，如 2025：“%v”", val)))
 				continue
 			}
 			doc.Year = y
@@ -323,23 +324,23 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 			}
 			st, ok := ParseStatus(val)
 			if !ok {
-				add(line, "unknown status %q: use in-force (现行有效), expired (已失效) or repealed (已废止) (状态无效)", val)
+				add(line, lang.T(fmt.Sprintf("unknown status %q: use in-force (现行有效), expired (已失效) or repealed (已废止)", val), fmt.Sprintf("状态无效：“%v”", val)))
 				continue
 			}
 			doc.Status = st
 		default:
-			add(line, "unknown field %q: the fields are %s (未知字段)", k.Value, strings.Join(fields, ", "))
+			add(line, lang.T(fmt.Sprintf("unknown field %q: the fields are %s", k.Value, strings.Join(fields, ", ")), fmt.Sprintf("未知字段：“%v”", k.Value)))
 		}
 	}
 	for _, req := range []string{"id", "title", "category"} {
 		if _, ok := seen[req]; !ok {
-			add(firstLine-1, "missing required field %q: add a line \"%s: …\" to the front matter (缺少必填字段 %s)", req, req, req)
+			add(firstLine-1, lang.T(fmt.Sprintf("missing required field %q: add a line \"%s: …\" to the front matter", req, req), fmt.Sprintf("缺少必填字段 %s", req)))
 		} else if req == "title" && doc.Title == "" {
-			add(seen[req], "title is empty (标题为空)")
+			add(seen[req], lang.T("title is empty", "标题为空"))
 		}
 	}
 	if !doc.EffectiveFrom.IsZero() && !doc.EffectiveTo.IsZero() && doc.EffectiveTo.Before(doc.EffectiveFrom.Time) {
-		add(toLine, "effective_to %s is before effective_from %s (line %d): swap or correct them (失效日期早于生效日期)", doc.EffectiveTo, doc.EffectiveFrom, fromLine)
+		add(toLine, lang.T(fmt.Sprintf("effective_to %s is before effective_from %s (line %d): swap or correct them", doc.EffectiveTo, doc.EffectiveFrom, fromLine), fmt.Sprintf("失效日期 %s 早于生效日期 %s（第 %d 行），请更正", doc.EffectiveTo, doc.EffectiveFrom, fromLine)))
 	}
 	return fs
 }
@@ -367,21 +368,21 @@ func (p *Parser) scope(path string, doc *Document) []Finding {
 		g = DefaultRegions()
 	}
 	var fs []Finding
-	add := func(line int, sev Severity, format string, args ...any) {
-		fs = append(fs, Finding{Path: path, Line: line, Severity: sev, Code: CodeField, Msg: fmt.Sprintf(format, args...)})
+	add := func(line int, sev Severity, msg lang.Text) {
+		fs = append(fs, Finding{Path: path, Line: line, Severity: sev, Code: CodeField, Msg: msg})
 	}
 	if doc.Region != "" {
 		r, ok := g.Lookup(doc.Region)
 		switch {
 		case !ok:
-			add(doc.scopeLines.region, Warning, "region %q is not in the region table (policies/regions.txt): it is matched only by this exact name and contains no other region; check the spelling, e.g. 吴中区, 苏州市, 江苏省, 全国 (地区不在地区表中，请核对名称)", doc.Region)
+			add(doc.scopeLines.region, Warning, lang.T(fmt.Sprintf("region %q is not in the region table (policies/regions.txt): it is matched only by this exact name and contains no other region; check the spelling, e.g. 吴中区, 苏州市, 江苏省, 全国", doc.Region), fmt.Sprintf("地区不在地区表中，请核对名称：“%v”", doc.Region)))
 			if doc.Level == "" {
-				add(doc.scopeLines.region, Warning, "give the level of region %q: level: district, city, province or national (请填写层级 level)", doc.Region)
+				add(doc.scopeLines.region, Warning, lang.T(fmt.Sprintf("give the level of region %q: level: district, city, province or national", doc.Region), fmt.Sprintf("请填写层级 level：“%v”", doc.Region)))
 			}
 		default:
 			doc.Region = r.Name
 			if doc.Level != "" && doc.Level != r.Level {
-				add(doc.scopeLines.level, Error, "level %s does not match region %s, which is %s (%s) in the region table: correct one of them (层级与地区不符)", doc.Level, r.Name, r.Level, r.Level.Label())
+				add(doc.scopeLines.level, Error, lang.T(fmt.Sprintf("level %s does not match region %s, which is %s (%s) in the region table: correct one of them", doc.Level, r.Name, r.Level, r.Level.Label()), fmt.Sprintf("层级 %s 与地区 %s 不符（地区表中为%s），请更正其一", doc.Level.Label(), r.Name, r.Level.Label())))
 			}
 		}
 	} else if doc.Region = g.InferRegion(doc.Issuer, doc.Title); doc.Region != "" {
@@ -479,7 +480,7 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 			n, err := amount.ParseNumeral(m[1])
 			if err != nil {
 				fs = append(fs, Finding{Path: path, Line: i + 1, Severity: Error, Code: CodeArticle,
-					Msg: fmt.Sprintf("cannot read the article number %q: write 第一条, 第十五条 or 第15条 (条号无法识别)", m[1])})
+					Msg: lang.T(fmt.Sprintf("cannot read the article number %q: write 第一条, 第十五条 or 第15条", m[1]), fmt.Sprintf("条号无法识别：“%v”", m[1]))})
 				continue
 			}
 			if len(arts) > 0 && arts[len(arts)-1].end < 0 {
@@ -508,7 +509,7 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 		doc.Articles = paragraphs(lines, start)
 		if len(doc.Articles) == 0 {
 			fs = append(fs, Finding{Path: path, Line: start + 1, Severity: Error, Code: CodeArticle,
-				Msg: "the document has no text: add its articles (第一条 …) or paragraphs (文档没有正文)"})
+				Msg: lang.T("the document has no text: add its articles (第一条 …) or paragraphs", "文档没有正文")})
 		}
 		return fs
 	}
@@ -529,18 +530,18 @@ func parseBody(path string, doc *Document, lines []string, start int) []Finding 
 		switch prev, dup := seen[a.num]; {
 		case dup:
 			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
-				Msg: fmt.Sprintf("第%d条 appears twice (also line %d): renumber the articles (条号重复)", a.num, prev)})
+				Msg: lang.T(fmt.Sprintf("第%d条 appears twice (also line %d): renumber the articles", a.num, prev), fmt.Sprintf("第%d条重复出现（另见第 %d 行），请重新编号", a.num, prev))})
 		case k == 0 && a.num != 1:
 			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
-				Msg: fmt.Sprintf("the first article is 第%d条: articles must start at 第一条 (条号应从第一条开始)", a.num)})
+				Msg: lang.T(fmt.Sprintf("the first article is 第%d条: articles must start at 第一条", a.num), fmt.Sprintf("首条为第%d条，条号应从第一条开始", a.num))})
 		case k > 0 && a.num != arts[k-1].num+1:
 			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
-				Msg: fmt.Sprintf("第%d条 follows 第%d条: an article is skipped or out of order, renumber them (条号不连续)", a.num, arts[k-1].num)})
+				Msg: lang.T(fmt.Sprintf("第%d条 follows 第%d条: an article is skipped or out of order, renumber them", a.num, arts[k-1].num), fmt.Sprintf("第%d条排在第%d条之后，条号不连续，请重新编号", a.num, arts[k-1].num))})
 		}
 		seen[a.num] = lineNo
 		if text == "" {
 			fs = append(fs, Finding{Path: path, Line: lineNo, Severity: Error, Code: CodeArticle,
-				Msg: fmt.Sprintf("第%d条 is empty: add its text or remove it (条文为空)", a.num)})
+				Msg: lang.T(fmt.Sprintf("第%d条 is empty: add its text or remove it", a.num), fmt.Sprintf("第%d条没有内容，请补充或删除", a.num))})
 		}
 		doc.Articles = append(doc.Articles, art)
 	}

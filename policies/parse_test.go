@@ -144,7 +144,7 @@ func TestValidation(t *testing.T) {
 			_, fs := mustParse(t, tc.src)
 			var found bool
 			for _, f := range fs {
-				if f.Code == tc.code && f.Severity == tc.severity && strings.Contains(f.Msg, tc.msg) && (tc.line == 0 || f.Line == tc.line) {
+				if f.Code == tc.code && f.Severity == tc.severity && strings.Contains(f.Msg.String(), tc.msg) && (tc.line == 0 || f.Line == tc.line) {
 					found = true
 				}
 			}

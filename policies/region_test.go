@@ -206,8 +206,8 @@ func TestParseScope(t *testing.T) {
 			}
 			found := false
 			for _, f := range fs {
-				if strings.Contains(f.Msg, tc.finding) && f.Severity == tc.severity && f.Code == CodeField && f.Line > 0 {
-					found = f.Msg != "" && strings.ContainsFunc(f.Msg, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff })
+				if strings.Contains(f.Msg.String(), tc.finding) && f.Severity == tc.severity && f.Code == CodeField && f.Line > 0 {
+					found = f.Msg.En != "" && strings.ContainsFunc(f.Msg.Zh, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff })
 				}
 			}
 			if !found {

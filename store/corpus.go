@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"policybot/corpus"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 )
 
 // The corpus store: the documents' versions and the audit log
@@ -18,7 +20,7 @@ import (
 var _ corpus.Store = (*SQLite)(nil)
 
 const versionColumns = `doc_id, version, status, title, markdown, source_name, source_type, source_sha256, source_size,
-warnings, based_on, created_by, created_at, published_at, retired_from`
+warnings, warnings_zh, based_on, created_by, created_at, published_at, retired_from`
 
 // Load implements corpus.Store.
 func (q *queries) Load(ctx context.Context) (int64, []corpus.Version, error) {
@@ -43,17 +45,15 @@ func (q *queries) Load(ctx context.Context) (int64, []corpus.Version, error) {
 	var out []corpus.Version
 	for rows.Next() {
 		var v corpus.Version
-		var md, warnings, status string
+		var md, warnings, warningsZh, status string
 		var published, retired sql.NullTime
 		if err := rows.Scan(&v.DocID, &v.N, &status, &v.Title, &md, &v.Source.Name, &v.Source.Type, &v.Source.SHA256,
-			&v.Source.Size, &warnings, &v.BasedOn, &v.CreatedBy, &v.CreatedAt, &published, &retired); err != nil {
+			&v.Source.Size, &warnings, &warningsZh, &v.BasedOn, &v.CreatedBy, &v.CreatedAt, &published, &retired); err != nil {
 			return 0, nil, fmt.Errorf("load corpus: %w", err)
 		}
 		v.Status = corpus.Status(status)
 		v.Markdown = []byte(md)
-		if warnings != "" {
-			v.Warnings = strings.Split(warnings, "\n")
-		}
+		v.Warnings = splitTexts(warnings, warningsZh)
 		if published.Valid {
 			v.PublishedAt = published.Time
 		}
@@ -92,21 +92,22 @@ func (q *queries) Commit(ctx context.Context, c corpus.Change) (int64, error) {
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n != 1 {
-			return fmt.Errorf("generation %d is not the current one: %w", c.Base, corpus.ErrConflict)
+			return fmt.Errorf("generation %d is not the current one: %w", c.Base, fault.Conflict)
 		}
 		for _, v := range c.Add {
 			var one int
 			err := tx.QueryRowContext(ctx, `SELECT 1 FROM corpus_versions WHERE doc_id = $1 AND version = $2`, v.DocID, v.N).Scan(&one)
 			if err == nil {
-				return fmt.Errorf("version %d of %s exists already: %w", v.N, v.DocID, corpus.ErrConflict)
+				return fmt.Errorf("version %d of %s exists already: %w", v.N, v.DocID, fault.Conflict)
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
+			en, zh := joinTexts(v.Warnings)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO corpus_versions (`+versionColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 				v.DocID, v.N, string(v.Status), v.Title, string(v.Markdown), v.Source.Name, v.Source.Type, v.Source.SHA256,
-				v.Source.Size, joinLines(v.Warnings), v.BasedOn, v.CreatedBy, q.stamp(v.CreatedAt),
+				v.Source.Size, en, zh, v.BasedOn, v.CreatedBy, q.stamp(v.CreatedAt),
 				nullTime(v.PublishedAt), nullTime(v.RetiredFrom)); err != nil {
 				return fmt.Errorf("add version %d of %s: %w", v.N, v.DocID, err)
 			}
@@ -120,12 +121,12 @@ WHERE doc_id = $4 AND version = $5`, string(v.Status), nullTime(v.PublishedAt), 
 			if n, err := res.RowsAffected(); err != nil {
 				return err
 			} else if n != 1 {
-				return fmt.Errorf("version %d of %s: %w", v.N, v.DocID, corpus.ErrNotFound)
+				return fmt.Errorf("version %d of %s: %w", v.N, v.DocID, fault.NotFound)
 			}
 		}
 		for _, a := range c.Audit {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO corpus_audit (at, who, action, doc_id, from_version, to_version, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, q.stamp(a.At), a.Who, string(a.Action), a.DocID, a.FromVersion, a.ToVersion, a.Detail); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO corpus_audit (at, who, action, doc_id, from_version, to_version, detail, detail_zh)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, q.stamp(a.At), a.Who, string(a.Action), a.DocID, a.FromVersion, a.ToVersion, a.Detail.En, a.Detail.Zh); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 		}
@@ -143,7 +144,7 @@ func (q *queries) Audit(ctx context.Context, aq corpus.AuditQuery) ([]corpus.Aud
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT id, at, who, action, doc_id, from_version, to_version, detail
+	rows, err := q.r.QueryContext(ctx, `SELECT id, at, who, action, doc_id, from_version, to_version, detail, detail_zh
 FROM corpus_audit WHERE $1 = '' OR doc_id = $1 ORDER BY id DESC LIMIT $2`, aq.DocID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -153,7 +154,7 @@ FROM corpus_audit WHERE $1 = '' OR doc_id = $1 ORDER BY id DESC LIMIT $2`, aq.Do
 	for rows.Next() {
 		var a corpus.AuditEntry
 		var action string
-		if err := rows.Scan(&a.ID, &a.At, &a.Who, &action, &a.DocID, &a.FromVersion, &a.ToVersion, &a.Detail); err != nil {
+		if err := rows.Scan(&a.ID, &a.At, &a.Who, &action, &a.DocID, &a.FromVersion, &a.ToVersion, &a.Detail.En, &a.Detail.Zh); err != nil {
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
 		a.Action = corpus.Action(action)
@@ -173,11 +174,29 @@ func nullTime(t time.Time) sql.NullTime {
 	return sql.NullTime{Time: t.UTC(), Valid: true}
 }
 
-// joinLines keeps a list of one-line notes in one column.
-func joinLines(ss []string) string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.Join(strings.Fields(s), " ")
+// joinTexts keeps a list of one-line notes in two columns, the English
+// and the Chinese, a line each.
+func joinTexts(ts []lang.Text) (en, zh string) {
+	ens, zhs := make([]string, len(ts)), make([]string, len(ts))
+	for i, t := range ts {
+		ens[i], zhs[i] = strings.Join(strings.Fields(t.En), " "), strings.Join(strings.Fields(t.Zh), " ")
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(ens, "\n"), strings.Join(zhs, "\n")
+}
+
+// splitTexts reads what joinTexts wrote. Notes stored before the Chinese
+// column are English only.
+func splitTexts(en, zh string) []lang.Text {
+	if en == "" && zh == "" {
+		return nil
+	}
+	ens, zhs := strings.Split(en, "\n"), strings.Split(zh, "\n")
+	out := make([]lang.Text, len(ens))
+	for i := range ens {
+		out[i].En = ens[i]
+		if zh != "" && i < len(zhs) {
+			out[i].Zh = zhs[i]
+		}
+	}
+	return out
 }

@@ -13,20 +13,18 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"policybot/corpus"
-	"policybot/ingest"
 	"policybot/policies"
 )
 
 // CorpusAdmin is what the admin API needs of the corpus; *corpus.Service
 // satisfies it. The errors it returns for refused requests are
-// *corpus.Error (ErrNotFound, ErrConflict, ErrInvalid, ErrRejected).
+// *fault.Error (and *corpus.StaleError for a publish on an outdated view).
 type CorpusAdmin interface {
 	Upload(ctx context.Context, who, name string, data []byte, meta corpus.Meta, publish bool) (corpus.UploadResult, error)
 	Publish(ctx context.Context, who, id string, n int) (corpus.Version, error)
@@ -250,49 +248,13 @@ func (a *admin) handlePage() http.Handler {
 	})
 }
 
-// adminError turns the corpus's refusals into errors the client is told
-// about; anything else stays an internal error.
-func adminError(err error) error {
-	var ce *corpus.Error
-	if !errors.As(err, &ce) {
-		return err
-	}
-	en, zh := splitBilingual(ce.Msg)
-	code := codeInvalid
-	switch {
-	case errors.Is(ce, corpus.ErrNotFound):
-		code = codeNotFound
-	case errors.Is(ce, corpus.ErrConflict):
-		code = codeConflict
-	case errors.Is(ce, corpus.ErrRejected):
-		code = codeUnprocessable
-	}
-	return &apiError{code: code, en: en, zh: zh}
-}
-
-var bilingualRE = regexp.MustCompile(`\s*[（(]([^()（）]*\p{Han}[^()（）]*)[)）]`)
-
-// splitBilingual splits "English (中文)" into its two parts; a message
-// without a Chinese part is both.
-func splitBilingual(msg string) (en, zh string) {
-	locs := bilingualRE.FindAllStringSubmatchIndex(msg, -1)
-	if len(locs) == 0 {
-		return msg, msg
-	}
-	// The last Chinese part is the translation; earlier ones are quoted
-	// values.
-	m := locs[len(locs)-1]
-	en = strings.TrimSpace(msg[:m[0]] + msg[m[1]:])
-	return strings.TrimRight(en, " :："), msg[m[2]:m[3]]
-}
-
 func (a *admin) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	var se *corpus.StaleError
 	if errors.As(err, &se) {
 		a.writeStale(w, r, se)
 		return
 	}
-	writeError(w, r, a.log, adminError(err))
+	writeError(w, r, a.log, err)
 }
 
 // staleJSON is the 409 of a publish on an outdated view: what the official
@@ -310,19 +272,10 @@ type staleJSON struct {
 }
 
 func (a *admin) writeStale(w http.ResponseWriter, r *http.Request, se *corpus.StaleError) {
-	en, _ := splitBilingual(se.Error())
-	zh := fmt.Sprintf("文档 %s 在您查看（第 %d 版）之后已被%s修改，现为第 %d 版（新增 %d 条、删除 %d 条、修改 %d 条）。请刷新页面，核对改动后再决定是否发布。",
-		se.DocID, se.Base, orSomeone(se.By), se.Current, len(se.Diff.Added), len(se.Diff.Removed), len(se.Diff.Changed))
+	msg := se.Msg()
 	a.log.Info("admin: publish on an outdated view refused", "who", userOf(r.Context()).name, "doc", se.DocID, "base", se.Base, "current", se.Current, "changed_by", se.By)
-	writeJSON(w, http.StatusConflict, staleJSON{Error: en, ErrorZh: zh, Code: codeStale, ID: se.DocID,
+	writeJSON(w, http.StatusConflict, staleJSON{Error: msg.En, ErrorZh: msg.Zh, Code: codeStale, ID: se.DocID,
 		BaseVersion: se.Base, CurrentVersion: se.Current, ChangedBy: se.By, ChangedAt: stamp(se.At), Diff: newDiffJSON(se.Diff)})
-}
-
-func orSomeone(name string) string {
-	if name == "" {
-		return "他人"
-	}
-	return " " + name + " "
 }
 
 // baseParam reads the document version the official saw before a publish:
@@ -375,8 +328,11 @@ type findingJSON struct {
 	Code     string `json:"code"`
 	Line     int    `json:"line,omitempty"`
 	Col      int    `json:"col,omitempty"`
-	Message  string `json:"message"`
-	Match    string `json:"match,omitempty"`
+	// Message is in both languages (English, then the Chinese in
+	// brackets), as the command line prints it; MessageZh is the Chinese.
+	Message   string `json:"message"`
+	MessageZh string `json:"message_zh"`
+	Match     string `json:"match,omitempty"`
 }
 
 type sourceJSON struct {
@@ -419,7 +375,9 @@ type versionJSON struct {
 	Errors   []findingJSON `json:"errors"`
 	Findings []findingJSON `json:"findings"`
 	Warnings []string      `json:"warnings"`
-	Markdown string        `json:"markdown,omitempty"`
+	// WarningsZh are the Chinese of Warnings, one for one.
+	WarningsZh []string `json:"warnings_zh"`
+	Markdown   string   `json:"markdown,omitempty"`
 
 	// The scope (region, level, year, declared status).
 	scopeJSON
@@ -453,7 +411,8 @@ func stamp(t time.Time) string {
 func findingsJSON(fs []policies.Finding) []findingJSON {
 	out := make([]findingJSON, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, findingJSON{Severity: f.Severity.String(), Code: f.Code, Line: f.Line, Col: f.Col, Message: f.Msg, Match: f.Match})
+		out = append(out, findingJSON{Severity: f.Severity.String(), Code: f.Code, Line: f.Line, Col: f.Col,
+			Message: f.Msg.String(), MessageZh: f.Msg.Zh, Match: f.Match})
 	}
 	return out
 }
@@ -476,7 +435,7 @@ func newVersionJSON(v *corpus.Version, now time.Time, withMarkdown bool) version
 		ID: v.DocID, Version: v.N, Status: v.Status, Live: v.N > 0 && v.LiveAt(now), Publishable: v.Publishable(), Title: v.Title,
 		Type: v.Source.Type, Source: sourceJSON{Name: v.Source.Name, Type: v.Source.Type, Size: v.Source.Size, SHA256: v.Source.SHA256},
 		BasedOn: v.BasedOn, CreatedBy: v.CreatedBy, CreatedAt: stamp(v.CreatedAt), PublishedAt: stamp(v.PublishedAt),
-		RetiredFrom: stamp(v.RetiredFrom), Articles: []articleJSON{}, Errors: findingsJSON(v.Errors()), Warnings: []string{},
+		RetiredFrom: stamp(v.RetiredFrom), Articles: []articleJSON{}, Errors: findingsJSON(v.Errors()), Warnings: []string{}, WarningsZh: []string{},
 	}
 	if d := v.Doc; d != nil {
 		out.ID = d.ID
@@ -498,7 +457,9 @@ func newVersionJSON(v *corpus.Version, now time.Time, withMarkdown bool) version
 		}
 	}
 	out.Findings = findingsJSON(findings)
-	out.Warnings = append(out.Warnings, v.Warnings...)
+	for _, w := range v.Warnings {
+		out.Warnings, out.WarningsZh = append(out.Warnings, w.String()), append(out.WarningsZh, w.Zh)
+	}
 	if withMarkdown {
 		out.Markdown = string(v.Markdown)
 	}
@@ -660,7 +621,7 @@ func (a *admin) handleUpload() http.Handler {
 			a.writeErr(w, r, errInvalid("No file: send it in a form field named file.", "没有收到文件，请选择要上传的文件。"))
 			return
 		}
-		meta := corpus.Meta{Meta: ingest.Meta{
+		meta := corpus.Meta{Meta: policies.Meta{
 			ID: fields["id"], Title: fields["title"], Category: fields["category"], Issuer: fields["issuer"],
 			DocNo: fields["doc_no"], Published: fields["published"], EffectiveFrom: fields["effective_from"],
 			EffectiveTo: fields["effective_to"], LeadDepartment: fields["lead_department"], SourceURL: fields["source_url"],
@@ -698,7 +659,7 @@ func (a *admin) handleUpload() http.Handler {
 func uploadRefusal(v *corpus.Version) (en, zh string) {
 	for _, f := range v.Findings {
 		if f.Code == corpus.CodeFile {
-			return splitBilingual(f.Msg)
+			return f.Msg.En, f.Msg.Zh
 		}
 	}
 	n := len(v.Errors()) + len(v.Hygiene())
@@ -834,7 +795,7 @@ func (a *admin) handleDocument() http.Handler {
 			list = append(list, j)
 		}
 		if sel == nil {
-			a.writeErr(w, r, &corpus.Error{Kind: corpus.ErrNotFound, Msg: fmt.Sprintf("document %s has no version %d (版本不存在)", sum.ID, n)})
+			a.writeErr(w, r, corpus.NoVersion(sum.ID, n))
 			return
 		}
 		out := map[string]any{"document": newSummaryJSON(sum), "versions": list, "version": newVersionJSON(sel, now, true)}
@@ -973,8 +934,11 @@ type auditJSON struct {
 	ToVersion   int    `json:"to_version"`
 	// Version is the version acted on: ToVersion, or FromVersion for a
 	// retirement.
-	Version int    `json:"version"`
-	Detail  string `json:"detail,omitempty"`
+	Version int `json:"version"`
+	// Detail says more (the file, the version a rollback copied, a
+	// date), in English; DetailZh in Chinese.
+	Detail   string `json:"detail,omitempty"`
+	DetailZh string `json:"detail_zh,omitempty"`
 }
 
 // handleAudit answers GET /admin/api/audit[?doc=ID][&limit=N].
@@ -1001,7 +965,7 @@ func (a *admin) handleAudit() http.Handler {
 				v = e.FromVersion
 			}
 			out = append(out, auditJSON{ID: e.ID, At: stamp(e.At), Who: e.Who, Action: string(e.Action), Doc: e.DocID,
-				FromVersion: e.FromVersion, ToVersion: e.ToVersion, Version: v, Detail: e.Detail})
+				FromVersion: e.FromVersion, ToVersion: e.ToVersion, Version: v, Detail: e.Detail.En, DetailZh: e.Detail.Zh})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"entries": out})
 	})

@@ -22,6 +22,7 @@ import (
 
 	"policybot/bot"
 	"policybot/corpus"
+	"policybot/ingest"
 	"policybot/policies"
 	"policybot/retrieval"
 	"policybot/store"
@@ -38,6 +39,12 @@ const (
 	chenToken = "chen-0123456789abcdef"
 	liToken   = "li-0123456789abcdef01"
 )
+
+// convert is the upload converter the program uses: ingest's.
+func convert(ctx context.Context, name string, data []byte, meta policies.Meta) (corpus.Converted, error) {
+	res, err := ingest.Convert(ctx, name, data, meta, ingest.Options{})
+	return corpus.Converted(res), err
+}
 
 var adminTokens = []web.AdminToken{{Name: "chen", Token: chenToken}, {Name: "li", Token: liToken}}
 
@@ -62,7 +69,7 @@ func startAdminServer(tb testing.TB, d web.AdminDeps) *adminTestEnv {
 	}
 	tb.Cleanup(func() { st.Close() })
 	live := retrieval.NewLive(nil)
-	svc, err := corpus.New(corpus.Options{Store: st, Live: live, Questions: st, Now: now, Index: retrieval.Options{Now: now}})
+	svc, err := corpus.New(corpus.Options{Store: st, Live: live, Questions: st, Now: now, Index: retrieval.Options{Now: now}, Convert: convert})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -557,7 +564,7 @@ func TestAdminUploadRefused(t *testing.T) {
 		{"zip bomb docx", "bomb.docx", zipBomb(t), meta, 422, "file"},
 		{"encrypted pdf", "policy-encrypted.pdf", encrypted, meta, 422, "file"},
 		{"corrupt pdf", "policy.pdf", []byte("%PDF-1.7\n1 0 obj garbage\n%%EOF"), meta, 422, "file"},
-		{"no metadata", "policy.txt", []byte("第一条 没有元数据。"), nil, 422, "field"},
+		{"no metadata", "policy.txt", []byte("第一条 没有元数据。"), nil, 422, "no_front_matter"},
 		{"skipped article", "bad.md", bytes.Replace(oceanDoc("wz-bad", oceanV1), []byte("第二条"), []byte("第四条"), 1), nil, 422, "article"},
 	}
 	for _, tc := range tests {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"policybot/bot"
+	"policybot/policies/fault"
 )
 
 // errorCode is the small vocabulary every error of the server is reduced
@@ -71,6 +72,11 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		code, en, zh = ae.code, ae.en, ae.zh
 	case errors.As(err, &mbe):
 		code, en, zh = codeTooLarge, "The request body is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes.", "请求内容过大。"
+	case fault.As(err) != nil:
+		fe := fault.As(err)
+		code, en, zh = codeOf(fe.Kind), fe.Msg.En, fe.Msg.Zh
+	case errors.Is(err, fault.NotFound):
+		code, en, zh = codeNotFound, "Not found.", "未找到。"
 	case errors.Is(err, bot.ErrInvalid):
 		code, en, zh = codeInvalid, "The message is empty or not a valid question.", "消息为空或无效，请重新输入问题。"
 	case errors.Is(err, ErrNotFound):
@@ -109,6 +115,22 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		status = http.StatusInternalServerError
 	}
 	return status, code, en, zh
+}
+
+// codeOf is the error code of a kind of the core's refusals.
+func codeOf(k fault.Kind) errorCode {
+	switch k {
+	case fault.NotFound:
+		return codeNotFound
+	case fault.Conflict:
+		return codeConflict
+	case fault.Rejected, fault.Unsupported:
+		return codeUnprocessable
+	case fault.TooLarge:
+		return codeTooLarge
+	default:
+		return codeInvalid
+	}
 }
 
 // errorBody is the JSON of every error: {"error": "...", "error_zh": "...",

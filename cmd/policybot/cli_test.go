@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"policybot/corpus"
+	"policybot/ingest"
 	"policybot/retrieval"
 	"policybot/store"
 	"regexp"
@@ -224,7 +225,7 @@ func TestAskAnswersFromTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := corpus.New(corpus.Options{Store: st, Live: retrieval.NewLive(nil), Questions: st})
+	svc, err := corpus.New(corpus.Options{Store: st, Live: retrieval.NewLive(nil), Questions: st, Convert: converter(ingest.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

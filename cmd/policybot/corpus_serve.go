@@ -11,6 +11,7 @@ import (
 
 	"policybot/bot"
 	"policybot/corpus"
+	"policybot/ingest"
 	"policybot/policies"
 	"policybot/retrieval"
 	"policybot/store"
@@ -51,8 +52,8 @@ func openCorpus(ctx context.Context, cfg Config, adm AdminConfig, st corpusDB, l
 	live := retrieval.NewLive(nil)
 	svc, err := corpus.New(corpus.Options{
 		Store: st, Live: live, Parser: p, Questions: st, Now: cfg.Now, Logger: log,
-		Index:  retrieval.Options{Dir: filepath.Join(cfg.DataDir, "index"), Embedder: emb, Logger: log, Now: cfg.Now},
-		Ingest: cfg.ingestOptions(adm),
+		Index:   retrieval.Options{Dir: filepath.Join(cfg.DataDir, "index"), Embedder: emb, Logger: log, Now: cfg.Now},
+		Convert: converter(cfg.ingestOptions(adm)),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -95,4 +96,13 @@ func adminHandler(cfg Config, adm AdminConfig, svc *corpus.Service, log *slog.Lo
 func newCorpusBot(cfg Config, live *retrieval.Live, conv bot.ConversationStore, log *slog.Logger) (*bot.Bot, error) {
 	b, _, err := cfg.newBot(live, conv, log)
 	return b, err
+}
+
+// converter is ingest.Convert with the limits of opts, as the corpus takes
+// it: the corpus does not import the file formats' adapter.
+func converter(opts ingest.Options) corpus.Converter {
+	return func(ctx context.Context, name string, data []byte, meta policies.Meta) (corpus.Converted, error) {
+		res, err := ingest.Convert(ctx, name, data, meta, opts)
+		return corpus.Converted(res), err
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"policybot/bot"
 	"policybot/corpus"
+	"policybot/ingest"
 	"policybot/retrieval"
 	"policybot/store"
 	"policybot/web"
@@ -44,7 +45,7 @@ func startDocsServer(tb testing.TB) *docsEnv {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	svc, err := corpus.New(corpus.Options{Store: st, Live: retrieval.NewLive(nil), Questions: st, Now: now, Index: retrieval.Options{Now: now}})
+	svc, err := corpus.New(corpus.Options{Store: st, Live: retrieval.NewLive(nil), Questions: st, Now: now, Index: retrieval.Options{Now: now}, Convert: converter(ingest.Options{})})
 	if err != nil {
 		tb.Fatal(err)
 	}

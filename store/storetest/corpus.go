@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"policybot/corpus"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/web"
 )
 
@@ -46,7 +48,7 @@ func sampleVersion(id string, n int, status corpus.Status) corpus.Version {
 		DocID: id, N: n, Status: status, Title: "关于促进海外仓发展的若干措施（" + id + "）",
 		Markdown:  []byte("---\nid: " + id + "\ntitle: 海外仓\ncategory: commerce\n---\n\n第一条 对企业自建海外仓给予补助，最高100万元。\n"),
 		Source:    corpus.Source{Name: id + ".docx", Type: "docx", SHA256: "ab12", Size: 2048},
-		Warnings:  []string{"title taken from the document (标题取自正文，请核对)", "a second note"},
+		Warnings:  []lang.Text{lang.T("title taken from the document", "标题取自正文，请核对"), lang.T("a second note", "")},
 		CreatedBy: "chen", CreatedAt: at(n),
 	}
 }
@@ -98,7 +100,7 @@ func testCorpusRoundTrip(t *testing.T, s corpus.Store) {
 	a1 := sampleVersion("wz-a", 1, corpus.Draft)
 	a1.Warnings = nil
 	gen := mustCommit(t, s, corpus.Change{Base: 0, Add: []corpus.Version{b2, a1, b1}, Audit: []corpus.AuditEntry{
-		{At: at(1), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-b", ToVersion: 1, Detail: "b.docx (docx)"},
+		{At: at(1), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-b", ToVersion: 1, Detail: lang.T("b.docx (docx)", "b.docx（docx）")},
 		{At: at(2), Who: "li", Action: corpus.ActionPublish, DocID: "wz-b", FromVersion: 1, ToVersion: 2},
 	}})
 	if gen != 1 {
@@ -122,7 +124,7 @@ func testCorpusRoundTrip(t *testing.T, s corpus.Store) {
 		t.Fatalf("Audit() = %v, %v; want 2 entries", audit, err)
 	}
 	if audit[0].Who != "li" || audit[0].Action != corpus.ActionPublish || audit[0].FromVersion != 1 || audit[0].ToVersion != 2 ||
-		!audit[0].At.Equal(at(2)) || audit[1].Detail != "b.docx (docx)" || audit[0].ID <= audit[1].ID {
+		!audit[0].At.Equal(at(2)) || audit[1].Detail != lang.T("b.docx (docx)", "b.docx（docx）") || audit[0].ID <= audit[1].ID {
 		t.Errorf("Audit() = %+v; want the publish by li first, then the upload", audit)
 	}
 }
@@ -169,7 +171,7 @@ func testCorpusStaleBase(t *testing.T, s corpus.Store) {
 	for _, base := range []int64{0, 2} {
 		_, err := s.Commit(context.Background(), corpus.Change{Base: base, Add: []corpus.Version{sampleVersion("wz-b", 1, corpus.Draft)},
 			Audit: []corpus.AuditEntry{{At: at(2), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-b", ToVersion: 1}}})
-		if !errors.Is(err, corpus.ErrConflict) {
+		if !errors.Is(err, fault.Conflict) {
 			t.Errorf("Commit(Base %d) at generation 1: %v, want ErrConflict", base, err)
 		}
 	}
@@ -181,7 +183,7 @@ func testCorpusDuplicate(t *testing.T, s corpus.Store) {
 	_, err := s.Commit(context.Background(), corpus.Change{Base: 1,
 		Add:   []corpus.Version{sampleVersion("wz-b", 1, corpus.Draft), sampleVersion("wz-a", 1, corpus.Published)},
 		Audit: []corpus.AuditEntry{{At: at(2), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-a", ToVersion: 1}}})
-	if !errors.Is(err, corpus.ErrConflict) {
+	if !errors.Is(err, fault.Conflict) {
 		t.Errorf("Commit(existing version): %v, want ErrConflict", err)
 	}
 	unchanged(t, s, 1, 1, 0)
@@ -192,7 +194,7 @@ func testCorpusUpdateUnknown(t *testing.T, s corpus.Store) {
 	_, err := s.Commit(context.Background(), corpus.Change{Base: 1,
 		Add:    []corpus.Version{sampleVersion("wz-b", 1, corpus.Draft)},
 		Update: []corpus.Version{sampleVersion("wz-a", 7, corpus.Published)}})
-	if !errors.Is(err, corpus.ErrNotFound) {
+	if !errors.Is(err, fault.NotFound) {
 		t.Errorf("Commit(update of an unknown version): %v, want ErrNotFound", err)
 	}
 	unchanged(t, s, 1, 1, 0)
@@ -261,7 +263,7 @@ func testCorpusConcurrent(t *testing.T, s corpus.Store) {
 		switch {
 		case err == nil:
 			won++
-		case !errors.Is(err, corpus.ErrConflict):
+		case !errors.Is(err, fault.Conflict):
 			t.Errorf("writer %d: %v, want nil or ErrConflict", i, err)
 		}
 	}

@@ -116,27 +116,6 @@
     });
   }
 
-  // zh returns the Chinese part of a bilingual message ("bad id "X": …
-  // (id 只能包含…)"), followed by the values the English part names
-  // (quoted text, 第N条), which the Chinese part does not repeat. A message
-  // without a Chinese part is returned whole.
-  function zh(msg) {
-    msg = String(msg || '');
-    var m = msg.match(/[（(]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*[:：]?\s*$/) ||
-      msg.match(/[（(]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]/);
-    if (!m) return msg;
-    var head = msg.slice(0, m.index);
-    var values = [];
-    (head.match(/"[^"]*"|第[0-9一二三四五六七八九十百零〇两]+[条章段]/g) || []).forEach(function (v) {
-      var quoted = v.charAt(0) === '"';
-      var bare = quoted ? v.slice(1, -1) : v;
-      if (!bare || m[1].indexOf(bare) >= 0) return; // the Chinese says it already
-      v = quoted ? '“' + visible(bare) + '”' : v;
-      if (values.indexOf(v) < 0) values.push(v);
-    });
-    return m[1] + (values.length ? '：' + values.join('、') : '');
-  }
-
   // ---- the API -----------------------------------------------------------
 
   var FALLBACK = {
@@ -466,7 +445,8 @@
   function finding(f) {
     return {
       line: f.line || 0, col: f.col || 0, severity: f.severity || 'error', code: f.code || '',
-      msg: String(f.message || ''), match: String(f.match || ''), article: null
+      // message is in both languages; message_zh is what the official reads.
+      msg: String(f.message || ''), zh: visible(f.message_zh || f.message || ''), match: String(f.match || ''), article: null
     };
   }
 
@@ -480,7 +460,10 @@
     var problems = list(v.errors).concat(list(v.findings)).map(finding);
     var blocking = problems.filter(function (f) { return f.severity === 'error'; });
     var notes = problems.filter(function (f) { return f.severity !== 'error'; });
-    var warnings = list(v.warnings).map(String);
+    var warningsZh = list(v.warnings_zh);
+    var warnings = list(v.warnings).map(function (t, i) {
+      return { msg: String(t), zh: visible(warningsZh[i] || t) };
+    });
     var byParagraph = v.cite_by === 'paragraph';
     var unit = byParagraph ? '段' : '条';
     var lines = String(v.markdown || '').split('\n');
@@ -619,8 +602,8 @@
       var wl = el('ol');
       notes.forEach(function (f) { wl.appendChild(renderFinding(f)); });
       warnings.forEach(function (t) {
-        var li = el('li', null, zh(t));
-        if (zh(t) !== t) li.appendChild(el('span', 'detail', t));
+        var li = el('li', null, t.zh);
+        if (t.zh !== t.msg) li.appendChild(el('span', 'detail', t.msg));
         wl.appendChild(li);
       });
       w.appendChild(wl);
@@ -635,8 +618,7 @@
     if (f.article) where.push(f.article.label);
     if (f.line) where.push('第 ' + f.line + ' 行' + (f.col ? '第 ' + f.col + ' 列' : ''));
     if (where.length) li.appendChild(el('span', 'where', where.join(' · ')));
-    var short = zh(f.msg);
-    li.appendChild(el('span', null, short));
+    li.appendChild(el('span', null, f.zh));
     if (f.match) {
       li.appendChild(document.createTextNode('：'));
       li.appendChild(el('mark', 'bad', visible(f.match)));
@@ -649,7 +631,7 @@
       li.appendChild(src);
     }
     // The whole message, with its English advice, for whoever fixes the file.
-    if (short !== f.msg) li.appendChild(el('span', 'detail', f.msg));
+    if (f.zh !== f.msg) li.appendChild(el('span', 'detail', f.msg));
     return li;
   }
 
@@ -677,7 +659,7 @@
       item.appendChild(det);
     }
     a.problems.forEach(function (p) {
-      item.appendChild(el('p', 'article-problem', '⚠ ' + zh(p.msg)));
+      item.appendChild(el('p', 'article-problem', '⚠ ' + p.zh));
     });
     return item;
   }
@@ -1080,18 +1062,6 @@
 
   // ---- audit log ---------------------------------------------------------
 
-  // auditDetail says the server's English details in Chinese.
-  function auditDetail(s) {
-    s = String(s || '');
-    var m;
-    if (s === 'from now') return '立即停用';
-    if ((m = s.match(/^from (.+)$/))) return '自 ' + m[1] + ' 起停用';
-    if ((m = s.match(/^republished version (\d+)$/))) return '重新发布第 ' + m[1] + ' 版的内容';
-    if (s === 'published at upload') return '上传时直接发布';
-    if ((m = s.match(/^superseded by (\S+) v(\d+)(?:, from (.+))?$/))) return '被 ' + m[1] + ' 第 ' + m[2] + ' 版取代' + (m[3] ? '，自 ' + m[3] + ' 起' : '');
-    return s.replace(/, (\d+) errors/, '，$1 个错误').replace(', injected spam', '，含被注入的垃圾信息');
-  }
-
   function auditVersion(e) {
     if ((e.action === 'publish' || e.action === 'rollback') && e.from_version) return '第 ' + e.from_version + ' 版 → 第 ' + e.to_version + ' 版';
     return e.version ? '第 ' + e.version + ' 版' : '';
@@ -1120,7 +1090,7 @@
         doc.appendChild(el('div', 'doc-id', e.doc));
         tr.appendChild(doc);
         tr.appendChild(el('td', 'num small', auditVersion(e)));
-        tr.appendChild(el('td', 'small', auditDetail(e.detail)));
+        tr.appendChild(el('td', 'small', (e.detail_zh || e.detail || '')));
         body.appendChild(tr);
       });
     }, function (err) {
