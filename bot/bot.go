@@ -15,8 +15,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/retrieval"
 	"policybot/retrieval/query"
 )
@@ -33,12 +36,36 @@ var _ Searcher = (*retrieval.Index)(nil)
 // corpus's district hotline and departments.
 const DefaultContact = "吴中区政务服务热线 12345，或对应主管部门（制造业：区工信局；商务：区商务局；文体旅：区文体旅局）"
 
-// ErrInvalid is returned for a request the bot cannot take (empty or too
-// long a message).
-var ErrInvalid = errors.New("invalid request")
-
 // MaxMessageRunes is the longest question the bot takes.
 const MaxMessageRunes = 1000
+
+// The codes of the messages the bot refuses (fault.Error.Code), which
+// CheckMessage returns.
+const (
+	CodeEmptyMessage   = "empty_message"    // fault.Invalid
+	CodeNotUTF8        = "message_not_utf8" // fault.Invalid
+	CodeMessageTooLong = "message_too_long" // fault.TooLarge
+)
+
+// CheckMessage returns msg as the bot takes it (without surrounding
+// space), or the refusal that says which check failed: a *fault.Error with
+// one of the codes above. Ask makes the same check; an adapter calls it
+// first to refuse a message before it does anything else with it, and
+// words the refusal its own way by its code when it must.
+func CheckMessage(msg string) (string, error) {
+	msg = strings.TrimSpace(msg)
+	switch {
+	case msg == "":
+		return "", fault.New(fault.Invalid, CodeEmptyMessage, lang.T("The message is empty.", "消息为空，请输入问题。"))
+	case !utf8.ValidString(msg):
+		return "", fault.New(fault.Invalid, CodeNotUTF8, lang.T("The message is not valid UTF-8.", "消息不是有效的 UTF-8 文本。"))
+	case utf8.RuneCountInString(msg) > MaxMessageRunes:
+		return "", fault.New(fault.TooLarge, CodeMessageTooLong, lang.T(
+			fmt.Sprintf("The message is longer than %d characters; please shorten it.", MaxMessageRunes),
+			fmt.Sprintf("消息超过%d字，请精简后再问。", MaxMessageRunes)))
+	}
+	return msg, nil
+}
 
 // Config are the parts a Bot is made of.
 type Config struct {
@@ -231,8 +258,8 @@ func streamText(text string, onDelta func(string)) {
 // SampleNotice is shown with every answer that cites a sample document.
 const SampleNotice = "提示：所引文件为示例文本，仅供演示，正式条款以区政府正式印发文件为准。"
 
-// Ask answers one question. It returns ErrInvalid for an empty or too long
-// message; other errors come from the index.
+// Ask answers one question. It refuses a message CheckMessage refuses,
+// with the same *fault.Error; other errors come from the index.
 func (b *Bot) Ask(ctx context.Context, req Request) (Answer, error) {
 	return b.AskStream(ctx, req, nil)
 }
@@ -244,12 +271,9 @@ func (b *Bot) Ask(ctx context.Context, req Request) (Answer, error) {
 // offline answer follows after a line saying why (Answer.Replaced).
 // onDelta may be nil.
 func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) (Answer, error) {
-	msg := strings.TrimSpace(req.Message)
-	if msg == "" {
-		return Answer{}, fmt.Errorf("%w: empty message (消息为空)", ErrInvalid)
-	}
-	if n := len([]rune(msg)); n > MaxMessageRunes {
-		return Answer{}, fmt.Errorf("%w: message has %d characters, the limit is %d (消息过长)", ErrInvalid, n, MaxMessageRunes)
+	msg, err := CheckMessage(req.Message)
+	if err != nil {
+		return Answer{}, err
 	}
 	ctx, release, err := b.enterCPU(ctx)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/fault"
 	"policybot/retrieval"
 )
 
@@ -180,10 +181,29 @@ func TestEnglishQuestion(t *testing.T) {
 
 func TestInvalidRequests(t *testing.T) {
 	b := newTestBot(t)
-	for _, msg := range []string{"", "   ", strings.Repeat("奖", MaxMessageRunes+1)} {
-		if _, err := b.Ask(context.Background(), Request{Message: msg}); !errors.Is(err, ErrInvalid) {
-			t.Errorf("Ask(%d runes) error = %v, want ErrInvalid", len([]rune(msg)), err)
+	for _, tc := range []struct {
+		msg  string
+		kind fault.Kind
+		code string
+	}{
+		{"", fault.Invalid, CodeEmptyMessage},
+		{"   ", fault.Invalid, CodeEmptyMessage},
+		{"小巨人\xff奖励", fault.Invalid, CodeNotUTF8},
+		{strings.Repeat("奖", MaxMessageRunes+1), fault.TooLarge, CodeMessageTooLong},
+	} {
+		_, err := b.Ask(context.Background(), Request{Message: tc.msg})
+		if fe := fault.As(err); fe == nil || fe.Kind != tc.kind || fe.Code != tc.code || fe.Msg.En == "" || fe.Msg.Zh == "" {
+			t.Errorf("Ask(%d bytes) error = %v, want a %s refusal %q with its message", len(tc.msg), err, tc.kind, tc.code)
 		}
+		if _, cerr := CheckMessage(tc.msg); fault.CodeOf(cerr) != tc.code {
+			t.Errorf("CheckMessage(%d bytes) = %v, want %q", len(tc.msg), cerr, tc.code)
+		}
+	}
+	if got, err := CheckMessage("  小巨人奖励多少？\n"); got != "小巨人奖励多少？" || err != nil {
+		t.Errorf("CheckMessage = %q, %v; want the trimmed message", got, err)
+	}
+	if _, err := CheckMessage(strings.Repeat("奖", MaxMessageRunes)); err != nil {
+		t.Errorf("CheckMessage(%d characters) = %v, want nil", MaxMessageRunes, err)
 	}
 }
 

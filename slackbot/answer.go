@@ -2,17 +2,16 @@ package slackbot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/policies/fault"
 )
 
 // apologyTimeout bounds posting the apology, which may happen after the
@@ -55,7 +54,7 @@ func (s *Service) answer(ctx context.Context, q question) {
 		log.Warn("placeholder not posted", "err", err)
 	}
 	fail := func(err error) {
-		if errors.Is(err, errEmpty) || errors.Is(err, errTooLong) {
+		if fault.KindOf(err) != "" {
 			log.Info("question not asked", "err", err)
 		} else {
 			log.Error("answer failed", "err", err)
@@ -68,7 +67,7 @@ func (s *Service) answer(ctx context.Context, q question) {
 		}
 	}()
 
-	if err := checkQuestion(q.text); err != nil {
+	if _, err := bot.CheckMessage(q.text); err != nil {
 		fail(err)
 		return
 	}
@@ -99,18 +98,6 @@ func (s *Service) answer(ctx context.Context, q question) {
 		}
 	}
 	log.Info("answered", "refused", ans.Refused, "citations", len(ans.Citations))
-}
-
-// checkQuestion refuses what the bot would refuse, with a message of the
-// adapter's own.
-func checkQuestion(text string) error {
-	switch {
-	case text == "":
-		return errEmpty
-	case utf8.RuneCountInString(text) > bot.MaxMessageRunes:
-		return errTooLong
-	}
-	return nil
 }
 
 // ask calls the bot once a slot is free, and records the answer under

@@ -30,7 +30,7 @@ type commandAck struct {
 // PostgreSQL).
 func (s *Service) handleCommand(ctx context.Context, cmd slack.SlashCommand) (commandAck, error) {
 	text := cleanText(cmd.Text)
-	if err := checkQuestion(text); err != nil {
+	if _, err := bot.CheckMessage(text); err != nil {
 		return commandAck{ResponseType: slack.ResponseTypeEphemeral, Text: userMessage(err)}, nil
 	}
 	if cmd.ResponseURL == "" || cmd.ChannelID == "" || cmd.UserID == "" {
@@ -149,7 +149,8 @@ func (s *Service) handleChoice(cb slack.InteractionCallback, a *slack.BlockActio
 	text := cleanText(v.Message)
 	// The conversation must be one of this channel's: the value is ours,
 	// but nothing else should be able to steer an answer elsewhere.
-	if channel == "" || cb.User.ID == "" || !strings.HasPrefix(v.Conv, "slack:"+channel) || checkQuestion(text) != nil {
+	_, refused := bot.CheckMessage(text)
+	if channel == "" || cb.User.ID == "" || !strings.HasPrefix(v.Conv, "slack:"+channel) || refused != nil {
 		return fmt.Errorf("%w: choice button in channel %q with value %q", errBadRequest, channel, a.Value)
 	}
 	ts := a.ActionTs

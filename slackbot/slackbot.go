@@ -20,12 +20,13 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/policies/fault"
 )
 
 // Asker answers one question; *bot.Bot satisfies it.
 type Asker interface {
-	// Ask returns bot.ErrInvalid (wrapped) for an empty or too long
-	// question; other errors are failures of the bot's parts.
+	// Ask refuses a question bot.CheckMessage refuses, with its
+	// *fault.Error; other errors are failures of the bot's parts.
 	Ask(ctx context.Context, req bot.Request) (bot.Answer, error)
 }
 
@@ -190,12 +191,8 @@ func (s *Service) clientOptions() []slack.Option {
 	return opts
 }
 
-// The errors userMessage knows besides the bot's.
-var (
-	errClosed  = errors.New("slackbot: shutting down")
-	errEmpty   = errors.New("slackbot: empty question")
-	errTooLong = errors.New("slackbot: question too long")
-)
+// errClosed is the error of work refused while shutting down.
+var errClosed = errors.New("slackbot: shutting down")
 
 // goWork runs f in the background with its own deadline, so an HTTP
 // request can be acknowledged at once. Shutdown waits for it.
@@ -287,9 +284,9 @@ func (s *Service) identity(ctx context.Context) (identity, error) {
 // log keeps the detail. It is the one place errors become Slack replies.
 func userMessage(err error) string {
 	switch {
-	case errors.Is(err, errTooLong):
+	case fault.CodeOf(err) == bot.CodeMessageTooLong:
 		return fmt.Sprintf("问题太长了（上限 %d 字），请精简后再问。", bot.MaxMessageRunes)
-	case errors.Is(err, bot.ErrInvalid), errors.Is(err, errEmpty):
+	case fault.KindOf(err) != "":
 		return usageText
 	case errors.Is(err, context.DeadlineExceeded):
 		return "抱歉，查询超时了，请稍后再试。"

@@ -18,8 +18,7 @@ import (
 // Answerer is what the server needs of the bot; *bot.Bot satisfies it.
 type Answerer interface {
 	// AskStream answers req, handing the text to onDelta as it is
-	// produced. It returns an error wrapping bot.ErrInvalid for a message
-	// it cannot take.
+	// produced. It refuses a message bot.CheckMessage refuses.
 	AskStream(ctx context.Context, req bot.Request, onDelta func(string)) (bot.Answer, error)
 }
 
@@ -46,22 +45,6 @@ type answered struct {
 
 var conversationIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
-// checkMessage returns the message ready for the bot, or the error the
-// client is told: 400 for an empty one, 413 for one over the limit.
-func checkMessage(msg string) (string, error) {
-	msg = strings.TrimSpace(msg)
-	if msg == "" {
-		return "", errEmptyMessage
-	}
-	if !utf8.ValidString(msg) {
-		return "", errInvalid("The message is not valid UTF-8.", "消息不是有效的 UTF-8 文本。")
-	}
-	if utf8.RuneCountInString(msg) > bot.MaxMessageRunes {
-		return "", errMessageTooLong
-	}
-	return msg, nil
-}
-
 func checkConversationID(id string) error {
 	if id != "" && !conversationIDRE.MatchString(id) {
 		return errInvalid("conversation_id must be 1–128 letters, digits, '-', '_' or '.'.", "conversation_id 只能包含字母、数字和 - _ .，最长128个字符。")
@@ -83,7 +66,7 @@ func (a *asker) ask(ctx context.Context, channel, conv, msg string, onDelta func
 // askWith is ask for a request that may carry the client's history.
 func (a *asker) askWith(ctx context.Context, channel string, req bot.Request, onDelta func(string)) (answered, error) {
 	msg, conv := req.Message, req.ConversationID
-	msg, err := checkMessage(msg)
+	msg, err := bot.CheckMessage(msg)
 	if err != nil {
 		return answered{}, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"policybot/bot"
 	"policybot/policies/fault"
 )
 
@@ -54,13 +53,7 @@ func (e *apiError) Error() string { return e.en }
 
 func errInvalid(en, zh string) error { return &apiError{code: codeInvalid, en: en, zh: zh} }
 
-var (
-	errMessageTooLong = &apiError{code: codeTooLarge,
-		en: "The message is longer than " + strconv.Itoa(bot.MaxMessageRunes) + " characters; please shorten it.",
-		zh: "消息超过" + strconv.Itoa(bot.MaxMessageRunes) + "字，请精简后再问。"}
-	errEmptyMessage = &apiError{code: codeInvalid, en: "The message is empty.", zh: "消息为空，请输入问题。"}
-	errStarting     = &apiError{code: codeUnavailable, en: "The service is starting; please retry shortly.", zh: "服务正在启动，请稍后再试。", retryAfter: 5 * time.Second}
-)
+var errStarting = &apiError{code: codeUnavailable, en: "The service is starting; please retry shortly.", zh: "服务正在启动，请稍后再试。", retryAfter: 5 * time.Second}
 
 // statusOf translates an error into the status and the messages a client
 // sees. It is the only place that knows which error means which status.
@@ -77,8 +70,6 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		code, en, zh = codeOf(fe.Kind), fe.Msg.En, fe.Msg.Zh
 	case errors.Is(err, fault.NotFound):
 		code, en, zh = codeNotFound, "Not found.", "未找到。"
-	case errors.Is(err, bot.ErrInvalid):
-		code, en, zh = codeInvalid, "The message is empty or not a valid question.", "消息为空或无效，请重新输入问题。"
 	case errors.Is(err, ErrNotFound):
 		code, en, zh = codeNotFound, "Not found.", "未找到。"
 	case errors.Is(err, context.DeadlineExceeded):

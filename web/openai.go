@@ -219,7 +219,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 			return
 		}
 		// Checked here too so that a stream is refused with a status.
-		if question, err = checkMessage(question); err != nil {
+		if question, err = bot.CheckMessage(question); err != nil {
 			writeError(w, r, a.log, err)
 			return
 		}

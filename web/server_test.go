@@ -487,7 +487,7 @@ func TestAnswerErrors(t *testing.T) {
 		err    error
 		status int
 	}{
-		{"invalid", fmt.Errorf("%w: empty message", bot.ErrInvalid), 400},
+		{"invalid", fmt.Errorf("ask: %w", func() error { _, err := bot.CheckMessage(""); return err }()), 400},
 		{"timeout", fmt.Errorf("search: %w", context.DeadlineExceeded), 504},
 		{"broken", fmt.Errorf("search: index file damaged"), 500},
 	}
