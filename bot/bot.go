@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/policies/fault"
 	"policybot/policies/lang"
@@ -72,7 +73,7 @@ type Config struct {
 	Index    Searcher
 	Rewriter *query.Rewriter
 	// Conversations keeps the recent turns; nil means an in-memory store.
-	Conversations ConversationStore
+	Conversations convlog.Conversations
 	// Contact is who to ask when the corpus has no answer; "" means
 	// DefaultContact.
 	Contact string
@@ -129,7 +130,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Rewriter = query.Default()
 	}
 	if cfg.Conversations == nil {
-		cfg.Conversations = NewMemoryConversations(10000)
+		cfg.Conversations = convlog.NewMemory(10000)
 	}
 	if cfg.Hygiene == nil {
 		cfg.Hygiene = policies.DefaultHygiene()
@@ -160,18 +161,7 @@ type Request struct {
 	// History, when not nil, is the conversation as the client keeps it
 	// (earlier questions, oldest first; an OpenAI-compatible client resends
 	// them every time): it is used instead of the stored turns.
-	History []Turn
-}
-
-// Citation points to the article an answer quotes.
-type Citation struct {
-	Doc        string `json:"doc"`
-	Article    int    `json:"article"`
-	Label      string `json:"label"`
-	Title      string `json:"title"`
-	Department string `json:"department"`
-	Quote      string `json:"quote"`
-	Sample     bool   `json:"sample"`
+	History []convlog.Turn
 }
 
 // Mode says what kind of reply an Answer is, so that every channel can
@@ -222,7 +212,7 @@ type Answer struct {
 	// Notice is a short line shown beside the answer (e.g. that a cited
 	// document is a sample text).
 	Notice    string
-	Citations []Citation
+	Citations []convlog.Citation
 	// Retrieved are the passages found, best first (for evaluation and logs).
 	Retrieved []retrieval.Hit
 	// Query is the question as it was searched (after follow-up resolution).
@@ -243,6 +233,18 @@ type Answer struct {
 	// Fallback reports that a configured model failed or was overruled by
 	// the guardrail, and Text is the offline answer.
 	Fallback bool
+}
+
+// Message is the answer as the message log keeps it, whatever the
+// channel: the question as asked, the message id the channel gave it (its
+// feedback names it), and how long answering took (0 when the channel did
+// not measure it).
+func (a Answer) Message(id string, channel convlog.Channel, question string, latency time.Duration, at time.Time) convlog.Message {
+	return convlog.Message{
+		ID: id, ConversationID: a.ConversationID, Channel: channel, Question: question,
+		Answer: a.Text, Refused: a.Refused, Notice: a.Notice, Generated: a.Generated, Replaced: a.Replaced,
+		Citations: a.Citations, Latency: latency, CreatedAt: at,
+	}
 }
 
 // streamText hands an already complete text to onDelta in short pieces, so
@@ -311,7 +313,7 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 		streamText(ans.Text, onDelta)
 	}
 	ans.ConversationID, ans.Topic = convID, topic
-	turn := Turn{Question: msg, Resolved: topic, Refused: ans.Refused, At: b.cfg.Now()}
+	turn := convlog.Turn{Question: msg, Resolved: topic, Refused: ans.Refused, At: b.cfg.Now()}
 	if len(ans.Citations) > 0 {
 		turn.Doc, turn.Article = ans.Citations[0].Doc, ans.Citations[0].Article
 	}
@@ -321,8 +323,8 @@ func (b *Bot) AskStream(ctx context.Context, req Request, onDelta func(string)) 
 	return ans, nil
 }
 
-func citationOf(c retrieval.Chunk, quote string) Citation {
-	return Citation{
+func citationOf(c retrieval.Chunk, quote string) convlog.Citation {
+	return convlog.Citation{
 		Doc: c.DocID, Article: c.Article, Label: c.Label, Title: c.DocTitle,
 		Department: c.Department, Quote: quote, Sample: c.Sample,
 	}

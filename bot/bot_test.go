@@ -3,11 +3,13 @@ package bot
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/policies/fault"
 	"policybot/retrieval"
@@ -246,5 +248,26 @@ func TestAskStreamDeliversTheText(t *testing.T) {
 	}
 	if got.String() != ans.Text {
 		t.Errorf("streamed %q, answer %q", got.String(), ans.Text)
+	}
+}
+
+// TestAnswerMessage: every channel records an answer through
+// Answer.Message, which fills every field of the log's Message but its
+// feedback.
+func TestAnswerMessage(t *testing.T) {
+	at := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	a := Answer{ConversationID: "c1", Text: "奖励100万元。", Refused: true, Notice: SampleNotice, Generated: true, Replaced: true,
+		Citations: []convlog.Citation{{Doc: "wz-mfg-2025", Article: 5, Label: "第五条", Title: "制造业", Department: "区工信局", Quote: "…", Sample: true}}}
+	got := a.Message("m1", convlog.ChannelSlack, "小巨人奖励多少", 3*time.Second, at)
+	want := convlog.Message{ID: "m1", ConversationID: "c1", Channel: convlog.ChannelSlack, Question: "小巨人奖励多少", Answer: a.Text,
+		Refused: true, Notice: SampleNotice, Generated: true, Replaced: true, Citations: a.Citations, Latency: 3 * time.Second, CreatedAt: at}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Message() =\n%+v\nwant\n%+v", got, want)
+	}
+	v := reflect.ValueOf(got)
+	for i := range v.NumField() {
+		if name := v.Type().Field(i).Name; name != "Feedback" && v.Field(i).IsZero() {
+			t.Errorf("Message() leaves %s unset: map it from the Answer", name)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/policies/amount"
 	"policybot/policies/norm"
@@ -42,7 +43,7 @@ func (a *article) has(k policies.ClauseKind) bool {
 // computed amount, the tier, a condition not met) and the quoted clauses.
 type reply struct {
 	lead  []string
-	cites []Citation
+	cites []convlog.Citation
 }
 
 // selection is what of an article answers the question.

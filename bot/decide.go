@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/policies/norm"
 	"policybot/retrieval"
@@ -50,7 +51,7 @@ const (
 // answer is Ask without the conversation bookkeeping. It returns the
 // answer and the topic context the next turn may continue ("" when this
 // turn carries none).
-func (b *Bot) answer(ctx context.Context, msg string, history []Turn, onDelta func(string)) (Answer, string, error) {
+func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, onDelta func(string)) (Answer, string, error) {
 	rw := b.cfg.Rewriter.Rewrite(msg)
 	q := understand(rw)
 	if ans, ok := b.matchReply(ctx, msg, history, q); ok {
@@ -423,7 +424,7 @@ func asksForMoney(s string) bool { return moneyWordsRE.MatchString(s) }
 // carried is the context a turn that gets no answer of its own passes on:
 // what the company told ("我们在越南租了两个仓", "一个1600平"), joined to
 // the topic before it; "" for a turn that said nothing (谢谢, 补贴).
-func carried(prev *Turn, q understood, own []anchor) string {
+func carried(prev *convlog.Turn, q understood, own []anchor) string {
 	says := topicWeight(own) > 0 || unknownBigrams(own) > 0 || len(q.facts) > 0
 	switch {
 	case !says && prev != nil:
@@ -449,7 +450,7 @@ func clip(s string) string {
 
 // lastTopic returns the latest turn that carries a topic, skipping turns
 // that were refused, routed or only asked to clarify.
-func lastTopic(h []Turn) *Turn {
+func lastTopic(h []convlog.Turn) *convlog.Turn {
 	for i := len(h) - 1; i >= 0; i-- {
 		if strings.TrimSpace(h[i].Resolved) != "" {
 			return &h[i]
@@ -461,7 +462,7 @@ func lastTopic(h []Turn) *Turn {
 // previousCovers reports whether the article the previous turn cited
 // contains the specific terms of this question: "评上的话找哪个部门" after
 // 夜间文旅消费集聚区 continues it; "那旅行社呢" does not.
-func (b *Bot) previousCovers(ctx context.Context, prev *Turn, own []anchor) bool {
+func (b *Bot) previousCovers(ctx context.Context, prev *convlog.Turn, own []anchor) bool {
 	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: prev.Resolved, DocID: prev.Doc, K: 50, IncludeInactive: true})
 	if err != nil {
 		return false
@@ -685,7 +686,7 @@ func definesTerm(a *article) bool { return definitionRE.MatchString(a.chunk().Te
 func (b *Bot) compose(ctx context.Context, q understood, evidence string, weights map[string]float64, best, cur *article) Answer {
 	sel := selectClauses(q, best, q.english, weights)
 	main := citationOf(best.chunk(), quoteOf(best, sel, q))
-	cites := []Citation{main}
+	cites := []convlog.Citation{main}
 	lead := append(append([]string{}, sel.lead...), sel.notes...)
 	if q.english {
 		lead = append(b.englishSummary(best, sel), lead...)
@@ -719,7 +720,7 @@ func (b *Bot) compose(ctx context.Context, q understood, evidence string, weight
 
 // render writes an answer's text: the direct answer lines, then each
 // citation with its quote and department.
-func (b *Bot) render(q understood, lead []string, cites []Citation, hedged bool) string {
+func (b *Bot) render(q understood, lead []string, cites []convlog.Citation, hedged bool) string {
 	var s strings.Builder
 	if hedged {
 		if q.english {
@@ -767,7 +768,7 @@ func (b *Bot) render(q understood, lead []string, cites []Citation, hedged bool)
 // describes its registration or kind, the exclusions when it mentions an
 // accident or a penalty, the stacking, procedure or validity article when
 // it asks about those and the best article does not say.
-func (b *Bot) linked(ctx context.Context, q understood, evidence string, best *article) []Citation {
+func (b *Bot) linked(ctx context.Context, q understood, evidence string, best *article) []convlog.Citation {
 	var want []policies.ClauseKind
 	if (entityRE.MatchString(evidence) || regionFactRE.MatchString(evidence)) && !best.has(policies.ClauseScope) {
 		want = append(want, policies.ClauseScope)
@@ -791,7 +792,7 @@ func (b *Bot) linked(ctx context.Context, q understood, evidence string, best *a
 	if err != nil {
 		return nil
 	}
-	var out []Citation
+	var out []convlog.Citation
 	used := map[int]bool{best.chunk().Article: true}
 	for _, k := range want {
 		for _, h := range hits {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"policybot/bot/convlog"
 	"policybot/policies/norm"
 	"policybot/retrieval"
 )
@@ -14,7 +15,7 @@ import (
 // and in the generated answer's citations.
 type Passage struct {
 	N        int
-	Citation Citation
+	Citation convlog.Citation
 	// Text is the full article text the passage quotes from.
 	Text string
 }
@@ -23,7 +24,7 @@ type Passage struct {
 type GenerateRequest struct {
 	Question string
 	// History is the recent turns of the conversation, oldest first.
-	History []Turn
+	History []convlog.Turn
 	// Passages are the only allowed sources, numbered from 1.
 	Passages []Passage
 	// English asks for an answer in English.
@@ -42,7 +43,7 @@ type Generator interface {
 	Generate(ctx context.Context, req GenerateRequest) (string, error)
 	// Condense rewrites a follow-up question into a standalone one using
 	// the history.
-	Condense(ctx context.Context, history []Turn, question string) (string, error)
+	Condense(ctx context.Context, history []convlog.Turn, question string) (string, error)
 	// Name identifies the backend and model for logs and notices.
 	Name() string
 }
@@ -92,7 +93,7 @@ func passagesOf(hits []retrieval.Hit) []Passage {
 // instead with a one-line notice saying why, and a violation is logged with
 // both texts. When checked sentences were already streamed, the notice and
 // the offline answer are streamed after them and Answer.Replaced is set.
-func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english bool, hits []retrieval.Hit, offline Answer, onDelta func(string)) Answer {
+func (b *Bot) generate(ctx context.Context, msg string, history []convlog.Turn, english bool, hits []retrieval.Hit, offline Answer, onDelta func(string)) Answer {
 	passages := passagesOf(hits)
 	g := newGuard(b.cfg.Hygiene, passages)
 	callCtx, stop := context.WithCancelCause(ctx)
@@ -172,7 +173,7 @@ func (b *Bot) generate(ctx context.Context, msg string, history []Turn, english 
 // the offline rules, which a rewrite could only second-guess at the cost
 // of a model call. It is the scope-checked way in for a caller that wants
 // a model's rewrite.
-func (b *Bot) condense(ctx context.Context, history []Turn, msg string) (string, bool) {
+func (b *Bot) condense(ctx context.Context, history []convlog.Turn, msg string) (string, bool) {
 	if b.cfg.Generator == nil || lastTopic(history) == nil {
 		return "", false
 	}
@@ -282,7 +283,7 @@ func (c Coverage) String() string {
 type JudgeRequest struct {
 	Question string
 	// History is the recent turns of the conversation, oldest first.
-	History []Turn
+	History []convlog.Turn
 	// Passages are numbered from 1.
 	Passages []Passage
 }
@@ -300,7 +301,7 @@ type Judge interface {
 // are in ranked order (reorder), and a Covered verdict comes with the
 // article of the passage judged to answer. A passage outside arts leaves
 // the verdict CoverageUnknown.
-func (b *Bot) judgeArticle(ctx context.Context, question string, history []Turn, hits []retrieval.Hit, arts []*article) (Coverage, *article) {
+func (b *Bot) judgeArticle(ctx context.Context, question string, history []convlog.Turn, hits []retrieval.Hit, arts []*article) (Coverage, *article) {
 	v, i := b.judgeHedge(ctx, question, history, hits)
 	if v != Covered {
 		b.cfg.Logger.Debug("hedge judged by the model", "question", question, "verdict", v)
@@ -328,7 +329,7 @@ func (b *Bot) judgeArticle(ctx context.Context, question string, history []Turn,
 // clear refusal (scope stays with the code), and only with a generator
 // configured. A Covered verdict makes the reply an answer from hits[i]'s
 // article; the answer still goes through generate and its guard.
-func (b *Bot) judgeHedge(ctx context.Context, question string, history []Turn, hits []retrieval.Hit) (Coverage, int) {
+func (b *Bot) judgeHedge(ctx context.Context, question string, history []convlog.Turn, hits []retrieval.Hit) (Coverage, int) {
 	j, ok := b.cfg.Generator.(Judge)
 	if !ok || len(hits) == 0 {
 		return CoverageUnknown, 0

@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"policybot/bot/convlog"
 	"policybot/retrieval"
 )
 
 // fakeGenerator answers with function fields, recording what it was given.
 type fakeGenerator struct {
 	generate func(GenerateRequest) (string, error)
-	condense func([]Turn, string) (string, error)
+	condense func([]convlog.Turn, string) (string, error)
 	got      []GenerateRequest
 }
 
@@ -34,7 +35,7 @@ func (f *fakeGenerator) Generate(ctx context.Context, req GenerateRequest) (stri
 	return out, err
 }
 
-func (f *fakeGenerator) Condense(_ context.Context, h []Turn, q string) (string, error) {
+func (f *fakeGenerator) Condense(_ context.Context, h []convlog.Turn, q string) (string, error) {
 	if f.condense == nil {
 		return "", errors.New("no condenser")
 	}
@@ -48,7 +49,7 @@ func newGenBot(tb testing.TB, g Generator) *Bot {
 	base := newTestBot(tb)
 	cfg := base.cfg
 	cfg.Generator = g
-	cfg.Conversations = NewMemoryConversations(10)
+	cfg.Conversations = convlog.NewMemory(10)
 	b, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
@@ -197,7 +198,7 @@ func TestFollowUpAsksNoModelToRewrite(t *testing.T) {
 	condensed := 0
 	g := &fakeGenerator{
 		generate: func(req GenerateRequest) (string, error) { return "每家旅行社每年最高50万元[1]。", nil },
-		condense: func(h []Turn, q string) (string, error) {
+		condense: func(h []convlog.Turn, q string) (string, error) {
 			condensed++
 			return "旅行社组织游客来吴中过夜的奖励每家最高多少", nil
 		},
@@ -235,7 +236,7 @@ func TestCondensedTopicStaysWithTheCode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &fakeGenerator{
 				generate: func(req GenerateRequest) (string, error) { return "奖励20万元[1]。", nil },
-				condense: func([]Turn, string) (string, error) { return tc.condensed, nil },
+				condense: func([]convlog.Turn, string) (string, error) { return tc.condensed, nil },
 			}
 			b := newGenBot(t, g)
 			ctx := context.Background()
@@ -250,7 +251,7 @@ func TestCondensedTopicStaysWithTheCode(t *testing.T) {
 				t.Errorf("Ask(%q) with condensed %q: refused=%v (%q), want %v", tc.msg, tc.condensed, ans.Refused, ans.Text, tc.refused)
 			}
 			// The out-of-scope rewrites are exactly those condense refuses.
-			history := []Turn{{Question: tc.first, Resolved: tc.first}}
+			history := []convlog.Turn{{Question: tc.first, Resolved: tc.first}}
 			if q, ok := b.condense(ctx, history, tc.msg); ok == tc.refused || ok && q != tc.condensed {
 				t.Errorf("condense(%q) with the model's %q = %q, %v; want it used: %v", tc.msg, tc.condensed, q, ok, !tc.refused)
 			}
@@ -407,7 +408,7 @@ func TestCircuitBreaker(t *testing.T) {
 // follow-up works with no stored turns.
 func TestClientHistory(t *testing.T) {
 	b := newTestBot(t)
-	h := []Turn{{Question: "首次被认定为国家级专精特新小巨人企业奖励多少？"}}
+	h := []convlog.Turn{{Question: "首次被认定为国家级专精特新小巨人企业奖励多少？"}}
 	ans, err := b.Ask(context.Background(), Request{ConversationID: "fresh", Message: "那省级的呢？", History: h})
 	if err != nil {
 		t.Fatal(err)
@@ -415,7 +416,7 @@ func TestClientHistory(t *testing.T) {
 	if ans.Refused || ans.Mode == ModeClarify || len(ans.Citations) == 0 || !strings.Contains(ans.Query, "专精特新") {
 		t.Fatalf("follow-up with client history = %+v, want an answer about 专精特新", ans)
 	}
-	ans, err = b.Ask(context.Background(), Request{ConversationID: "fresh2", Message: "那省级的呢？", History: []Turn{}})
+	ans, err = b.Ask(context.Background(), Request{ConversationID: "fresh2", Message: "那省级的呢？", History: []convlog.Turn{}})
 	if err != nil || ans.Mode != ModeClarify {
 		t.Fatalf("follow-up with an empty client history = %+v, %v, want a clarifying question", ans, err)
 	}

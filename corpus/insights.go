@@ -1,34 +1,13 @@
 package corpus
 
 import (
-	"context"
+	"policybot/bot/convlog"
 	"policybot/policies/norm"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
 )
-
-// Question is a question the corpus did not answer well: the bot refused
-// it, or the company rated the answer 👎.
-type Question struct {
-	MessageID string
-	Text      string
-	At        time.Time
-	Refused   bool
-	// Down reports that the latest rating of the answer is 👎.
-	Down bool
-	// Comment is the comment given with the rating.
-	Comment string
-}
-
-// QuestionSource lists the questions the corpus did not answer well. The
-// web store implements it from its messages and feedback.
-type QuestionSource interface {
-	// UnansweredQuestions returns at most limit questions asked at or after
-	// since that were refused or whose latest rating is down, oldest first.
-	UnansweredQuestions(ctx context.Context, since time.Time, limit int) ([]Question, error)
-}
 
 // InsightGroup is a set of similar questions the corpus is missing.
 type InsightGroup struct {
@@ -67,12 +46,12 @@ const (
 
 // GroupQuestions groups similar questions (see SimilarityThreshold), the
 // largest groups first.
-func GroupQuestions(qs []Question) []InsightGroup {
+func GroupQuestions(qs []convlog.Question) []InsightGroup {
 	// Identical wordings (after normalisation) are one node.
 	type node struct {
 		key   string
 		grams map[string]bool
-		qs    []Question
+		qs    []convlog.Question
 		texts map[string]int // original wording → count
 	}
 	var nodes []*node
@@ -146,7 +125,7 @@ func GroupQuestions(qs []Question) []InsightGroup {
 		var g InsightGroup
 		texts := map[string]int{}
 		last := map[string]time.Time{}
-		var all []Question
+		var all []convlog.Question
 		for _, n := range members[r] {
 			for t, c := range n.texts {
 				texts[t] += c

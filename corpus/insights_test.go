@@ -1,6 +1,7 @@
 package corpus
 
 import (
+	"policybot/bot/convlog"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,10 +10,10 @@ import (
 
 func TestGroupQuestions(t *testing.T) {
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	q := func(min int, text string, refused, down bool, comment string) Question {
-		return Question{MessageID: text, Text: text, At: t0.Add(time.Duration(min) * time.Minute), Refused: refused, Down: down, Comment: comment}
+	q := func(min int, text string, refused, down bool, comment string) convlog.Question {
+		return convlog.Question{MessageID: text, Text: text, At: t0.Add(time.Duration(min) * time.Minute), Refused: refused, Down: down, Comment: comment}
 	}
-	qs := []Question{
+	qs := []convlog.Question{
 		q(1, "人才公寓怎么申请？", true, false, ""),
 		q(2, "人才公寓如何申请", true, false, ""),
 		q(3, "人才公寓怎么申请", false, true, "没说去哪里申请"),

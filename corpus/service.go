@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/policies/fault"
 	"policybot/policies/lang"
@@ -47,7 +48,7 @@ type Options struct {
 	Convert Converter
 	// Questions are the refused and 👎 questions Insights groups; nil
 	// turns Insights off.
-	Questions QuestionSource
+	Questions convlog.QuestionSource
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -72,7 +73,7 @@ type Service struct {
 	index      retrieval.Options
 	parser     *policies.Parser
 	convert    Converter
-	questions  QuestionSource
+	questions  convlog.QuestionSource
 	now        func() time.Time
 	log        *slog.Logger
 	onChange   func(int64)
@@ -649,7 +650,7 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 
 // Insights groups the questions refused or rated 👎 since the given time
 // (see GroupQuestions). It returns a fault.NotFound when the Service has no
-// QuestionSource.
+// convlog.QuestionSource.
 func (s *Service) Insights(ctx context.Context, since time.Time) ([]InsightGroup, error) {
 	if s.questions == nil {
 		return nil, refuse(fault.NotFound, CodeNoInsights, "insights are not available: no message store is configured", "未配置问答记录，无法分析")

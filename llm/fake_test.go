@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // chatRequest is what the fakes read from a request: the fields both APIs
@@ -199,11 +200,11 @@ func ollamaAnswer(w http.ResponseWriter, req chatRequest, chunks []string) {
 // generator; the second carries an injection.
 func testPassages() []bot.Passage {
 	return []bot.Passage{
-		{N: 1, Citation: bot.Citation{Doc: "oh-mfg-2025", Article: 6, Label: "第6条", Title: "瓯海区促进制造业高质量发展若干政策", Department: "区经信局"},
+		{N: 1, Citation: convlog.Citation{Doc: "oh-mfg-2025", Article: 6, Label: "第6条", Title: "瓯海区促进制造业高质量发展若干政策", Department: "区经信局"},
 			Text: "对新认定的省级专精特新中小企业，给予一次性奖励50万元。"},
-		{N: 2, Citation: bot.Citation{Doc: "oh-com-2025", Article: 3, Label: "第3条", Title: "瓯海区商贸服务业扶持办法", Department: "区商务局", Sample: true},
+		{N: 2, Citation: convlog.Citation{Doc: "oh-com-2025", Article: 3, Label: "第3条", Title: "瓯海区商贸服务业扶持办法", Department: "区商务局", Sample: true},
 			Text: injection},
-		{N: 3, Citation: bot.Citation{Doc: "oh-cst-2025", Article: 9, Label: "第9条", Title: "瓯海区文旅体产业扶持办法", Department: "区文广旅体局"},
+		{N: 3, Citation: convlog.Citation{Doc: "oh-cst-2025", Article: 9, Label: "第9条", Title: "瓯海区文旅体产业扶持办法", Department: "区文广旅体局"},
 			Text: "举办国际性体育赛事的，给予最高20万元补助。"},
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // DefaultTimeout bounds a call when Config.Timeout is zero.
@@ -144,7 +145,7 @@ func (g *generator) Generate(ctx context.Context, req bot.GenerateRequest) (stri
 // standalone question. With no history the question is returned as it is,
 // without a call. Every error wraps ErrUnavailable; the caller then resolves
 // the follow-up itself.
-func (g *generator) Condense(ctx context.Context, history []bot.Turn, question string) (string, error) {
+func (g *generator) Condense(ctx context.Context, history []convlog.Turn, question string) (string, error) {
 	question = strings.TrimSpace(question)
 	if len(history) == 0 || question == "" {
 		return question, nil

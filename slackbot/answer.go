@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies/fault"
 )
 
@@ -100,8 +101,8 @@ func (s *Service) answer(ctx context.Context, q question) {
 	log.Info("answered", "refused", ans.Refused, "citations", len(ans.Citations))
 }
 
-// ask calls the bot once a slot is free, and records the answer under
-// messageID when Config.Record is set. When the bot streams (StreamAsker)
+// ask calls the bot once a slot is free, and records the answer in the
+// message log under messageID (the id its feedback buttons carry). When the bot streams (StreamAsker)
 // and there is a placeholder, the placeholder is updated with the text as
 // the bot releases it — checked sentences only — at most once per
 // Config.StreamInterval.
@@ -128,8 +129,8 @@ func (s *Service) ask(ctx context.Context, req bot.Request, messageID, channel, 
 	if err != nil {
 		return bot.Answer{}, fmt.Errorf("ask: %w", err)
 	}
-	if s.cfg.Record != nil {
-		s.cfg.Record(ctx, messageID, req, ans)
+	if err := s.msgs.SaveMessage(ctx, ans.Message(messageID, convlog.ChannelSlack, req.Message, 0, s.cfg.Now())); err != nil {
+		s.log.Warn("slack answer not stored", "message", messageID, "err", err)
 	}
 	return ans, nil
 }

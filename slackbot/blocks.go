@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit).
@@ -56,7 +57,7 @@ func unescape(s string) string {
 }
 
 // citationURL links an article on the web UI; "" without a public URL.
-func citationURL(publicURL string, c bot.Citation) string {
+func citationURL(publicURL string, c convlog.Citation) string {
 	if publicURL == "" {
 		return ""
 	}
@@ -151,7 +152,7 @@ func fallback(text string) string {
 }
 
 // citationBlocks lists the cited articles, linked to the web UI.
-func citationBlocks(cs []bot.Citation, publicURL string) []slack.Block {
+func citationBlocks(cs []convlog.Citation, publicURL string) []slack.Block {
 	seen := map[string]bool{}
 	var elems []slack.MixedElement
 	for _, c := range cs {

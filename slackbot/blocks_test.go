@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
@@ -97,7 +98,7 @@ func TestRenderRefusal(t *testing.T) {
 }
 
 func TestCitationWithoutPublicURL(t *testing.T) {
-	blocks := citationBlocks([]bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第六条", Title: "A|B<C>"}}, "")
+	blocks := citationBlocks([]convlog.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第六条", Title: "A|B<C>"}}, "")
 	text := blocks[0].(*slack.ContextBlock).ContextElements.Elements[0].(*slack.TextBlockObject).Text
 	if strings.Contains(text, "<") || !strings.Contains(text, "《A|B&lt;C&gt;》第六条") {
 		t.Errorf("citation without a public URL = %q, want escaped text without a link", text)
@@ -149,7 +150,7 @@ func TestMemoryDeduper(t *testing.T) {
 func TestTurnOf(t *testing.T) {
 	m := answerMessage("1700000000.000200", "1700000000.000100", "slack:C1:1700000000.000100", "小巨人？", "小巨人奖励")
 	got, ok := turnOf(m)
-	want := bot.Turn{Question: "小巨人？", Resolved: "小巨人奖励", Doc: "wz-mfg-2025", Article: 6, At: time.Unix(1700000000, 200000).UTC()}
+	want := convlog.Turn{Question: "小巨人？", Resolved: "小巨人奖励", Doc: "wz-mfg-2025", Article: 6, At: time.Unix(1700000000, 200000).UTC()}
 	if !ok || got != want {
 		t.Errorf("turnOf = %+v, %v; want %+v", got, ok, want)
 	}

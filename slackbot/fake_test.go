@@ -21,6 +21,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // The fake workspace's ids.
@@ -279,7 +280,7 @@ func (a *fakeAsker) requests() []bot.Request {
 
 // giantAnswer is the bot's answer on the 小巨人 reward.
 func giantAnswer(req bot.Request) bot.Answer {
-	c := bot.Citation{
+	c := convlog.Citation{
 		Doc: "wz-mfg-2025", Article: 6, Label: "第六条", Title: "区促进制造业高质量发展若干政策",
 		Department: "区工信局", Quote: "首次认定为国家级专精特新“小巨人”企业的，给予一次性奖励50万元", Sample: true,
 	}
@@ -287,20 +288,28 @@ func giantAnswer(req bot.Request) bot.Answer {
 		ConversationID: req.ConversationID,
 		Text:           "根据《" + c.Title + "》第六条：\n“" + c.Quote + "”\n责任部门：区工信局 <R&D>",
 		Notice:         bot.SampleNotice,
-		Citations:      []bot.Citation{c},
+		Citations:      []convlog.Citation{c},
 		Query:          "首次被认定为国家级专精特新小巨人企业奖励多少",
 		Topic:          "首次被认定为国家级专精特新小巨人企业奖励多少",
 	}
 }
 
-// fakeFeedback records what it is given.
-type fakeFeedback struct {
-	mu  sync.Mutex
-	got []Feedback
-	err error
+// fakeLog records what it is given: the messages and the feedback.
+type fakeLog struct {
+	mu   sync.Mutex
+	msgs []convlog.Message
+	got  []convlog.Feedback
+	err  error // of SaveFeedback
 }
 
-func (f *fakeFeedback) SaveFeedback(_ context.Context, fb Feedback) error {
+func (f *fakeLog) SaveMessage(_ context.Context, m convlog.Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs = append(f.msgs, m)
+	return nil
+}
+
+func (f *fakeLog) SaveFeedback(_ context.Context, fb convlog.Feedback) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -310,10 +319,16 @@ func (f *fakeFeedback) SaveFeedback(_ context.Context, fb Feedback) error {
 	return nil
 }
 
-func (f *fakeFeedback) saved() []Feedback {
+func (f *fakeLog) saved() []convlog.Feedback {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]Feedback(nil), f.got...)
+	return append([]convlog.Feedback(nil), f.got...)
+}
+
+func (f *fakeLog) messages() []convlog.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]convlog.Message(nil), f.msgs...)
 }
 
 // testEnv is a Service wired to the fakes, with a fixed clock.
@@ -321,8 +336,8 @@ type testEnv struct {
 	fake  *fakeSlack
 	svc   *Service
 	asker *fakeAsker
-	fb    *fakeFeedback
-	convs *bot.MemoryConversations
+	fb    *fakeLog
+	convs *convlog.Memory
 	now   time.Time
 	h     http.Handler
 }
@@ -330,7 +345,7 @@ type testEnv struct {
 func newTestEnv(tb testing.TB, asker Asker) *testEnv {
 	tb.Helper()
 	e := &testEnv{
-		fake: newFakeSlack(tb), fb: &fakeFeedback{}, convs: bot.NewMemoryConversations(100),
+		fake: newFakeSlack(tb), fb: &fakeLog{}, convs: convlog.NewMemory(100),
 		now: time.Unix(1700000000, 0),
 	}
 	if asker == nil {

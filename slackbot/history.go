@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // How a thread's history reaches the bot.
@@ -49,13 +50,13 @@ func answerMetadata(conv, question string, ans bot.Answer) slack.SlackMetadata {
 
 // turnOf reads a turn back from an answer message; ok is false for any
 // other message.
-func turnOf(m slack.Message) (bot.Turn, bool) {
+func turnOf(m slack.Message) (convlog.Turn, bool) {
 	if m.Metadata.EventType != answerEventType {
-		return bot.Turn{}, false
+		return convlog.Turn{}, false
 	}
 	p := m.Metadata.EventPayload
 	str := func(k string) string { s, _ := p[k].(string); return s }
-	t := bot.Turn{Question: str("question"), Resolved: str("resolved"), Doc: str("doc")}
+	t := convlog.Turn{Question: str("question"), Resolved: str("resolved"), Doc: str("doc")}
 	_, recorded := p["resolved"]
 	t.Refused, _ = p["refused"].(bool)
 	switch a := p["article"].(type) { // a number read back from JSON, or as set
@@ -69,7 +70,7 @@ func turnOf(m slack.Message) (bot.Turn, bool) {
 		t.Resolved = t.Question
 	}
 	if t.Resolved == "" {
-		return bot.Turn{}, false // a turn that carries no topic (a refusal, a greeting)
+		return convlog.Turn{}, false // a turn that carries no topic (a refusal, a greeting)
 	}
 	t.At, _ = tsTime(m.Timestamp)
 	return t, true
@@ -77,8 +78,8 @@ func turnOf(m slack.Message) (bot.Turn, bool) {
 
 // turnsBefore are the turns recorded in msgs (oldest first) before ts, at
 // most restoreTurns of them.
-func turnsBefore(msgs []slack.Message, ts string) []bot.Turn {
-	var turns []bot.Turn
+func turnsBefore(msgs []slack.Message, ts string) []convlog.Turn {
+	var turns []convlog.Turn
 	for _, m := range msgs {
 		if !tsLess(m.Timestamp, ts) {
 			continue

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 const articleLink = testPublicURL + "/policies/wz-mfg-2025#article-6"
@@ -146,7 +147,7 @@ func TestSignature(t *testing.T) {
 		}
 	})
 	t.Run("no signing secret", func(t *testing.T) {
-		svc, err := New(Config{BotToken: "xoxb-test", Now: func() time.Time { return e.now }}, &fakeAsker{}, &fakeFeedback{}, nil)
+		svc, err := New(Config{BotToken: "xoxb-test", Now: func() time.Time { return e.now }}, &fakeAsker{}, &fakeLog{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +237,7 @@ func TestDirectMessage(t *testing.T) {
 func answerMessage(ts, threadTS, conv, question, resolved string) slack.Message {
 	m := slack.Message{}
 	m.User, m.BotID, m.Timestamp, m.ThreadTimestamp, m.Text = botUserID, botID, ts, threadTS, "根据…"
-	m.Metadata = answerMetadata(conv, question, bot.Answer{Query: resolved, Topic: resolved, Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6}}})
+	m.Metadata = answerMetadata(conv, question, bot.Answer{Query: resolved, Topic: resolved, Citations: []convlog.Citation{{Doc: "wz-mfg-2025", Article: 6}}})
 	return m
 }
 
@@ -306,7 +307,7 @@ func TestThreadFollowUp(t *testing.T) {
 	})
 	t.Run("the bot remembers: Slack not read", func(t *testing.T) {
 		e := newTestEnv(t, nil)
-		_ = e.convs.Append(context.Background(), conv, bot.Turn{Question: "q", Resolved: "q"})
+		_ = e.convs.Append(context.Background(), conv, convlog.Turn{Question: "q", Resolved: "q"})
 		e.postEvent(t, "Ev5", mention("C1", "1700000000.000300", thread, "那省级的呢？"), nil)
 		_ = e.svc.Close()
 		if n := len(e.fake.callsTo("conversations.replies")); n != 0 {
@@ -404,7 +405,7 @@ func TestFeedbackButton(t *testing.T) {
 	if r.JSON["text"] != thanksText || r.JSON["replace_original"] != false {
 		t.Errorf("acknowledgement = %v, want an ephemeral thanks", r.JSON)
 	}
-	want := Feedback{MessageID: id, Rating: "down", Source: "slack", User: "U7"}
+	want := convlog.Feedback{MessageID: id, Rating: convlog.RatingDown, CreatedAt: e.now}
 	if got := e.fb.saved(); len(got) != 1 || got[0] != want {
 		t.Errorf("feedback saved = %+v, want %+v", got, want)
 	}
@@ -516,17 +517,12 @@ func TestShutdown(t *testing.T) {
 
 func TestRecordGetsTheButtonsMessageID(t *testing.T) {
 	e := newTestEnv(t, nil)
-	type rec struct {
-		id  string
-		req bot.Request
-	}
-	got := make(chan rec, 1)
-	e.svc.cfg.Record = func(_ context.Context, id string, req bot.Request, _ bot.Answer) { got <- rec{id, req} }
 	e.postEvent(t, "Ev9", mention("C1", "1700000000.000200", "", "小巨人奖励多少"), nil)
 	up := e.fake.waitFor(t, "chat.update", 1)[0]
-	r := <-got
 	value := up.decodedBlocks(t)[3]["elements"].([]any)[0].(map[string]any)["value"]
-	if r.id != value || r.req.Message != "小巨人奖励多少" {
-		t.Errorf("Record(%q, %+v), buttons carry %v", r.id, r.req, value)
+	ms := e.fb.messages()
+	if len(ms) != 1 || ms[0].ID != value || ms[0].Question != "小巨人奖励多少" || ms[0].Channel != convlog.ChannelSlack ||
+		ms[0].ConversationID != "slack:C1:1700000000.000200" || ms[0].Answer == "" || !ms[0].CreatedAt.Equal(e.now) {
+		t.Errorf("messages recorded = %+v, buttons carry %v; want the question and answer under the buttons' id, from slack, at the clock's time", ms, value)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
+	"policybot/policies/fault"
 )
 
 // commandAck is the immediate reply to a slash command.
@@ -117,21 +119,21 @@ func (s *Service) handleInteraction(cb slack.InteractionCallback) error {
 		if strings.HasPrefix(a.ActionID, actionChoice) {
 			return s.handleChoice(cb, a)
 		}
-		var rating string
+		var rating convlog.Rating
 		switch a.ActionID {
 		case actionUp:
-			rating = "up"
+			rating = convlog.RatingUp
 		case actionDown:
-			rating = "down"
+			rating = convlog.RatingDown
 		default:
 			continue
 		}
 		if !strings.HasPrefix(a.Value, "slack:") || len(a.Value) > 500 {
 			return fmt.Errorf("%w: feedback button value %q", errBadRequest, a.Value)
 		}
-		f := Feedback{MessageID: a.Value, Rating: rating, Source: "slack", User: cb.User.ID}
-		responseURL := cb.ResponseURL
-		return s.goWork("feedback", func(ctx context.Context) { s.saveFeedback(ctx, f, responseURL) })
+		f := convlog.Feedback{MessageID: a.Value, Rating: rating, CreatedAt: s.cfg.Now()}
+		user, responseURL := cb.User.ID, cb.ResponseURL
+		return s.goWork("feedback", func(ctx context.Context) { s.saveFeedback(ctx, f, user, responseURL) })
 	}
 	return nil
 }
@@ -170,13 +172,17 @@ func (s *Service) handleChoice(cb slack.InteractionCallback, a *slack.BlockActio
 	return s.goWork("choice", func(ctx context.Context) { s.answer(ctx, q) })
 }
 
-func (s *Service) saveFeedback(ctx context.Context, f Feedback, responseURL string) {
+// saveFeedback stores a click of user's, and thanks them.
+func (s *Service) saveFeedback(ctx context.Context, f convlog.Feedback, user, responseURL string) {
 	text := thanksText
-	if err := s.fb.SaveFeedback(ctx, f); err != nil {
-		s.log.Error("feedback not saved", "message", f.MessageID, "rating", f.Rating, "err", err)
+	if err := s.msgs.SaveFeedback(ctx, f); err != nil {
+		if fault.CodeOf(err) == convlog.CodeNoSuchMessage {
+			err = fmt.Errorf("the answer rated is not stored (it may predate this database): %w", err)
+		}
+		s.log.Error("feedback not saved", "message", f.MessageID, "rating", f.Rating, "user", user, "err", err)
 		text = feedbackErrText
 	} else {
-		s.log.Info("feedback saved", "message", f.MessageID, "rating", f.Rating)
+		s.log.Info("feedback saved", "message", f.MessageID, "rating", f.Rating, "user", user)
 	}
 	if responseURL == "" {
 		return

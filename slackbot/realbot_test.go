@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/retrieval"
 )
@@ -25,7 +26,7 @@ var (
 
 // newRealBot is the bot over the bundled corpus, its index in memory, with
 // conversations kept in convs.
-func newRealBot(tb testing.TB, convs bot.ConversationStore) *bot.Bot {
+func newRealBot(tb testing.TB, convs convlog.Conversations) *bot.Bot {
 	tb.Helper()
 	indexOnce.Do(func() {
 		c, err := policies.Bundled()
@@ -54,8 +55,8 @@ func newRealBot(tb testing.TB, convs bot.ConversationStore) *bot.Bot {
 // is read back).
 func newRealEnv(tb testing.TB, fake *fakeSlack, restore bool) *testEnv {
 	tb.Helper()
-	convs := bot.NewMemoryConversations(100)
-	e := &testEnv{fake: fake, fb: &fakeFeedback{}, convs: convs, now: time.Now()}
+	convs := convlog.NewMemory(100)
+	e := &testEnv{fake: fake, fb: &fakeLog{}, convs: convs, now: time.Now()}
 	cfg := Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: fake.url(), PublicURL: testPublicURL}
 	if restore {
 		cfg.Conversations = convs

@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies/fault"
 )
 
@@ -42,26 +43,17 @@ type StreamAsker interface {
 
 var _ StreamAsker = (*bot.Bot)(nil)
 
-// Feedback is one 👍/👎 click on an answer.
-type Feedback struct {
-	// MessageID names the answer: "<conversation id>/<ts of the question>",
-	// e.g. "slack:C0123:1712345678.000100/1712345678.000100" (a slash
-	// command, which has no message, uses the time it was asked as ts).
-	MessageID string
-	// Rating is "up" or "down".
-	Rating string
-	// Comment is empty for a button click.
-	Comment string
-	// Source is "slack".
-	Source string
-	// User is the Slack user id of who clicked.
-	User string
-}
-
-// FeedbackStore keeps feedback; the web's store implements it too.
-type FeedbackStore interface {
-	// SaveFeedback stores f; any error means it was not stored.
-	SaveFeedback(ctx context.Context, f Feedback) error
+// Log is the message log the answers and the 👍/👎 clicks on them go to
+// (a convlog.Store, the web's too). An answer's message id is
+// "<conversation id>/<ts of the question>", e.g.
+// "slack:C0123:1712345678.000100/1712345678.000100" (a slash command, which
+// has no message, uses the time it was asked as ts); its buttons carry it.
+type Log interface {
+	// SaveMessage records an answer; an error means it was not recorded.
+	SaveMessage(ctx context.Context, m convlog.Message) error
+	// SaveFeedback stores f; any error means it was not stored
+	// (convlog.NoSuchMessage: the answer rated is not in the log).
+	SaveFeedback(ctx context.Context, f convlog.Feedback) error
 }
 
 // Deduper recognises events Slack delivers more than once (retries carry
@@ -91,7 +83,7 @@ type Config struct {
 	// Conversations, when set, must be the bot's own conversation store:
 	// a thread the bot has no turns for (after a restart, or on another
 	// replica) is restored into it from the thread before asking.
-	Conversations bot.ConversationStore
+	Conversations convlog.Conversations
 	// MaxConcurrent bounds the questions asked at once; 0 means 4.
 	MaxConcurrent int
 	// AnswerTimeout bounds one answer, Slack calls included; 0 means 60 s.
@@ -99,10 +91,6 @@ type Config struct {
 	// StreamInterval is the least time between two updates of a streamed
 	// answer (chat.update is rate limited); 0 means 1 s.
 	StreamInterval time.Duration
-	// Record, when set, is called with every answer and the message id its
-	// feedback buttons carry, so the store can keep the question and answer
-	// that a 👍/👎 refers to (the same store as the web's).
-	Record func(ctx context.Context, messageID string, req bot.Request, ans bot.Answer)
 	// Logger receives one line per answer and every failure; nil discards.
 	Logger *slog.Logger
 	// Now is the clock of the signature check; nil means time.Now.
@@ -116,7 +104,7 @@ type Service struct {
 	cfg   Config
 	api   *slack.Client
 	asker Asker
-	fb    FeedbackStore
+	msgs  Log
 	dedup Deduper
 	log   *slog.Logger
 
@@ -132,14 +120,15 @@ type Service struct {
 	id   identity // the bot's own ids, from auth.test
 }
 
-// New returns a Service. asker and fb are required; a nil dedup means an
-// in-memory one (enough for a single replica).
-func New(cfg Config, asker Asker, fb FeedbackStore, dedup Deduper) (*Service, error) {
+// New returns a Service. asker and msgs (where answers and feedback are
+// recorded) are required; a nil dedup means an in-memory one (enough for a
+// single replica).
+func New(cfg Config, asker Asker, msgs Log, dedup Deduper) (*Service, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slackbot: no bot token (SLACK_BOT_TOKEN)")
 	}
-	if asker == nil || fb == nil {
-		return nil, errors.New("slackbot: an asker and a feedback store are required")
+	if asker == nil || msgs == nil {
+		return nil, errors.New("slackbot: an asker and a message log are required")
 	}
 	if dedup == nil {
 		dedup = NewMemoryDeduper(time.Hour)
@@ -168,7 +157,7 @@ func New(cfg Config, asker Asker, fb FeedbackStore, dedup Deduper) (*Service, er
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	base, cancel := context.WithCancel(context.Background())
 	s := &Service{
-		cfg: cfg, asker: asker, fb: fb, dedup: dedup,
+		cfg: cfg, asker: asker, msgs: msgs, dedup: dedup,
 		log:  cfg.Logger.With("component", "slack"),
 		sem:  make(chan struct{}, cfg.MaxConcurrent),
 		base: base, cancel: cancel,

@@ -83,7 +83,7 @@ func TestSocketMode(t *testing.T) {
 }
 
 func TestSocketModeNeedsAppToken(t *testing.T) {
-	svc, err := New(Config{BotToken: "xoxb-test"}, &fakeAsker{}, &fakeFeedback{}, nil)
+	svc, err := New(Config{BotToken: "xoxb-test"}, &fakeAsker{}, &fakeLog{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,18 +3,17 @@ package store
 import (
 	"context"
 	"fmt"
+	"policybot/bot/convlog"
 	"slices"
 	"time"
-
-	"policybot/corpus"
 )
 
-var _ corpus.QuestionSource = (*SQLite)(nil)
+var _ convlog.QuestionSource = (*SQLite)(nil)
 
-// UnansweredQuestions implements corpus.QuestionSource: the messages since
+// UnansweredQuestions implements convlog.QuestionSource: the messages since
 // the given time that were refused or whose latest rating is down (the
 // latest ones when there are more than limit).
-func (q *queries) UnansweredQuestions(ctx context.Context, since time.Time, limit int) ([]corpus.Question, error) {
+func (q *queries) UnansweredQuestions(ctx context.Context, since time.Time, limit int) ([]convlog.Question, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -32,9 +31,9 @@ LIMIT $2`, since.UTC(), limit)
 		return nil, fmt.Errorf("unanswered questions: %w", err)
 	}
 	defer rows.Close()
-	var out []corpus.Question
+	var out []convlog.Question
 	for rows.Next() {
-		var qu corpus.Question
+		var qu convlog.Question
 		var rating string
 		if err := rows.Scan(&qu.MessageID, &qu.Text, &qu.Refused, &qu.At, &rating, &qu.Comment); err != nil {
 			return nil, fmt.Errorf("unanswered questions: %w", err)

@@ -13,16 +13,15 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/corpus"
-	"policybot/web"
 )
 
 //go:embed migrations_pg/*.sql
 var postgresMigrations embed.FS
 
 // Postgres is every store of the server in one PostgreSQL database:
-// conversations, messages and feedback (web.Store), the corpus's versions
+// conversations, messages and feedback (convlog.Store), the corpus's versions
 // and audit log (corpus.Store), the Slack events already taken (FirstSeen)
 // and the announcements of corpus changes (WatchCorpus). Several replicas
 // share one database; each is safe for concurrent use.
@@ -40,10 +39,9 @@ type Postgres struct {
 }
 
 var (
-	_ web.Store             = (*Postgres)(nil)
-	_ bot.ConversationStore = (*Postgres)(nil)
-	_ corpus.Store          = (*Postgres)(nil)
-	_ corpus.QuestionSource = (*Postgres)(nil)
+	_ convlog.Store          = (*Postgres)(nil)
+	_ corpus.Store           = (*Postgres)(nil)
+	_ convlog.QuestionSource = (*Postgres)(nil)
 )
 
 // The pool of one replica. Each replica also holds one listening

@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"policybot/bot/convlog"
 	"policybot/corpus"
 	"policybot/internal/pgtest"
 	"policybot/slackbot"
 	"policybot/store/storetest"
-	"policybot/web"
 )
 
 var _ slackbot.Deduper = (*Postgres)(nil)
@@ -44,7 +44,7 @@ func openPostgres(t testing.TB, url string) *Postgres {
 func openPostgresTemp(t *testing.T) *Postgres { return openPostgres(t, pgtest.URL(t)) }
 
 func TestPostgres(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) web.Store { return openPostgresTemp(t) })
+	storetest.Run(t, func(t *testing.T) convlog.Store { return openPostgresTemp(t) })
 }
 
 func TestPostgresCorpus(t *testing.T) {

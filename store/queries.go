@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"policybot/bot"
-	"policybot/web"
+	"policybot/bot/convlog"
+	"policybot/policies/fault"
 )
 
 // queries is the part of a store that is plain SQL, shared by every
@@ -80,8 +80,8 @@ func (q *queries) stamp(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// Recent implements bot.ConversationStore.
-func (q *queries) Recent(ctx context.Context, id string, n int) ([]bot.Turn, error) {
+// Recent implements convlog.Conversations.
+func (q *queries) Recent(ctx context.Context, id string, n int) ([]convlog.Turn, error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -90,9 +90,9 @@ func (q *queries) Recent(ctx context.Context, id string, n int) ([]bot.Turn, err
 		return nil, fmt.Errorf("recent turns of %s: %w", id, err)
 	}
 	defer rows.Close()
-	var turns []bot.Turn
+	var turns []convlog.Turn
 	for rows.Next() {
-		var t bot.Turn
+		var t convlog.Turn
 		if err := rows.Scan(&t.Question, &t.Resolved, &t.Doc, &t.Article, &t.Refused, &t.At); err != nil {
 			return nil, fmt.Errorf("recent turns of %s: %w", id, err)
 		}
@@ -107,8 +107,8 @@ func (q *queries) Recent(ctx context.Context, id string, n int) ([]bot.Turn, err
 	return turns, nil
 }
 
-// Append implements bot.ConversationStore.
-func (q *queries) Append(ctx context.Context, id string, t bot.Turn) error {
+// Append implements convlog.Conversations.
+func (q *queries) Append(ctx context.Context, id string, t convlog.Turn) error {
 	at := q.stamp(t.At)
 	err := q.write(ctx, func(tx *sql.Tx) error {
 		if err := exec(ctx, tx, q.st.upsertConversation, id, at); err != nil {
@@ -122,8 +122,8 @@ func (q *queries) Append(ctx context.Context, id string, t bot.Turn) error {
 	return nil
 }
 
-// SaveMessage implements web.Store.
-func (q *queries) SaveMessage(ctx context.Context, m web.Message) error {
+// SaveMessage implements convlog.Store.
+func (q *queries) SaveMessage(ctx context.Context, m convlog.Message) error {
 	if m.ID == "" || m.ConversationID == "" {
 		return errors.New("save message: no id or conversation id")
 	}
@@ -149,56 +149,57 @@ func (q *queries) SaveMessage(ctx context.Context, m web.Message) error {
 	return nil
 }
 
-// Message implements web.Store.
-func (q *queries) Message(ctx context.Context, id string) (web.Message, error) {
-	m := web.Message{ID: id}
+// Message implements convlog.Store.
+func (q *queries) Message(ctx context.Context, id string) (convlog.Message, error) {
+	m := convlog.Message{ID: id}
 	var latency int64
 	err := q.st.message.QueryRowContext(ctx, id).Scan(&m.ConversationID, &m.Channel, &m.Question, &m.Answer, &m.Refused,
 		&m.Notice, &m.Generated, &m.Replaced, &latency, &m.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return web.Message{}, fmt.Errorf("message %s: %w", id, web.ErrNotFound)
+		return convlog.Message{}, fmt.Errorf("message %s: %w", id, fault.NotFound)
 	}
 	if err != nil {
-		return web.Message{}, fmt.Errorf("message %s: %w", id, err)
+		return convlog.Message{}, fmt.Errorf("message %s: %w", id, err)
 	}
 	m.Latency = time.Duration(latency) * time.Microsecond
 	rows, err := q.st.citations.QueryContext(ctx, id)
 	if err != nil {
-		return web.Message{}, fmt.Errorf("citations of %s: %w", id, err)
+		return convlog.Message{}, fmt.Errorf("citations of %s: %w", id, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c bot.Citation
+		var c convlog.Citation
 		if err := rows.Scan(&c.Doc, &c.Article, &c.Label, &c.Title, &c.Department, &c.Quote, &c.Sample); err != nil {
-			return web.Message{}, fmt.Errorf("citations of %s: %w", id, err)
+			return convlog.Message{}, fmt.Errorf("citations of %s: %w", id, err)
 		}
 		m.Citations = append(m.Citations, c)
 	}
 	if err := rows.Err(); err != nil {
-		return web.Message{}, fmt.Errorf("citations of %s: %w", id, err)
+		return convlog.Message{}, fmt.Errorf("citations of %s: %w", id, err)
 	}
-	f := web.Feedback{MessageID: id}
+	f := convlog.Feedback{MessageID: id}
 	err = q.st.feedback.QueryRowContext(ctx, id).Scan(&f.Rating, &f.Comment, &f.CreatedAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
-		return web.Message{}, fmt.Errorf("feedback on %s: %w", id, err)
+		return convlog.Message{}, fmt.Errorf("feedback on %s: %w", id, err)
 	default:
 		m.Feedback = &f
 	}
 	return m, nil
 }
 
-// SaveFeedback implements web.Store.
-func (q *queries) SaveFeedback(ctx context.Context, f web.Feedback) error {
-	if f.Rating != web.RatingUp && f.Rating != web.RatingDown {
-		return fmt.Errorf("feedback on %s: rating %q is neither %q nor %q", f.MessageID, f.Rating, web.RatingUp, web.RatingDown)
+// SaveFeedback implements convlog.Store.
+func (q *queries) SaveFeedback(ctx context.Context, f convlog.Feedback) error {
+	f, err := f.Check()
+	if err != nil {
+		return fmt.Errorf("feedback on %s: %w", f.MessageID, err)
 	}
-	err := q.write(ctx, func(tx *sql.Tx) error {
+	err = q.write(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.StmtContext(ctx, q.st.messageExists).QueryRowContext(ctx, f.MessageID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return web.ErrNotFound
+			return convlog.NoSuchMessage(f.MessageID)
 		}
 		if err != nil {
 			return err

@@ -12,8 +12,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"policybot/bot"
-	"policybot/web"
+	"policybot/bot/convlog"
 )
 
 // SQLite is the web store in one SQLite file, in WAL mode: one connection
@@ -29,8 +28,7 @@ type SQLite struct {
 }
 
 var (
-	_ web.Store             = (*SQLite)(nil)
-	_ bot.ConversationStore = (*SQLite)(nil)
+	_ convlog.Store = (*SQLite)(nil)
 )
 
 // readers is how many connections read concurrently.

@@ -7,9 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/store/storetest"
-	"policybot/web"
 )
 
 func openTemp(t *testing.T) *SQLite {
@@ -27,7 +26,7 @@ func openTemp(t *testing.T) *SQLite {
 }
 
 func TestSQLite(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) web.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) convlog.Store { return openTemp(t) })
 }
 
 func TestSQLiteReopenKeepsData(t *testing.T) {
@@ -37,7 +36,7 @@ func TestSQLiteReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Append(ctx, "c1", bot.Turn{Question: "q", Resolved: "q"}); err != nil {
+	if err := s.Append(ctx, "c1", convlog.Turn{Question: "q", Resolved: "q"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -96,7 +95,7 @@ func TestSQLiteWriteAfterClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Append(context.Background(), "c", bot.Turn{Question: "q"}); err == nil {
+	if err := s.Append(context.Background(), "c", convlog.Turn{Question: "q"}); err == nil {
 		t.Error("Append after Close = nil, want an error")
 	}
 }
@@ -126,7 +125,7 @@ func BenchmarkAnswerWrites(b *testing.B) {
 
 // benchAnswerWrites is what the server writes per answered question (the
 // turn, the message and its citations) from 16 goroutines, on s.
-func benchAnswerWrites(b *testing.B, s web.Store) {
+func benchAnswerWrites(b *testing.B, s convlog.Store) {
 	var n atomic.Int64
 	b.SetParallelism(16)
 	b.ResetTimer()
@@ -139,12 +138,12 @@ func benchAnswerWrites(b *testing.B, s web.Store) {
 				b.Error(err)
 				return
 			}
-			if err := s.Append(ctx, conv, bot.Turn{Question: "首次被认定为国家级专精特新小巨人企业奖励多少？", Resolved: "国家级 专精特新 小巨人 奖励", Doc: "wz-mfg-2025", Article: 6}); err != nil {
+			if err := s.Append(ctx, conv, convlog.Turn{Question: "首次被认定为国家级专精特新小巨人企业奖励多少？", Resolved: "国家级 专精特新 小巨人 奖励", Doc: "wz-mfg-2025", Article: 6}); err != nil {
 				b.Error(err)
 				return
 			}
-			m := web.Message{ID: fmt.Sprintf("m%d", i), ConversationID: conv, Channel: web.ChannelChat, Question: "q", Answer: "根据……",
-				Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业", Quote: "奖励50万元"}}}
+			m := convlog.Message{ID: fmt.Sprintf("m%d", i), ConversationID: conv, Channel: convlog.ChannelChat, Question: "q", Answer: "根据……",
+				Citations: []convlog.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业", Quote: "奖励50万元"}}}
 			if err := s.SaveMessage(ctx, m); err != nil {
 				b.Error(err)
 				return

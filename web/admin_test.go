@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/corpus"
 	"policybot/ingest"
 	"policybot/policies"
@@ -866,9 +867,9 @@ func TestAdminInsights(t *testing.T) {
 	fb, _ := json.Marshal(map[string]string{"message_id": good.MessageID, "rating": "down", "comment": "金额不对"})
 	wantStatus(t, e.request(t, http.MethodPost, "/api/feedback", bytes.NewReader(fb), "Content-Type", "application/json"), http.StatusOK, "feedback")
 	// A question typed to attack a spreadsheet, and one too old to count.
-	for _, m := range []web.Message{
-		{ID: "formula", ConversationID: "c1", Channel: web.ChannelChat, Question: "=HYPERLINK(\"http://evil\")", Answer: "…", Refused: true, CreatedAt: testNow.Add(-time.Hour)},
-		{ID: "old", ConversationID: "c2", Channel: web.ChannelChat, Question: "很久以前的问题", Answer: "…", Refused: true, CreatedAt: testNow.AddDate(0, 0, -40)},
+	for _, m := range []convlog.Message{
+		{ID: "formula", ConversationID: "c1", Channel: convlog.ChannelChat, Question: "=HYPERLINK(\"http://evil\")", Answer: "…", Refused: true, CreatedAt: testNow.Add(-time.Hour)},
+		{ID: "old", ConversationID: "c2", Channel: convlog.ChannelChat, Question: "很久以前的问题", Answer: "…", Refused: true, CreatedAt: testNow.AddDate(0, 0, -40)},
 	} {
 		if err := e.store.SaveMessage(ctx, m); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/web"
 )
 
@@ -120,7 +121,7 @@ func (m *streamingModel) Generate(ctx context.Context, req bot.GenerateRequest) 
 	return strings.Join(first, "") + rest, nil
 }
 
-func (m *streamingModel) Condense(context.Context, []bot.Turn, string) (string, error) {
+func (m *streamingModel) Condense(context.Context, []convlog.Turn, string) (string, error) {
 	return "", errors.New("no history")
 }
 

@@ -2,17 +2,15 @@ package web
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // Answerer is what the server needs of the bot; *bot.Bot satisfies it.
@@ -28,7 +26,7 @@ var _ Answerer = (*bot.Bot)(nil)
 // OpenAI-compatible endpoints: checks, the bot, metrics and the record.
 type asker struct {
 	bot       Answerer
-	store     Store
+	store     MessageLog
 	log       *slog.Logger
 	metrics   *metrics
 	now       func() time.Time
@@ -37,19 +35,19 @@ type asker struct {
 	generator bool
 }
 
+// MessageLog is what the server needs of the message log (a convlog.Store
+// does it): it records every answer, and the feedback on it.
+type MessageLog interface {
+	SaveMessage(ctx context.Context, m convlog.Message) error
+	// SaveFeedback refuses feedback on a message it does not have with
+	// convlog.NoSuchMessage.
+	SaveFeedback(ctx context.Context, f convlog.Feedback) error
+}
+
 // answered is one answered question.
 type answered struct {
 	bot.Answer
 	MessageID string
-}
-
-var conversationIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-
-func checkConversationID(id string) error {
-	if id != "" && !conversationIDRE.MatchString(id) {
-		return errInvalid("conversation_id must be 1–128 letters, digits, '-', '_' or '.'.", "conversation_id 只能包含字母、数字和 - _ .，最长128个字符。")
-	}
-	return nil
 }
 
 // ask answers msg in the conversation (a new one when conv is empty) and
@@ -59,19 +57,21 @@ func checkConversationID(id string) error {
 // The bot bounds the questions worked on at once and, separately, the
 // model calls (see bot.Config.MaxConcurrent): a question that needs no
 // model never waits for one that does.
-func (a *asker) ask(ctx context.Context, channel, conv, msg string, onDelta func(string)) (answered, error) {
+func (a *asker) ask(ctx context.Context, channel convlog.Channel, conv, msg string, onDelta func(string)) (answered, error) {
 	return a.askWith(ctx, channel, bot.Request{ConversationID: conv, Message: msg}, onDelta)
 }
 
 // askWith is ask for a request that may carry the client's history.
-func (a *asker) askWith(ctx context.Context, channel string, req bot.Request, onDelta func(string)) (answered, error) {
+func (a *asker) askWith(ctx context.Context, channel convlog.Channel, req bot.Request, onDelta func(string)) (answered, error) {
 	msg, conv := req.Message, req.ConversationID
 	msg, err := bot.CheckMessage(msg)
 	if err != nil {
 		return answered{}, err
 	}
-	if err := checkConversationID(conv); err != nil {
-		return answered{}, err
+	if conv != "" {
+		if err := convlog.CheckConversationID(conv); err != nil {
+			return answered{}, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
@@ -87,11 +87,7 @@ func (a *asker) askWith(ctx context.Context, channel string, req bot.Request, on
 	// The record is kept even when the client has hung up meanwhile.
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer scancel()
-	if err := a.store.SaveMessage(sctx, Message{
-		ID: id, ConversationID: ans.ConversationID, Channel: channel, Question: msg,
-		Answer: ans.Text, Refused: ans.Refused, Notice: ans.Notice, Generated: ans.Generated,
-		Replaced: ans.Replaced, Citations: ans.Citations, Latency: latency, CreatedAt: a.now(),
-	}); err != nil {
+	if err := a.store.SaveMessage(sctx, ans.Message(id, channel, msg, latency, a.now())); err != nil {
 		a.log.Warn("message not saved", "message", id, "conversation", ans.ConversationID, "err", err)
 	}
 	return answered{Answer: ans, MessageID: id}, nil
@@ -113,7 +109,7 @@ func articleURL(base, doc string, article int) string {
 	return base + "/policies/" + url.PathEscape(doc) + "#article-" + strconv.Itoa(article)
 }
 
-func citationsJSON(base string, cs []bot.Citation) []citationJSON {
+func citationsJSON(base string, cs []convlog.Citation) []citationJSON {
 	out := make([]citationJSON, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, citationJSON{
@@ -188,7 +184,7 @@ func handleChat(a *asker, base baseURL) http.Handler {
 			writeError(w, r, a.log, err)
 			return
 		}
-		res, err := a.ask(r.Context(), ChannelChat, req.ConversationID, req.Message, nil)
+		res, err := a.ask(r.Context(), convlog.ChannelChat, req.ConversationID, req.Message, nil)
 		if err != nil {
 			writeError(w, r, a.log, err)
 			return
@@ -231,7 +227,7 @@ func handleChatStream(a *asker, base baseURL) http.Handler {
 			return
 		}
 		sse := newSSE(w)
-		res, err := a.ask(r.Context(), ChannelStream, req.ConversationID, req.Message, func(d string) {
+		res, err := a.ask(r.Context(), convlog.ChannelStream, req.ConversationID, req.Message, func(d string) {
 			_ = sse.Event("delta", deltaEvent{Text: d})
 		})
 		if err != nil {
@@ -260,34 +256,17 @@ type feedbackRequest struct {
 	Comment   string `json:"comment"`
 }
 
-// maxCommentRunes bounds a feedback comment.
-const maxCommentRunes = 2000
-
 // handleFeedback records POST /api/feedback: a rating of an answer.
-func handleFeedback(store Store, m *metrics, log *slog.Logger, now func() time.Time) http.Handler {
+func handleFeedback(store MessageLog, m *metrics, log *slog.Logger, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req feedbackRequest
 		if err := decodeJSON(w, r, maxChatBody, &req); err != nil {
 			writeError(w, r, log, err)
 			return
 		}
-		req.Comment = strings.TrimSpace(req.Comment)
-		switch {
-		case req.MessageID == "":
-			writeError(w, r, log, errInvalid("message_id is required.", "缺少 message_id。"))
-			return
-		case req.Rating != RatingUp && req.Rating != RatingDown:
-			writeError(w, r, log, errInvalid(`rating must be "up" or "down".`, `rating 只能是 "up" 或 "down"。`))
-			return
-		case utf8.RuneCountInString(req.Comment) > maxCommentRunes:
-			writeError(w, r, log, &apiError{code: codeTooLarge,
-				en: "The comment is longer than " + strconv.Itoa(maxCommentRunes) + " characters.",
-				zh: "评论超过" + strconv.Itoa(maxCommentRunes) + "字。"})
-			return
-		}
-		err := store.SaveFeedback(r.Context(), Feedback{MessageID: req.MessageID, Rating: req.Rating, Comment: req.Comment, CreatedAt: now()})
-		if errors.Is(err, ErrNotFound) {
-			err = &apiError{code: codeNotFound, en: "There is no message " + strconv.Quote(req.MessageID) + ".", zh: "找不到该条回答，无法评价。"}
+		f, err := convlog.Feedback{MessageID: req.MessageID, Rating: convlog.Rating(req.Rating), Comment: req.Comment, CreatedAt: now()}.Check()
+		if err == nil {
+			err = store.SaveFeedback(r.Context(), f)
 		}
 		if err != nil {
 			writeError(w, r, log, err)

@@ -70,8 +70,6 @@ func statusOf(err error) (status int, code errorCode, en, zh string) {
 		code, en, zh = codeOf(fe.Kind), fe.Msg.En, fe.Msg.Zh
 	case errors.Is(err, fault.NotFound):
 		code, en, zh = codeNotFound, "Not found.", "未找到。"
-	case errors.Is(err, ErrNotFound):
-		code, en, zh = codeNotFound, "Not found.", "未找到。"
 	case errors.Is(err, context.DeadlineExceeded):
 		code, en, zh = codeTimeout, "Answering took too long; please try again.", "回答超时，请稍后再试。"
 	case errors.Is(err, context.Canceled):

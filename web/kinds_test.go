@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/web"
 )
 
@@ -15,7 +16,7 @@ import (
 // mode, so every channel's rendering can be checked without depending on
 // what today's bot does with a question.
 func scriptedAnswers() fakeAnswerer {
-	cite := bot.Citation{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业若干政策措施", Department: "区工信局",
+	cite := convlog.Citation{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业若干政策措施", Department: "区工信局",
 		Quote: "首次认定为国家级专精特新“小巨人”企业的，给予一次性奖励50万元"}
 	return fakeAnswerer{func(_ context.Context, req bot.Request, onDelta func(string)) (bot.Answer, error) {
 		a := bot.Answer{ConversationID: "conv-1"}
@@ -30,18 +31,18 @@ func scriptedAnswers() fakeAnswerer {
 		case "小巨人有什么奖":
 			a.Mode = bot.ModeHedge
 			a.Text = "最相关的条款可能是：\n“" + cite.Quote + "”"
-			a.Citations = []bot.Citation{cite}
+			a.Citations = []convlog.Citation{cite}
 		case "企业所得税怎么减免":
 			a.Mode, a.Refused, a.RouteTo = bot.ModeRoute, true, "区税务局"
 			a.Text = "现有政策文件未涉及企业所得税，请咨询区税务局。"
-			a.Citations = []bot.Citation{cite} // a route must still show no source
+			a.Citations = []convlog.Citation{cite} // a route must still show no source
 		case "谢谢":
 			a.Mode = bot.ModeChat
 			a.Text = "不客气！"
 		default:
 			a.Mode = bot.ModeAnswer
 			a.Text = "根据《制造业若干政策措施》第6条：\n“" + cite.Quote + "”"
-			a.Citations = []bot.Citation{cite}
+			a.Citations = []convlog.Citation{cite}
 		}
 		if onDelta != nil {
 			onDelta(a.Text)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // metrics are the server's Prometheus series. Each server has its own
@@ -71,8 +72,8 @@ func newMetrics(model func() bot.ModelStatus) *metrics {
 	for _, r := range []string{"replaced", "offline"} {
 		m.fallbacks.WithLabelValues(r)
 	}
-	for _, ch := range []string{ChannelChat, ChannelStream, ChannelOpenAI} {
-		m.refusals.WithLabelValues(ch)
+	for _, ch := range []convlog.Channel{convlog.ChannelChat, convlog.ChannelStream, convlog.ChannelOpenAI} {
+		m.refusals.WithLabelValues(string(ch))
 	}
 	for _, s := range []string{"client", "global"} {
 		m.rateLimited.WithLabelValues(s)
@@ -112,16 +113,16 @@ func registerModel(reg *prometheus.Registry, model func() bot.ModelStatus) {
 
 // observeAnswer counts an answer. generator says whether a language model
 // is configured: an answer it did not write is then a fallback.
-func (m *metrics) observeAnswer(channel string, a bot.Answer, generator bool) {
+func (m *metrics) observeAnswer(channel convlog.Channel, a bot.Answer, generator bool) {
 	kind := "offline"
 	switch {
 	case a.Refused:
 		kind = "refused"
-		m.refusals.WithLabelValues(channel).Inc()
+		m.refusals.WithLabelValues(string(channel)).Inc()
 	case a.Generated:
 		kind = "generated"
 	}
-	m.answers.WithLabelValues(channel, kind).Inc()
+	m.answers.WithLabelValues(string(channel), kind).Inc()
 	switch {
 	case a.Replaced:
 		m.fallbacks.WithLabelValues("replaced").Inc()

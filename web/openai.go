@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // The OpenAI-compatible endpoint lets existing chat clients and SDKs talk
@@ -118,7 +119,7 @@ const maxOpenAIBody = 1 << 20
 // the user's), the first user message, which names the chat, and the
 // earlier user messages as the conversation's turns, oldest first (never
 // nil: an empty history means a new chat).
-func lastUserMessage(ms []oaiMessage) (question, first string, history []bot.Turn, err error) {
+func lastUserMessage(ms []oaiMessage) (question, first string, history []convlog.Turn, err error) {
 	if len(ms) == 0 {
 		return "", "", nil, errInvalid("messages is empty.", "messages 为空。")
 	}
@@ -126,7 +127,7 @@ func lastUserMessage(ms []oaiMessage) (question, first string, history []bot.Tur
 	if last.Role != "user" {
 		return "", "", nil, errInvalid(`The last message must have role "user".`, `最后一条消息的 role 必须是 "user"。`)
 	}
-	history = []bot.Turn{}
+	history = []convlog.Turn{}
 	for _, m := range ms[:len(ms)-1] {
 		if m.Role != "user" {
 			continue
@@ -135,7 +136,7 @@ func lastUserMessage(ms []oaiMessage) (question, first string, history []bot.Tur
 			first = string(m.Content)
 		}
 		if q := strings.TrimSpace(string(m.Content)); q != "" {
-			history = append(history, bot.Turn{Question: truncateRunes(q, bot.MaxMessageRunes)})
+			history = append(history, convlog.Turn{Question: truncateRunes(q, bot.MaxMessageRunes)})
 		}
 	}
 	if first == "" {
@@ -224,13 +225,15 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 			return
 		}
 		conv := openAIConversation(r, client(r), first)
-		if err := checkConversationID(conv); err != nil {
-			writeError(w, r, a.log, err)
-			return
+		if conv != "" {
+			if err := convlog.CheckConversationID(conv); err != nil {
+				writeError(w, r, a.log, err)
+				return
+			}
 		}
 		created := a.now().Unix()
 		if !req.Stream {
-			res, err := a.askWith(r.Context(), ChannelOpenAI, bot.Request{ConversationID: conv, Message: question, History: history}, nil)
+			res, err := a.askWith(r.Context(), convlog.ChannelOpenAI, bot.Request{ConversationID: conv, Message: question, History: history}, nil)
 			if err != nil {
 				writeError(w, r, a.log, err)
 				return
@@ -257,7 +260,7 @@ func handleOpenAIChat(a *asker, base baseURL, client clientFunc) http.Handler {
 		role := func() { _ = sse.Event("", chunk(&oaiOutMsg{Role: "assistant", Content: ptr("")}, nil)) }
 		// Deltas are checked sentences; when one fails, the notice and the
 		// offline answer follow as further deltas (nothing is taken back).
-		res, err := a.askWith(r.Context(), ChannelOpenAI, bot.Request{ConversationID: conv, Message: question, History: history}, func(d string) {
+		res, err := a.askWith(r.Context(), convlog.ChannelOpenAI, bot.Request{ConversationID: conv, Message: question, History: history}, func(d string) {
 			once.Do(role)
 			_ = sse.Event("", chunk(&oaiOutMsg{Content: ptr(d)}, nil))
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/tmc/langchaingo/llms/openai"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/web"
 )
 
@@ -168,7 +169,7 @@ func TestOpenAIStreamReplaced(t *testing.T) {
 		onDelta("\n\n" + bot.GeneratorRejectedNotice + "\n\n")
 		onDelta("根据第6条：奖励50万元")
 		return bot.Answer{ConversationID: "c", Text: "根据第6条：奖励50万元", Replaced: true,
-			Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业政策"}}}, nil
+			Citations: []convlog.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业政策"}}}, nil
 	}})
 	var streamed strings.Builder
 	resp, err := newOpenAIClient(t, e).GenerateContent(context.Background(),

@@ -51,8 +51,9 @@ type Options struct {
 
 // Deps are what the server is made of.
 type Deps struct {
-	Bot   Answerer
-	Store Store
+	Bot Answerer
+	// Store is the message log the answers and their feedback go to.
+	Store MessageLog
 	// Documents are the policy documents /policies/{id} shows.
 	Documents []*policies.Document
 	// LiveDocuments, when set, replaces Documents and is asked at every

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/retrieval"
 	"policybot/store"
@@ -254,7 +255,7 @@ func TestChat(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the message was not saved: %v", err)
 	}
-	if m.Question != qLittleGiant || m.Answer != got.Answer || m.Channel != web.ChannelChat || len(m.Citations) != 1 || !m.CreatedAt.Equal(testNow) {
+	if m.Question != qLittleGiant || m.Answer != got.Answer || m.Channel != convlog.ChannelChat || len(m.Citations) != 1 || !m.CreatedAt.Equal(testNow) {
 		t.Errorf("saved message = %+v", m)
 	}
 }
@@ -434,7 +435,7 @@ func TestChatStream(t *testing.T) {
 	if done.ConversationID == "" || done.MessageID == "" || done.Refused == nil || *done.Refused || done.Replaced == nil || *done.Replaced || done.Notice != bot.SampleNotice {
 		t.Errorf("done = %+v", done)
 	}
-	if m, err := e.store.Message(context.Background(), done.MessageID); err != nil || m.Channel != web.ChannelStream {
+	if m, err := e.store.Message(context.Background(), done.MessageID); err != nil || m.Channel != convlog.ChannelStream {
 		t.Errorf("saved stream message = %+v, %v", m, err)
 	}
 }
@@ -452,7 +453,7 @@ func TestChatStreamReplaced(t *testing.T) {
 	e := newTestServer(t, web.Options{Generator: true}, fakeAnswerer{func(_ context.Context, req bot.Request, onDelta func(string)) (bot.Answer, error) {
 		onDelta("奖励500万元[1]")
 		return bot.Answer{ConversationID: "c", Text: "根据第6条：奖励50万元", Replaced: true,
-			Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条"}}}, nil
+			Citations: []convlog.Citation{{Doc: "wz-mfg-2025", Article: 6, Label: "第6条"}}}, nil
 	}})
 	events := readSSE(t, e.post(t, "/api/chat/stream", map[string]string{"message": "小巨人"}).Body)
 	last := events[len(events)-1]
@@ -771,7 +772,7 @@ func TestMetrics(t *testing.T) {
 
 func TestGeneratorFallbackCounted(t *testing.T) {
 	e := newTestServer(t, web.Options{Generator: true}, fakeAnswerer{func(context.Context, bot.Request, func(string)) (bot.Answer, error) {
-		return bot.Answer{ConversationID: "c", Text: "根据第6条：奖励50万元", Citations: []bot.Citation{{Doc: "wz-mfg-2025", Article: 6}}}, nil
+		return bot.Answer{ConversationID: "c", Text: "根据第6条：奖励50万元", Citations: []convlog.Citation{{Doc: "wz-mfg-2025", Article: 6}}}, nil
 	}})
 	e.post(t, "/api/chat", map[string]string{"message": "小巨人"})
 	if body := readBody(t, e.get(t, "/metrics")); !strings.Contains(body, `policybot_generator_fallbacks_total{reason="offline"} 1`) {

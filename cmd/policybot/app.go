@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/corpus"
 	"policybot/llm"
 	"policybot/policies"
@@ -130,7 +131,7 @@ func storeApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, bool, er
 
 // newBot returns the bot over index with the configured rewriter, language
 // model and hygiene rules (which it also returns, for the eval's check).
-func (c Config) newBot(index bot.Searcher, conv bot.ConversationStore, log *slog.Logger) (*bot.Bot, *policies.Hygiene, error) {
+func (c Config) newBot(index bot.Searcher, conv convlog.Conversations, log *slog.Logger) (*bot.Bot, *policies.Hygiene, error) {
 	p, err := c.parser()
 	if err != nil {
 		return nil, nil, err

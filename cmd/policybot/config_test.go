@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies"
 	"policybot/retrieval"
 )
@@ -75,7 +76,7 @@ func TestConfigRoutesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, err := cfg.newBot(idx, bot.NewMemoryConversations(4), slog.New(slog.DiscardHandler))
+	b, _, err := cfg.newBot(idx, convlog.NewMemory(4), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestConfigRoutesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.RoutesFile = bad
-	if _, _, err := cfg.newBot(idx, bot.NewMemoryConversations(4), slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "POLICYBOT_ROUTES_FILE") {
+	if _, _, err := cfg.newBot(idx, convlog.NewMemory(4), slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "POLICYBOT_ROUTES_FILE") {
 		t.Errorf("a malformed routes file: error = %v, want one naming POLICYBOT_ROUTES_FILE", err)
 	}
 }

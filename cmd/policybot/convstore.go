@@ -8,9 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-
-	"policybot/bot"
+	"policybot/bot/convlog"
 )
 
 // fileConversations keeps CLI conversations (ask --conversation ID) as one
@@ -18,18 +16,16 @@ import (
 // process sees the earlier turns. The server uses its database instead.
 type fileConversations struct{ dir string }
 
-var _ bot.ConversationStore = fileConversations{}
-
-var convIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+var _ convlog.Conversations = fileConversations{}
 
 func (f fileConversations) path(id string) (string, error) {
-	if !convIDRE.MatchString(id) || id == "." || id == ".." {
-		return "", fmt.Errorf("conversation id %q: use letters, digits, - _ . (at most 128)", id)
+	if err := convlog.CheckConversationID(id); err != nil {
+		return "", fmt.Errorf("conversation %q: %w", id, err)
 	}
 	return filepath.Join(f.dir, id+".json"), nil
 }
 
-func (f fileConversations) Recent(_ context.Context, id string, n int) ([]bot.Turn, error) {
+func (f fileConversations) Recent(_ context.Context, id string, n int) ([]convlog.Turn, error) {
 	p, err := f.path(id)
 	if err != nil {
 		return nil, err
@@ -41,7 +37,7 @@ func (f fileConversations) Recent(_ context.Context, id string, n int) ([]bot.Tu
 	if err != nil {
 		return nil, err
 	}
-	var turns []bot.Turn
+	var turns []convlog.Turn
 	if err := json.Unmarshal(data, &turns); err != nil {
 		return nil, fmt.Errorf("conversation %s is damaged, starting afresh: %w", id, err)
 	}
@@ -51,12 +47,12 @@ func (f fileConversations) Recent(_ context.Context, id string, n int) ([]bot.Tu
 	return turns, nil
 }
 
-func (f fileConversations) Append(ctx context.Context, id string, t bot.Turn) error {
+func (f fileConversations) Append(ctx context.Context, id string, t convlog.Turn) error {
 	p, err := f.path(id)
 	if err != nil {
 		return err
 	}
-	turns, _ := f.Recent(ctx, id, 19)
+	turns, _ := f.Recent(ctx, id, convlog.MaxTurnsKept-1)
 	turns = append(turns, t)
 	data, err := json.Marshal(turns)
 	if err != nil {

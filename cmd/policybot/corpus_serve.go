@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/corpus"
 	"policybot/ingest"
 	"policybot/policies"
@@ -25,7 +26,7 @@ const seedAuthor = "system"
 // the PostgreSQL store.
 type corpusDB interface {
 	corpus.Store
-	corpus.QuestionSource
+	convlog.QuestionSource
 }
 
 var (
@@ -93,7 +94,7 @@ func adminHandler(cfg Config, adm AdminConfig, svc *corpus.Service, log *slog.Lo
 // newCorpusBot is the bot of `policybot serve` over the managed corpus:
 // it searches live (the index the corpus Service swaps) instead of an index
 // of the corpus files.
-func newCorpusBot(cfg Config, live *retrieval.Live, conv bot.ConversationStore, log *slog.Logger) (*bot.Bot, error) {
+func newCorpusBot(cfg Config, live *retrieval.Live, conv convlog.Conversations, log *slog.Logger) (*bot.Bot, error) {
 	b, _, err := cfg.newBot(live, conv, log)
 	return b, err
 }

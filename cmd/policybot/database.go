@@ -7,18 +7,18 @@ import (
 	"net/url"
 	"path/filepath"
 
+	"policybot/bot/convlog"
 	"policybot/corpus"
 	"policybot/slackbot"
 	"policybot/store"
-	"policybot/web"
 )
 
 // database is every store the server keeps: in SQLite by default, in
 // PostgreSQL when DATABASE_URL is set (several replicas share it).
 type database interface {
-	web.Store
+	convlog.Store
 	corpus.Store
-	corpus.QuestionSource
+	convlog.QuestionSource
 	// Ping reports whether the database answers (/readyz).
 	Ping(ctx context.Context) error
 	Close() error

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/width"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies"
 )
 
@@ -157,7 +158,7 @@ func runEval(ctx context.Context, cfg Config, args []string, stdout, stderr io.W
 	defer a.close()
 	// Each question starts a conversation of its own, kept in memory: a
 	// conversation saved by an earlier run must not become its history.
-	b, _, err := cfg.newBot(a.index, bot.NewMemoryConversations(len(qs)+1), a.log)
+	b, _, err := cfg.newBot(a.index, convlog.NewMemory(len(qs)+1), a.log)
 	if err != nil {
 		return err
 	}

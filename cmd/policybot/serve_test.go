@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"policybot/bot/convlog"
 	"policybot/store"
 	"policybot/web"
 )
@@ -240,7 +241,7 @@ func TestServe(t *testing.T) {
 	}
 	defer st.Close()
 	m, err := st.Message(context.Background(), chat.MessageID)
-	if err != nil || m.Question != llmQuestion || m.Feedback == nil || m.Feedback.Rating != web.RatingUp {
+	if err != nil || m.Question != llmQuestion || m.Feedback == nil || m.Feedback.Rating != convlog.RatingUp {
 		t.Errorf("after the stop, message %s = %+v, %v; want it saved with its feedback", chat.MessageID, m, err)
 	}
 	turns, err := st.Recent(context.Background(), chat.ConversationID, 10)

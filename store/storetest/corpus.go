@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"policybot/bot/convlog"
 	"policybot/corpus"
 	"policybot/policies/fault"
 	"policybot/policies/lang"
-	"policybot/web"
 )
 
 // RunCorpus runs the suite of corpus.Store; open returns a new, empty
@@ -32,11 +32,11 @@ func RunCorpus(t *testing.T, open func(t *testing.T) corpus.Store) {
 // InsightsStore is a web store that also lists the questions the corpus
 // did not answer well.
 type InsightsStore interface {
-	web.Store
-	corpus.QuestionSource
+	convlog.Store
+	convlog.QuestionSource
 }
 
-// RunInsights runs the suite of corpus.QuestionSource over a web store;
+// RunInsights runs the suite of convlog.QuestionSource over a web store;
 // open returns a new, empty store and arranges its closing.
 func RunInsights(t *testing.T, open func(t *testing.T) InsightsStore) {
 	t.Run("UnansweredQuestions", func(t *testing.T) { testUnanswered(t, open(t)) })
@@ -275,10 +275,10 @@ func testCorpusConcurrent(t *testing.T, s corpus.Store) {
 
 func testUnanswered(t *testing.T, s InsightsStore) {
 	ctx := context.Background()
-	msg := func(id string, sec int, q string, refused bool) web.Message {
-		return web.Message{ID: id, ConversationID: "c-" + id, Channel: web.ChannelChat, Question: q, Answer: "…", Refused: refused, CreatedAt: at(sec)}
+	msg := func(id string, sec int, q string, refused bool) convlog.Message {
+		return convlog.Message{ID: id, ConversationID: "c-" + id, Channel: convlog.ChannelChat, Question: q, Answer: "…", Refused: refused, CreatedAt: at(sec)}
 	}
-	for _, m := range []web.Message{
+	for _, m := range []convlog.Message{
 		msg("old", 1, "很早以前被拒绝的问题", true),
 		msg("refused", 20, "海外仓补助怎么申请", true),
 		msg("down", 30, "研发费用补贴多少", false),
@@ -292,14 +292,14 @@ func testUnanswered(t *testing.T, s InsightsStore) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []web.Feedback{
-		{MessageID: "down", Rating: web.RatingDown, Comment: "没有回答金额", CreatedAt: at(31)},
-		{MessageID: "up", Rating: web.RatingUp, CreatedAt: at(41)},
-		{MessageID: "down-then-up", Rating: web.RatingDown, Comment: "不对", CreatedAt: at(51)},
-		{MessageID: "down-then-up", Rating: web.RatingUp, CreatedAt: at(52)},
-		{MessageID: "up-then-down", Rating: web.RatingUp, CreatedAt: at(61)},
-		{MessageID: "up-then-down", Rating: web.RatingDown, CreatedAt: at(62)},
-		{MessageID: "refused-and-down", Rating: web.RatingDown, Comment: "没答", CreatedAt: at(81)},
+	for _, f := range []convlog.Feedback{
+		{MessageID: "down", Rating: convlog.RatingDown, Comment: "没有回答金额", CreatedAt: at(31)},
+		{MessageID: "up", Rating: convlog.RatingUp, CreatedAt: at(41)},
+		{MessageID: "down-then-up", Rating: convlog.RatingDown, Comment: "不对", CreatedAt: at(51)},
+		{MessageID: "down-then-up", Rating: convlog.RatingUp, CreatedAt: at(52)},
+		{MessageID: "up-then-down", Rating: convlog.RatingUp, CreatedAt: at(61)},
+		{MessageID: "up-then-down", Rating: convlog.RatingDown, CreatedAt: at(62)},
+		{MessageID: "refused-and-down", Rating: convlog.RatingDown, Comment: "没答", CreatedAt: at(81)},
 	} {
 		if err := s.SaveFeedback(ctx, f); err != nil {
 			t.Fatal(err)
@@ -309,13 +309,13 @@ func testUnanswered(t *testing.T, s InsightsStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []corpus.Question{
+	want := []convlog.Question{
 		{MessageID: "refused", Text: "海外仓补助怎么申请", At: at(20), Refused: true},
 		{MessageID: "down", Text: "研发费用补贴多少", At: at(30), Down: true, Comment: "没有回答金额"},
 		{MessageID: "up-then-down", Text: "技改补贴比例", At: at(60), Down: true},
 		{MessageID: "refused-and-down", Text: "外资到账奖励", At: at(80), Refused: true, Down: true, Comment: "没答"},
 	}
-	if !slices.EqualFunc(got, want, func(a, b corpus.Question) bool {
+	if !slices.EqualFunc(got, want, func(a, b convlog.Question) bool {
 		return a.MessageID == b.MessageID && a.Text == b.Text && a.At.Equal(b.At) && a.Refused == b.Refused && a.Down == b.Down && a.Comment == b.Comment
 	}) {
 		t.Errorf("UnansweredQuestions(since 10s) =\n%+v\nwant (oldest first)\n%+v", got, want)
@@ -325,7 +325,7 @@ func testUnanswered(t *testing.T, s InsightsStore) {
 func testUnansweredLimit(t *testing.T, s InsightsStore) {
 	ctx := context.Background()
 	for i := range 5 {
-		m := web.Message{ID: fmt.Sprintf("m%d", i), ConversationID: "c", Channel: web.ChannelChat, Question: fmt.Sprintf("问题%d", i), Answer: "…", Refused: true, CreatedAt: at(i)}
+		m := convlog.Message{ID: fmt.Sprintf("m%d", i), ConversationID: "c", Channel: convlog.ChannelChat, Question: fmt.Sprintf("问题%d", i), Answer: "…", Refused: true, CreatedAt: at(i)}
 		if err := s.SaveMessage(ctx, m); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-// Package storetest is the test suite every web.Store implementation
+// Package storetest is the test suite every convlog.Store implementation
 // passes: SQLite and PostgreSQL. Each implementation's tests call
 // Run with a function that opens an empty store.
 package storetest
@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"policybot/bot"
-	"policybot/web"
+	"policybot/bot/convlog"
+	"policybot/policies/fault"
 )
 
 // Run runs the suite; open returns a new, empty store and arranges its
 // closing with t.Cleanup.
-func Run(t *testing.T, open func(t *testing.T) web.Store) {
+func Run(t *testing.T, open func(t *testing.T) convlog.Store) {
 	t.Run("RecentUnknown", func(t *testing.T) { testRecentUnknown(t, open(t)) })
 	t.Run("AppendRecent", func(t *testing.T) { testAppendRecent(t, open(t)) })
 	t.Run("ConversationsApart", func(t *testing.T) { testConversationsApart(t, open(t)) })
@@ -37,18 +37,18 @@ var t0 = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 
 func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
 
-func testRecentUnknown(t *testing.T, s web.Store) {
+func testRecentUnknown(t *testing.T, s convlog.Store) {
 	got, err := s.Recent(context.Background(), "nobody", 4)
 	if err != nil || len(got) != 0 {
 		t.Errorf("Recent(unknown) = %v, %v; want no turns and no error", got, err)
 	}
 }
 
-func testAppendRecent(t *testing.T, s web.Store) {
+func testAppendRecent(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
-	var want []bot.Turn
+	var want []convlog.Turn
 	for i := range 6 {
-		turn := bot.Turn{
+		turn := convlog.Turn{
 			Question: fmt.Sprintf("问题%d", i), Resolved: fmt.Sprintf("问题%d 已解析", i),
 			Doc: "wz-mfg-2025", Article: i + 1, Refused: i%2 == 1, At: at(i),
 		}
@@ -75,11 +75,11 @@ func testAppendRecent(t *testing.T, s web.Store) {
 	}
 }
 
-func testConversationsApart(t *testing.T, s web.Store) {
+func testConversationsApart(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
-	mustAppend(t, s, "a", bot.Turn{Question: "甲", Resolved: "甲", At: at(1)})
-	mustAppend(t, s, "b", bot.Turn{Question: "乙", Resolved: "乙", At: at(2)})
-	mustAppend(t, s, "a", bot.Turn{Question: "丙", Resolved: "丙", At: at(3)})
+	mustAppend(t, s, "a", convlog.Turn{Question: "甲", Resolved: "甲", At: at(1)})
+	mustAppend(t, s, "b", convlog.Turn{Question: "乙", Resolved: "乙", At: at(2)})
+	mustAppend(t, s, "a", convlog.Turn{Question: "丙", Resolved: "丙", At: at(3)})
 	got, err := s.Recent(ctx, "a", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -93,13 +93,13 @@ func testConversationsApart(t *testing.T, s web.Store) {
 	}
 }
 
-func sampleMessage(id, conv string) web.Message {
-	return web.Message{
-		ID: id, ConversationID: conv, Channel: web.ChannelChat,
+func sampleMessage(id, conv string) convlog.Message {
+	return convlog.Message{
+		ID: id, ConversationID: conv, Channel: convlog.ChannelChat,
 		Question: "国家级专精特新小巨人奖励多少？",
 		Answer:   "根据《关于促进吴中区制造业高质量发展的若干政策措施（示例文本）》第6条：……",
-		Notice:   bot.SampleNotice,
-		Citations: []bot.Citation{
+		Notice:   "提示：所引文件为示例文本。",
+		Citations: []convlog.Citation{
 			{Doc: "wz-mfg-2025", Article: 6, Label: "第6条", Title: "制造业政策", Department: "区工信局", Quote: "奖励50万元", Sample: true},
 			{Doc: "wz-com-2025", Article: 5, Label: "第5条", Title: "商务政策", Department: "区商务局", Quote: "补贴50%"},
 		},
@@ -107,17 +107,17 @@ func sampleMessage(id, conv string) web.Message {
 	}
 }
 
-func testMessageRoundTrip(t *testing.T, s web.Store) {
+func testMessageRoundTrip(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
 	want := sampleMessage("m1", "c1")
 	if err := s.SaveMessage(ctx, want); err != nil {
 		t.Fatalf("SaveMessage: %v", err)
 	}
-	refused := web.Message{ID: "m2", ConversationID: "c1", Channel: web.ChannelOpenAI, Question: "天气", Answer: "抱歉", Refused: true, Replaced: true, CreatedAt: at(11)}
+	refused := convlog.Message{ID: "m2", ConversationID: "c1", Channel: convlog.ChannelOpenAI, Question: "天气", Answer: "抱歉", Refused: true, Replaced: true, CreatedAt: at(11)}
 	if err := s.SaveMessage(ctx, refused); err != nil {
 		t.Fatalf("SaveMessage(refused): %v", err)
 	}
-	for _, w := range []web.Message{want, refused} {
+	for _, w := range []convlog.Message{want, refused} {
 		got, err := s.Message(ctx, w.ID)
 		if err != nil {
 			t.Fatalf("Message(%s): %v", w.ID, err)
@@ -127,17 +127,17 @@ func testMessageRoundTrip(t *testing.T, s web.Store) {
 		}
 	}
 	// The conversation a message creates is one the bot can continue.
-	mustAppend(t, s, "c1", bot.Turn{Question: "那省级的呢", Resolved: "省级专精特新 奖励", At: at(12)})
+	mustAppend(t, s, "c1", convlog.Turn{Question: "那省级的呢", Resolved: "省级专精特新 奖励", At: at(12)})
 }
 
-func testMessageUnknown(t *testing.T, s web.Store) {
+func testMessageUnknown(t *testing.T, s convlog.Store) {
 	_, err := s.Message(context.Background(), "nope")
-	if !errors.Is(err, web.ErrNotFound) {
+	if !errors.Is(err, fault.NotFound) {
 		t.Errorf("Message(unknown) error = %v, want ErrNotFound", err)
 	}
 }
 
-func testMessageDuplicate(t *testing.T, s web.Store) {
+func testMessageDuplicate(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
 	m := sampleMessage("m1", "c1")
 	if err := s.SaveMessage(ctx, m); err != nil {
@@ -152,14 +152,14 @@ func testMessageDuplicate(t *testing.T, s web.Store) {
 	}
 }
 
-func testFeedback(t *testing.T, s web.Store) {
+func testFeedback(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
 	if err := s.SaveMessage(ctx, sampleMessage("m1", "c1")); err != nil {
 		t.Fatal(err)
 	}
-	steps := []web.Feedback{
-		{MessageID: "m1", Rating: web.RatingUp, CreatedAt: at(20)},
-		{MessageID: "m1", Rating: web.RatingDown, Comment: "金额不对，应该是五十万", CreatedAt: at(21)},
+	steps := []convlog.Feedback{
+		{MessageID: "m1", Rating: convlog.RatingUp, CreatedAt: at(20)},
+		{MessageID: "m1", Rating: convlog.RatingDown, Comment: "金额不对，应该是五十万", CreatedAt: at(21)},
 	}
 	for _, f := range steps {
 		if err := s.SaveFeedback(ctx, f); err != nil {
@@ -175,25 +175,25 @@ func testFeedback(t *testing.T, s web.Store) {
 	}
 }
 
-func testFeedbackUnknown(t *testing.T, s web.Store) {
-	err := s.SaveFeedback(context.Background(), web.Feedback{MessageID: "nope", Rating: web.RatingUp, CreatedAt: at(1)})
-	if !errors.Is(err, web.ErrNotFound) {
+func testFeedbackUnknown(t *testing.T, s convlog.Store) {
+	err := s.SaveFeedback(context.Background(), convlog.Feedback{MessageID: "nope", Rating: convlog.RatingUp, CreatedAt: at(1)})
+	if !errors.Is(err, fault.NotFound) {
 		t.Errorf("SaveFeedback(unknown message) error = %v, want ErrNotFound", err)
 	}
 }
 
-func testFeedbackBadRating(t *testing.T, s web.Store) {
+func testFeedbackBadRating(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
 	if err := s.SaveMessage(ctx, sampleMessage("m1", "c1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveFeedback(ctx, web.Feedback{MessageID: "m1", Rating: "meh", CreatedAt: at(1)}); err == nil {
+	if err := s.SaveFeedback(ctx, convlog.Feedback{MessageID: "m1", Rating: "meh", CreatedAt: at(1)}); err == nil {
 		t.Error(`SaveFeedback(rating "meh") = nil, want an error`)
 	}
 }
 
 // testConcurrent writes from many goroutines at once, as the server does.
-func testConcurrent(t *testing.T, s web.Store) {
+func testConcurrent(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
 	const workers, each = 8, 10
 	var wg sync.WaitGroup
@@ -204,7 +204,7 @@ func testConcurrent(t *testing.T, s web.Store) {
 			defer wg.Done()
 			conv := fmt.Sprintf("conv-%d", w)
 			for i := range each {
-				if err := s.Append(ctx, conv, bot.Turn{Question: "q", Resolved: "q", At: at(i)}); err != nil {
+				if err := s.Append(ctx, conv, convlog.Turn{Question: "q", Resolved: "q", At: at(i)}); err != nil {
 					errs <- err
 				}
 				if _, err := s.Recent(ctx, conv, 4); err != nil {
@@ -231,7 +231,7 @@ func testConcurrent(t *testing.T, s web.Store) {
 
 // testConcurrentFailures mixes failing writes (duplicate ids) with good
 // ones: a store that commits writes together must undo only the failing ones.
-func testConcurrentFailures(t *testing.T, s web.Store) {
+func testConcurrentFailures(t *testing.T, s convlog.Store) {
 	ctx := context.Background()
 	const n = 40
 	for i := 0; i < n; i += 2 {
@@ -267,21 +267,21 @@ func testConcurrentFailures(t *testing.T, s web.Store) {
 	}
 }
 
-func mustAppend(t *testing.T, s web.Store, conv string, turn bot.Turn) {
+func mustAppend(t *testing.T, s convlog.Store, conv string, turn convlog.Turn) {
 	t.Helper()
 	if err := s.Append(context.Background(), conv, turn); err != nil {
 		t.Fatalf("Append(%s): %v", conv, err)
 	}
 }
 
-func equalTurns(a, b []bot.Turn) bool {
-	return slices.EqualFunc(a, b, func(x, y bot.Turn) bool {
+func equalTurns(a, b []convlog.Turn) bool {
+	return slices.EqualFunc(a, b, func(x, y convlog.Turn) bool {
 		return x.Question == y.Question && x.Resolved == y.Resolved && x.Doc == y.Doc &&
 			x.Article == y.Article && x.Refused == y.Refused && x.At.Equal(y.At)
 	})
 }
 
-func equalMessages(a, b web.Message) bool {
+func equalMessages(a, b convlog.Message) bool {
 	return a.ID == b.ID && a.ConversationID == b.ConversationID && a.Channel == b.Channel &&
 		a.Question == b.Question && a.Answer == b.Answer && a.Refused == b.Refused &&
 		a.Notice == b.Notice && a.Generated == b.Generated && a.Replaced == b.Replaced &&
