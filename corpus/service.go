@@ -24,6 +24,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"policybot/bot/convlog"
+	"policybot/corpus/record"
 	"policybot/policies"
 	"policybot/policies/fault"
 	"policybot/policies/lang"
@@ -33,7 +34,7 @@ import (
 // Options are what a Service is made of.
 type Options struct {
 	// Store keeps the versions and the audit log (required).
-	Store Store
+	Store record.Store
 	// Live is the index the bot searches (required). The Service owns every
 	// index it swaps out of Live and closes it, after CloseDelay.
 	Live *retrieval.Live
@@ -68,7 +69,7 @@ type Options struct {
 // index builds) are serialised, reads are served from a snapshot of the
 // store that is reloaded when the store's generation moves.
 type Service struct {
-	store      Store
+	store      record.Store
 	live       *retrieval.Live
 	index      retrieval.Options
 	parser     *policies.Parser
@@ -216,7 +217,7 @@ type UploadResult struct {
 	// Version is the stored draft (or published version); its N is 0 when
 	// nothing could be stored (the file could not be converted, or has no
 	// valid id). Its Findings say what is wrong.
-	Version
+	record.Version
 	// Published reports that the upload went live at once.
 	Published bool
 	// Diff is the change from the document's current version; nil for a
@@ -238,12 +239,12 @@ func ValidID(id string) bool { return idRE.MatchString(id) }
 // index build's, or ctx's.
 func (s *Service) Upload(ctx context.Context, who, name string, data []byte, meta Meta, publish bool) (UploadResult, error) {
 	sum := sha256.Sum256(data)
-	src := Source{Name: path.Base(strings.ReplaceAll(name, `\`, "/")), Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	src := record.Source{Name: path.Base(strings.ReplaceAll(name, `\`, "/")), Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 	if src.Name == "." || src.Name == "/" {
 		src.Name = ""
 	}
 	refused := func(msg lang.Text) UploadResult {
-		return UploadResult{Version: Version{Status: Draft, Source: src, CreatedBy: who, CreatedAt: s.now(),
+		return UploadResult{Version: record.Version{Status: record.Draft, Source: src, CreatedBy: who, CreatedAt: s.now(),
 			Findings: []policies.Finding{{Path: src.Name, Severity: policies.Error, Code: CodeFile, Msg: msg}}}}
 	}
 	res, err := s.convert(ctx, name, data, meta.Meta)
@@ -302,7 +303,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 		}
 	}
 	findings = append(findings, extra...)
-	v := Version{Status: Draft, Markdown: md, Source: src, Warnings: warnings, CreatedBy: who, Doc: doc, Findings: findings}
+	v := record.Version{Status: record.Draft, Markdown: md, Source: src, Warnings: warnings, CreatedBy: who, Doc: doc, Findings: findings}
 	if doc != nil {
 		v.DocID, v.Title = doc.ID, doc.Title
 	}
@@ -317,32 +318,32 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 	}
 
 	var out UploadResult
-	_, err = s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
+	_, err = s.change(ctx, func(st *snapshot, now time.Time) (record.Change, error) {
 		nv := v
 		nv.N = st.latest(nv.DocID) + 1
 		nv.CreatedAt = now
 		nv.Warnings = append(append([]lang.Text(nil), v.Warnings...), st.supersedesWarnings(doc)...)
 		out = UploadResult{}
-		var ch Change
+		var ch record.Change
 		if cur := st.current(nv.DocID); cur != nil {
 			d := Compare(cur.Doc, doc)
 			d.From, d.To = cur.N, nv.N
 			out.Diff = &d
 		}
-		ch.Audit = append(ch.Audit, AuditEntry{At: now, Who: who, Action: ActionUpload, DocID: nv.DocID,
+		ch.Audit = append(ch.Audit, record.AuditEntry{At: now, Who: who, Action: record.ActionUpload, DocID: nv.DocID,
 			FromVersion: st.latest(nv.DocID), ToVersion: nv.N, Detail: uploadDetail(&nv)})
 		if publish && nv.Publishable() && meta.Base != nil {
 			if err := st.checkBase(nv.DocID, *meta.Base); err != nil {
-				return Change{}, err
+				return record.Change{}, err
 			}
 		}
 		if publish && nv.Publishable() {
-			up, audit := st.publish(&nv, now, who, ActionPublish, lang.T("published at upload", "上传时直接发布"))
+			up, audit := st.publish(&nv, now, who, record.ActionPublish, lang.T("published at upload", "上传时直接发布"))
 			ch.Update = append(ch.Update, up...)
 			ch.Audit = append(ch.Audit, audit...)
 			out.Published = true
 		}
-		ch.Add = []Version{nv}
+		ch.Add = []record.Version{nv}
 		out.Version = nv
 		return ch, nil
 	})
@@ -353,7 +354,7 @@ func (s *Service) Upload(ctx context.Context, who, name string, data []byte, met
 }
 
 // uploadDetail summarises an upload for the audit log.
-func uploadDetail(v *Version) lang.Text {
+func uploadDetail(v *record.Version) lang.Text {
 	en := v.Source.Name
 	if v.Source.Type != "" {
 		en += " (" + v.Source.Type + ")"
@@ -377,7 +378,7 @@ func uploadDetail(v *Version) lang.Text {
 // The version must be a draft without errors. The document's previous
 // version is superseded, and the document it names in supersedes is
 // retired (from its effective_from when that is later).
-func (s *Service) Publish(ctx context.Context, who, id string, n int) (Version, error) {
+func (s *Service) Publish(ctx context.Context, who, id string, n int) (record.Version, error) {
 	return s.publish(ctx, who, id, n, nil)
 }
 
@@ -386,52 +387,52 @@ func (s *Service) Publish(ctx context.Context, who, id string, n int) (Version, 
 // with a *StaleError saying what changed, and nothing is published. Two
 // officials publishing the same document at once: the second is told, not
 // silently overruled.
-func (s *Service) PublishIf(ctx context.Context, who, id string, n, base int) (Version, error) {
+func (s *Service) PublishIf(ctx context.Context, who, id string, n, base int) (record.Version, error) {
 	v, err := s.publish(ctx, who, id, n, &base)
 	return v, s.staleDetail(ctx, err)
 }
 
-func (s *Service) publish(ctx context.Context, who, id string, n int, base *int) (Version, error) {
-	var out Version
-	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
+func (s *Service) publish(ctx context.Context, who, id string, n int, base *int) (record.Version, error) {
+	var out record.Version
+	_, err := s.change(ctx, func(st *snapshot, now time.Time) (record.Change, error) {
 		vs := st.versions(id)
 		if len(vs) == 0 {
-			return Change{}, noDocument(id)
+			return record.Change{}, noDocument(id)
 		}
-		var target *Version
+		var target *record.Version
 		if n == 0 {
 			for _, v := range vs {
-				if v.Status == Draft {
+				if v.Status == record.Draft {
 					target = v
 				}
 			}
 			if target == nil {
-				return Change{}, refuse(fault.Conflict, CodeNoDraft, fmt.Sprintf("document %s has no draft to publish: upload a new version first", id), fmt.Sprintf("文档 %s 没有待发布的草稿，请先上传新版本", id))
+				return record.Change{}, refuse(fault.Conflict, CodeNoDraft, fmt.Sprintf("document %s has no draft to publish: upload a new version first", id), fmt.Sprintf("文档 %s 没有待发布的草稿，请先上传新版本", id))
 			}
 		} else if target = st.version(id, n); target == nil {
-			return Change{}, NoVersion(id, n)
+			return record.Change{}, NoVersion(id, n)
 		}
-		if target.Status != Draft {
-			return Change{}, refuse(fault.Conflict, CodeNotDraft, fmt.Sprintf("version %d of %s is %s, not a draft: only drafts are published; roll back to publish an earlier version again", target.N, id, target.Status),
+		if target.Status != record.Draft {
+			return record.Change{}, refuse(fault.Conflict, CodeNotDraft, fmt.Sprintf("version %d of %s is %s, not a draft: only drafts are published; roll back to publish an earlier version again", target.N, id, target.Status),
 				fmt.Sprintf("文档 %s 的第 %d 版不是草稿：只有草稿可以发布；要重新使用以前的版本，请恢复到该版本", id, target.N))
 		}
 		if !target.Publishable() {
-			return Change{}, rejected(target)
+			return record.Change{}, rejected(target)
 		}
 		if base != nil {
 			if err := st.checkBase(id, *base); err != nil {
-				return Change{}, err
+				return record.Change{}, err
 			}
 		}
 		v := *target
-		up, audit := st.publish(&v, now, who, ActionPublish, lang.Text{})
+		up, audit := st.publish(&v, now, who, record.ActionPublish, lang.Text{})
 		out = v
-		return Change{Update: append([]Version{v}, up...), Audit: audit}, nil
+		return record.Change{Update: append([]record.Version{v}, up...), Audit: audit}, nil
 	})
 	return out, err
 }
 
-func rejected(v *Version) error {
+func rejected(v *record.Version) error {
 	n := len(v.Errors()) + len(v.Hygiene())
 	if v.Doc == nil && n == 0 {
 		n = 1
@@ -445,42 +446,42 @@ func rejected(v *Version) error {
 // when the live version is already a copy of n (a rollback sent twice: a
 // double click, a retried request), it returns that version and changes
 // nothing.
-func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version, error) {
+func (s *Service) Rollback(ctx context.Context, who, id string, n int) (record.Version, error) {
 	if n <= 0 {
-		return Version{}, refuse(fault.Invalid, CodeNoVersionGiven, "give the version to roll back to, e.g. version=2", "请指定要恢复到的版本，例如 version=2")
+		return record.Version{}, refuse(fault.Invalid, CodeNoVersionGiven, "give the version to roll back to, e.g. version=2", "请指定要恢复到的版本，例如 version=2")
 	}
-	var out Version
-	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
-		if cur := st.current(id); cur != nil && cur.BasedOn == n && cur.Status == Published {
+	var out record.Version
+	_, err := s.change(ctx, func(st *snapshot, now time.Time) (record.Change, error) {
+		if cur := st.current(id); cur != nil && cur.BasedOn == n && cur.Status == record.Published {
 			out = *cur
-			return Change{}, errNothing
+			return record.Change{}, errNothing
 		}
 		if len(st.versions(id)) == 0 {
-			return Change{}, noDocument(id)
+			return record.Change{}, noDocument(id)
 		}
 		target := st.version(id, n)
 		if target == nil {
-			return Change{}, NoVersion(id, n)
+			return record.Change{}, NoVersion(id, n)
 		}
 		if target.PublishedAt.IsZero() {
-			return Change{}, refuse(fault.Conflict, CodeNeverPublished, fmt.Sprintf("version %d of %s was never published: publish it instead of rolling back", n, id),
+			return record.Change{}, refuse(fault.Conflict, CodeNeverPublished, fmt.Sprintf("version %d of %s was never published: publish it instead of rolling back", n, id),
 				fmt.Sprintf("文档 %s 的第 %d 版从未发布，请直接发布", id, n))
 		}
-		if cur := st.current(id); cur != nil && cur.N == n && cur.LiveAt(now) && cur.Status == Published {
-			return Change{}, refuse(fault.Conflict, CodeLive, fmt.Sprintf("version %d of %s is the live version already", n, id), fmt.Sprintf("文档 %s 的第 %d 版已在使用中", id, n))
+		if cur := st.current(id); cur != nil && cur.N == n && cur.LiveAt(now) && cur.Status == record.Published {
+			return record.Change{}, refuse(fault.Conflict, CodeLive, fmt.Sprintf("version %d of %s is the live version already", n, id), fmt.Sprintf("文档 %s 的第 %d 版已在使用中", id, n))
 		}
 		if !target.Publishable() {
-			return Change{}, rejected(target)
+			return record.Change{}, rejected(target)
 		}
 		v := *target
 		v.N = st.latest(id) + 1
 		v.BasedOn = n
 		v.CreatedBy, v.CreatedAt = who, now
 		v.PublishedAt, v.RetiredFrom = time.Time{}, time.Time{}
-		up, audit := st.publish(&v, now, who, ActionRollback,
+		up, audit := st.publish(&v, now, who, record.ActionRollback,
 			lang.T("republished version "+strconv.Itoa(n), "重新发布第 "+strconv.Itoa(n)+" 版的内容"))
 		out = v
-		return Change{Add: []Version{v}, Update: up, Audit: audit}, nil
+		return record.Change{Add: []record.Version{v}, Update: up, Audit: audit}, nil
 	})
 	if errors.Is(err, errNothing) {
 		s.log.Info("corpus: rollback done already", "who", who, "doc", id, "to", n, "live", out.N)
@@ -492,18 +493,18 @@ func (s *Service) Rollback(ctx context.Context, who, id string, n int) (Version,
 // Retire takes document id out of answers from the time from (zero: now).
 // Until a future from, the document is still used; Run rebuilds the index
 // when the time comes.
-func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (Version, error) {
-	var out Version
-	_, err := s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
+func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (record.Version, error) {
+	var out record.Version
+	_, err := s.change(ctx, func(st *snapshot, now time.Time) (record.Change, error) {
 		if len(st.versions(id)) == 0 {
-			return Change{}, noDocument(id)
+			return record.Change{}, noDocument(id)
 		}
 		cur := st.current(id)
 		if cur == nil {
-			return Change{}, refuse(fault.Conflict, CodeNotPublished, fmt.Sprintf("document %s has no published version to retire", id), fmt.Sprintf("文档 %s 尚未发布，无需停用", id))
+			return record.Change{}, refuse(fault.Conflict, CodeNotPublished, fmt.Sprintf("document %s has no published version to retire", id), fmt.Sprintf("文档 %s 尚未发布，无需停用", id))
 		}
 		if !cur.LiveAt(now) {
-			return Change{}, refuse(fault.Conflict, CodeRetired, fmt.Sprintf("document %s is retired already, since %s", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04")),
+			return record.Change{}, refuse(fault.Conflict, CodeRetired, fmt.Sprintf("document %s is retired already, since %s", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04")),
 				fmt.Sprintf("文档 %s 已于 %s 停用", id, cur.RetiredFrom.In(policies.CST).Format("2006-01-02 15:04")))
 		}
 		at := from
@@ -511,14 +512,14 @@ func (s *Service) Retire(ctx context.Context, who, id string, from time.Time) (V
 			at = now
 		}
 		v := *cur
-		v.Status, v.RetiredFrom = Retired, at
+		v.Status, v.RetiredFrom = record.Retired, at
 		detail := lang.T("from now", "立即停用")
 		if at.After(now) {
 			d := at.In(policies.CST).Format("2006-01-02 15:04")
 			detail = lang.T("from "+d, "自 "+d+" 起停用")
 		}
 		out = v
-		return Change{Update: []Version{v}, Audit: []AuditEntry{{At: now, Who: who, Action: ActionRetire, DocID: id, FromVersion: cur.N, Detail: detail}}}, nil
+		return record.Change{Update: []record.Version{v}, Audit: []record.AuditEntry{{At: now, Who: who, Action: record.ActionRetire, DocID: id, FromVersion: cur.N, Detail: detail}}}, nil
 	})
 	return out, err
 }
@@ -530,7 +531,7 @@ type Summary struct {
 	Category policies.Category
 	// Status is the current version's (published or retired), or Draft
 	// when no version was ever published.
-	Status Status
+	Status record.Status
 	// Live reports that the document is in the index now.
 	Live bool
 	// Current is the published or retired version; 0 when none.
@@ -561,7 +562,7 @@ func (s *Service) Documents(ctx context.Context) ([]Summary, error) {
 	for _, id := range st.ids {
 		out = append(out, st.summary(id, now))
 	}
-	if err := s.addUpdates(ctx, out, AuditQuery{Limit: recentAudit}); err != nil {
+	if err := s.addUpdates(ctx, out, record.AuditQuery{Limit: recentAudit}); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -572,12 +573,12 @@ const recentAudit = 2000
 
 // addUpdates sets each summary's UpdatedAt and UpdatedBy from its latest
 // audit entry among those q selects.
-func (s *Service) addUpdates(ctx context.Context, sums []Summary, q AuditQuery) error {
+func (s *Service) addUpdates(ctx context.Context, sums []Summary, q record.AuditQuery) error {
 	entries, err := s.store.Audit(ctx, q)
 	if err != nil {
 		return err
 	}
-	latest := map[string]AuditEntry{}
+	latest := map[string]record.AuditEntry{}
 	for _, e := range entries {
 		if _, ok := latest[e.DocID]; !ok {
 			latest[e.DocID] = e
@@ -593,7 +594,7 @@ func (s *Service) addUpdates(ctx context.Context, sums []Summary, q AuditQuery) 
 
 // Document returns the summary and the versions (oldest first) of
 // document id; a fault.NotFound when there is none.
-func (s *Service) Document(ctx context.Context, id string) (Summary, []Version, error) {
+func (s *Service) Document(ctx context.Context, id string) (Summary, []record.Version, error) {
 	st, err := s.snapshot(ctx)
 	if err != nil {
 		return Summary{}, nil, err
@@ -602,12 +603,12 @@ func (s *Service) Document(ctx context.Context, id string) (Summary, []Version, 
 	if len(vs) == 0 {
 		return Summary{}, nil, noDocument(id)
 	}
-	out := make([]Version, len(vs))
+	out := make([]record.Version, len(vs))
 	for i, v := range vs {
 		out[i] = *v
 	}
 	sum := []Summary{st.summary(id, s.now())}
-	if err := s.addUpdates(ctx, sum, AuditQuery{DocID: id, Limit: 1}); err != nil {
+	if err := s.addUpdates(ctx, sum, record.AuditQuery{DocID: id, Limit: 1}); err != nil {
 		return Summary{}, nil, err
 	}
 	return sum[0], out, nil
@@ -615,7 +616,7 @@ func (s *Service) Document(ctx context.Context, id string) (Summary, []Version, 
 
 // HistoryEntry is a version with what it changed from the version before.
 type HistoryEntry struct {
-	Version
+	record.Version
 	Diff Diff
 }
 
@@ -627,7 +628,7 @@ func (s *Service) History(ctx context.Context, id string) ([]HistoryEntry, error
 		return nil, err
 	}
 	out := make([]HistoryEntry, len(vs))
-	var prev *Version
+	var prev *record.Version
 	for i := range vs {
 		var old *policies.Document
 		if prev != nil {
@@ -644,7 +645,7 @@ func (s *Service) History(ctx context.Context, id string) ([]HistoryEntry, error
 }
 
 // Audit returns the audit log, newest first.
-func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+func (s *Service) Audit(ctx context.Context, q record.AuditQuery) ([]record.AuditEntry, error) {
 	return s.store.Audit(ctx, q)
 }
 
@@ -693,17 +694,17 @@ func (s *Service) Seed(ctx context.Context, who string, fsys fs.FS) (int, error)
 	}
 	sort.Strings(names)
 	stored := 0
-	_, err = s.change(ctx, func(st *snapshot, now time.Time) (Change, error) {
+	_, err = s.change(ctx, func(st *snapshot, now time.Time) (record.Change, error) {
 		stored = 0
 		if len(st.all) > 0 {
-			return Change{}, errNothing
+			return record.Change{}, errNothing
 		}
-		var ch Change
+		var ch record.Change
 		seen := map[string]bool{}
 		for _, name := range names {
 			data, err := fs.ReadFile(fsys, name)
 			if err != nil {
-				return Change{}, fmt.Errorf("seed: %w", err)
+				return record.Change{}, fmt.Errorf("seed: %w", err)
 			}
 			doc, findings := s.parser.Parse(name, data)
 			if doc == nil || !ValidID(doc.ID) || seen[doc.ID] || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
@@ -712,21 +713,21 @@ func (s *Service) Seed(ctx context.Context, who string, fsys fs.FS) (int, error)
 			}
 			seen[doc.ID] = true
 			sum := sha256.Sum256(data)
-			v := Version{DocID: doc.ID, N: 1, Status: Draft, Title: doc.Title, Markdown: data,
-				Source:    Source{Name: path.Base(name), Type: TypeCorpusFormat, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))},
+			v := record.Version{DocID: doc.ID, N: 1, Status: record.Draft, Title: doc.Title, Markdown: data,
+				Source:    record.Source{Name: path.Base(name), Type: TypeCorpusFormat, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))},
 				CreatedBy: who, CreatedAt: now, Doc: doc, Findings: findings}
 			to := 0
 			if v.Publishable() {
-				v.Status, v.PublishedAt, to = Published, now, 1
+				v.Status, v.PublishedAt, to = record.Published, now, 1
 			} else {
 				s.log.Warn("corpus: seed document has errors; stored as a draft", "doc", doc.ID, "file", name)
 			}
 			ch.Add = append(ch.Add, v)
-			ch.Audit = append(ch.Audit, AuditEntry{At: now, Who: who, Action: ActionSeed, DocID: doc.ID, ToVersion: to, Detail: lang.T(name, name)})
+			ch.Audit = append(ch.Audit, record.AuditEntry{At: now, Who: who, Action: record.ActionSeed, DocID: doc.ID, ToVersion: to, Detail: lang.T(name, name)})
 		}
 		stored = len(ch.Add)
 		if stored == 0 {
-			return Change{}, errNothing
+			return record.Change{}, errNothing
 		}
 		return ch, nil
 	})
@@ -903,7 +904,7 @@ func (s *Service) Close() error {
 // leads to, commits the write and swaps the index in: a failed build
 // commits nothing, and a failed commit leaves the old index live. A commit
 // that loses a race with another replica is planned again.
-func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.Time) (Change, error)) (int64, error) {
+func (s *Service) change(ctx context.Context, plan func(st *snapshot, now time.Time) (record.Change, error)) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.shut {
@@ -1070,12 +1071,12 @@ func versionKey(id string, n int) string { return id + "@v" + strconv.Itoa(n) }
 // snapshot is the corpus at one generation. It is never modified.
 type snapshot struct {
 	gen   int64
-	all   []Version
+	all   []record.Version
 	byDoc map[string][]int // indexes into all, by version number
 	ids   []string
 }
 
-func newSnapshot(gen int64, vs []Version) *snapshot {
+func newSnapshot(gen int64, vs []record.Version) *snapshot {
 	sort.SliceStable(vs, func(i, j int) bool {
 		if vs[i].DocID != vs[j].DocID {
 			return vs[i].DocID < vs[j].DocID
@@ -1092,15 +1093,15 @@ func newSnapshot(gen int64, vs []Version) *snapshot {
 	return st
 }
 
-func (st *snapshot) versions(id string) []*Version {
-	var out []*Version
+func (st *snapshot) versions(id string) []*record.Version {
+	var out []*record.Version
 	for _, i := range st.byDoc[id] {
 		out = append(out, &st.all[i])
 	}
 	return out
 }
 
-func (st *snapshot) version(id string, n int) *Version {
+func (st *snapshot) version(id string, n int) *record.Version {
 	for _, i := range st.byDoc[id] {
 		if st.all[i].N == n {
 			return &st.all[i]
@@ -1118,8 +1119,8 @@ func (st *snapshot) latest(id string) int {
 }
 
 // current is the published or retired version of id, or nil.
-func (st *snapshot) current(id string) *Version {
-	var cur *Version
+func (st *snapshot) current(id string) *record.Version {
+	var cur *record.Version
 	for _, i := range st.byDoc[id] {
 		if st.all[i].Current() {
 			cur = &st.all[i]
@@ -1131,17 +1132,17 @@ func (st *snapshot) current(id string) *Version {
 // publish marks v published and returns the updates and audit entries that
 // go with it: the document's current version superseded, the document v
 // supersedes retired (from v's effective_from, when that is later).
-func (st *snapshot) publish(v *Version, now time.Time, who string, action Action, detail lang.Text) ([]Version, []AuditEntry) {
-	var up []Version
+func (st *snapshot) publish(v *record.Version, now time.Time, who string, action record.Action, detail lang.Text) ([]record.Version, []record.AuditEntry) {
+	var up []record.Version
 	from := 0
 	if cur := st.current(v.DocID); cur != nil {
 		c := *cur
-		c.Status = Superseded
+		c.Status = record.Superseded
 		up = append(up, c)
 		from = cur.N
 	}
-	v.Status, v.PublishedAt, v.RetiredFrom = Published, now, time.Time{}
-	audit := []AuditEntry{{At: now, Who: who, Action: action, DocID: v.DocID, FromVersion: from, ToVersion: v.N, Detail: detail}}
+	v.Status, v.PublishedAt, v.RetiredFrom = record.Published, now, time.Time{}
+	audit := []record.AuditEntry{{At: now, Who: who, Action: action, DocID: v.DocID, FromVersion: from, ToVersion: v.N, Detail: detail}}
 	if v.Doc == nil || v.Doc.Supersedes == "" || v.Doc.Supersedes == v.DocID {
 		return up, audit
 	}
@@ -1153,18 +1154,18 @@ func (st *snapshot) publish(v *Version, now time.Time, who string, action Action
 	if eff := v.Doc.EffectiveFrom; !eff.IsZero() && eff.After(now) {
 		at = eff.Time
 	}
-	if old.Status == Retired && !old.RetiredFrom.After(at) {
+	if old.Status == record.Retired && !old.RetiredFrom.After(at) {
 		return up, audit
 	}
 	o := *old
-	o.Status, o.RetiredFrom = Retired, at
+	o.Status, o.RetiredFrom = record.Retired, at
 	up = append(up, o)
 	d := lang.T(fmt.Sprintf("superseded by %s v%d", v.DocID, v.N), fmt.Sprintf("被 %s 第 %d 版取代", v.DocID, v.N))
 	if at.After(now) {
 		day := at.In(policies.CST).Format("2006-01-02")
 		d = lang.T(d.En+", from "+day, d.Zh+"，自 "+day+" 起")
 	}
-	audit = append(audit, AuditEntry{At: now, Who: who, Action: ActionRetire, DocID: o.DocID, FromVersion: o.N, Detail: d})
+	audit = append(audit, record.AuditEntry{At: now, Who: who, Action: record.ActionRetire, DocID: o.DocID, FromVersion: o.N, Detail: d})
 	return up, audit
 }
 
@@ -1195,9 +1196,9 @@ func (s *Service) staleDetail(ctx context.Context, err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
-	if es, aerr := s.store.Audit(ctx, AuditQuery{DocID: se.DocID, Limit: 10}); aerr == nil {
+	if es, aerr := s.store.Audit(ctx, record.AuditQuery{DocID: se.DocID, Limit: 10}); aerr == nil {
 		for _, e := range es {
-			if e.Action != ActionUpload && e.Action != ActionSeed {
+			if e.Action != record.ActionUpload && e.Action != record.ActionSeed {
 				se.By, se.At = e.Who, e.At
 				break
 			}
@@ -1216,8 +1217,8 @@ func (st *snapshot) supersedesWarnings(doc *policies.Document) []lang.Text {
 }
 
 // apply returns the snapshot c leads to (generation unknown).
-func (st *snapshot) apply(c Change) *snapshot {
-	all := append([]Version(nil), st.all...)
+func (st *snapshot) apply(c record.Change) *snapshot {
+	all := append([]record.Version(nil), st.all...)
 	for _, u := range c.Update {
 		for i := range all {
 			if all[i].DocID == u.DocID && all[i].N == u.N {
@@ -1243,7 +1244,7 @@ func (st *snapshot) liveSet(now time.Time) ([]*policies.Document, string, time.T
 		docs = append(docs, v.Doc)
 		key.WriteString(versionKey(id, v.N))
 		key.WriteByte(',')
-		if v.Status == Retired && (next.IsZero() || v.RetiredFrom.Before(next)) {
+		if v.Status == record.Retired && (next.IsZero() || v.RetiredFrom.Before(next)) {
 			next = v.RetiredFrom
 		}
 	}
@@ -1252,7 +1253,7 @@ func (st *snapshot) liveSet(now time.Time) ([]*policies.Document, string, time.T
 
 func (st *snapshot) summary(id string, now time.Time) Summary {
 	vs := st.versions(id)
-	sum := Summary{ID: id, Status: Draft, Versions: len(vs)}
+	sum := Summary{ID: id, Status: record.Draft, Versions: len(vs)}
 	cur := st.current(id)
 	show := vs[len(vs)-1]
 	if cur != nil {
@@ -1265,7 +1266,7 @@ func (st *snapshot) summary(id string, now time.Time) Summary {
 	}
 	for _, v := range vs {
 		sum.Latest = max(sum.Latest, v.N)
-		if v.Status == Draft && v.N > sum.Current {
+		if v.Status == record.Draft && v.N > sum.Current {
 			sum.Draft = max(sum.Draft, v.N)
 		}
 		for _, t := range []time.Time{v.CreatedAt, v.PublishedAt} {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/ingest"
 	"policybot/policies"
 	"policybot/policies/fault"
@@ -151,7 +152,7 @@ func TestSeed(t *testing.T) {
 		t.Fatalf("Documents() = %v, %v", docs, err)
 	}
 	for _, d := range docs {
-		if d.Status != corpus.Published || !d.Live || d.Current != 1 {
+		if d.Status != record.Published || !d.Live || d.Current != 1 {
 			t.Errorf("seeded %s: status %s live %v current %d; want published, live, 1", d.ID, d.Status, d.Live, d.Current)
 		}
 	}
@@ -162,8 +163,8 @@ func TestSeed(t *testing.T) {
 	if err != nil || len(hits) == 0 || hits[0].Chunk.DocID != "wz-com-2025" {
 		t.Errorf("Search(海外仓补助) after seeding = %v, %v", hits, err)
 	}
-	audit, _ := e.svc.Audit(ctx, corpus.AuditQuery{})
-	if len(audit) != 4 || audit[0].Action != corpus.ActionSeed || audit[0].Who != "system" {
+	audit, _ := e.svc.Audit(ctx, record.AuditQuery{})
+	if len(audit) != 4 || audit[0].Action != record.ActionSeed || audit[0].Who != "system" {
 		t.Errorf("audit after seeding = %+v; want 4 seed entries by system", audit)
 	}
 
@@ -189,7 +190,7 @@ func TestLifecycle(t *testing.T) {
 
 	// Upload: a draft, not live.
 	up := e.upload(t, "ocean.md", doc("wz-ocean", oceanV1), false)
-	if up.N != 1 || up.Status != corpus.Draft || up.Published || !up.Publishable() || up.Diff != nil || len(up.Doc.Articles) != 2 {
+	if up.N != 1 || up.Status != record.Draft || up.Published || !up.Publishable() || up.Diff != nil || len(up.Doc.Articles) != 2 {
 		t.Fatalf("Upload = v%d %s published %v publishable %v diff %v; want a publishable draft v1 with 2 articles", up.N, up.Status, up.Published, up.Publishable(), up.Diff)
 	}
 	if got := e.search(t, oceanQ); got["wz-ocean"] != "" {
@@ -198,7 +199,7 @@ func TestLifecycle(t *testing.T) {
 
 	// Publish: live without a restart.
 	v, err := e.svc.Publish(ctx, "li", "wz-ocean", 0)
-	if err != nil || v.N != 1 || v.Status != corpus.Published {
+	if err != nil || v.N != 1 || v.Status != record.Published {
 		t.Fatalf("Publish(newest draft) = v%d %s, %v", v.N, v.Status, err)
 	}
 	if got := e.search(t, oceanQ)["wz-ocean"]; !strings.Contains(got, "30%") {
@@ -228,14 +229,14 @@ func TestLifecycle(t *testing.T) {
 	if err != nil || len(h) != 2 {
 		t.Fatalf("History = %v, %v", h, err)
 	}
-	if h[0].Status != corpus.Superseded || len(h[0].Diff.Added) != 2 || h[1].Status != corpus.Published || len(h[1].Diff.Changed) != 1 {
+	if h[0].Status != record.Superseded || len(h[0].Diff.Added) != 2 || h[1].Status != record.Published || len(h[1].Diff.Changed) != 1 {
 		t.Errorf("History = [%s +%d, %s ~%d]; want superseded v1 adding 2, published v2 changing 1",
 			h[0].Status, len(h[0].Diff.Added), h[1].Status, len(h[1].Diff.Changed))
 	}
 
 	// Rollback: v1's text again, as v3.
 	v, err = e.svc.Rollback(ctx, "wang", "wz-ocean", 1)
-	if err != nil || v.N != 3 || v.BasedOn != 1 || v.Status != corpus.Published {
+	if err != nil || v.N != 3 || v.BasedOn != 1 || v.Status != record.Published {
 		t.Fatalf("Rollback(1) = v%d based on %d %s, %v; want published v3 based on 1", v.N, v.BasedOn, v.Status, err)
 	}
 	if got := e.search(t, oceanQ)["wz-ocean"]; !strings.Contains(got, "30%") {
@@ -250,12 +251,12 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("a retired document is searchable: %v", got)
 	}
 	sum, _, err := e.svc.Document(ctx, "wz-ocean")
-	if err != nil || sum.Status != corpus.Retired || sum.Live || sum.Current != 3 || sum.Latest != 3 {
+	if err != nil || sum.Status != record.Retired || sum.Live || sum.Current != 3 || sum.Latest != 3 {
 		t.Errorf("Document summary = %+v, %v", sum, err)
 	}
 
 	// The audit log has every step, newest first.
-	audit, err := e.svc.Audit(ctx, corpus.AuditQuery{DocID: "wz-ocean"})
+	audit, err := e.svc.Audit(ctx, record.AuditQuery{DocID: "wz-ocean"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +351,7 @@ func TestUploadMetadataFromForm(t *testing.T) {
 	}
 	// wz-old is retired from wz-new's effective date: until then it answers.
 	sum, _, _ := e.svc.Document(ctx, "wz-old")
-	if sum.Status != corpus.Retired || !sum.Live || !sum.RetiredFrom.Equal(time.Date(2026, 6, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))) {
+	if sum.Status != record.Retired || !sum.Live || !sum.RetiredFrom.Equal(time.Date(2026, 6, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))) {
 		t.Errorf("superseded document = %+v; want retired from 2026-06-01, still live", sum)
 	}
 	if got := e.search(t, oceanQ); got["wz-old"] == "" {
@@ -366,8 +367,8 @@ func TestUploadMetadataFromForm(t *testing.T) {
 	if got := e.search(t, oceanQ); got["wz-old"] != "" {
 		t.Errorf("after its retire date the superseded document is searchable: %v", got)
 	}
-	audit, _ := e.svc.Audit(ctx, corpus.AuditQuery{DocID: "wz-old", Limit: 1})
-	if len(audit) != 1 || audit[0].Action != corpus.ActionRetire || !strings.Contains(audit[0].Detail.En, "superseded by wz-new") || !strings.Contains(audit[0].Detail.Zh, "被 wz-new") {
+	audit, _ := e.svc.Audit(ctx, record.AuditQuery{DocID: "wz-old", Limit: 1})
+	if len(audit) != 1 || audit[0].Action != record.ActionRetire || !strings.Contains(audit[0].Detail.En, "superseded by wz-new") || !strings.Contains(audit[0].Detail.Zh, "被 wz-new") {
 		t.Errorf("audit of wz-old = %+v; want a retire superseded by wz-new", audit)
 	}
 }
@@ -535,7 +536,7 @@ func TestSeedSkipsBadFiles(t *testing.T) {
 		t.Fatalf("Seed = %d, %v; want 2 (wz-a published, wz-b a draft)", n, err)
 	}
 	docs, _ := e.svc.Documents(ctx)
-	if len(docs) != 2 || docs[0].Status != corpus.Published || docs[1].Status != corpus.Draft {
+	if len(docs) != 2 || docs[0].Status != record.Published || docs[1].Status != record.Draft {
 		t.Errorf("after Seed, Documents = %+v", docs)
 	}
 }
@@ -609,7 +610,7 @@ func TestRollbackTwice(t *testing.T) {
 			t.Fatalf("Rollback(1) = %v", err)
 		}
 		got = append(got, v.N)
-		if v.BasedOn != 1 || v.Status != corpus.Published {
+		if v.BasedOn != 1 || v.Status != record.Published {
 			t.Errorf("Rollback(1) = v%d based on %d, %s; want a published copy of v1", v.N, v.BasedOn, v.Status)
 		}
 	}
@@ -620,13 +621,13 @@ func TestRollbackTwice(t *testing.T) {
 	if err != nil || len(vs) != 3 || sum.Current != 3 {
 		t.Errorf("after two rollbacks to v1: %d versions, current v%d (%v); want 3 versions, v3 current", len(vs), sum.Current, err)
 	}
-	audit, err := e.svc.Audit(ctx, corpus.AuditQuery{DocID: "wz-ocean"})
+	audit, err := e.svc.Audit(ctx, record.AuditQuery{DocID: "wz-ocean"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	for _, a := range audit {
-		if a.Action == corpus.ActionRollback {
+		if a.Action == record.ActionRollback {
 			n++
 		}
 	}

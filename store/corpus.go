@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/policies/fault"
 	"policybot/policies/lang"
 )
@@ -17,13 +17,13 @@ import (
 // (migrations/0002_corpus.sql). Plain SQL shared by every database, like
 // queries.go; corpus writes are rare, so nothing is prepared.
 
-var _ corpus.Store = (*SQLite)(nil)
+var _ record.Store = (*SQLite)(nil)
 
 const versionColumns = `doc_id, version, status, title, markdown, source_name, source_type, source_sha256, source_size,
 warnings, warnings_zh, based_on, created_by, created_at, published_at, retired_from`
 
-// Load implements corpus.Store.
-func (q *queries) Load(ctx context.Context) (int64, []corpus.Version, error) {
+// Load implements record.Store.
+func (q *queries) Load(ctx context.Context) (int64, []record.Version, error) {
 	// One snapshot for the generation and the versions: repeatable read
 	// on PostgreSQL (its default, read committed, would let a commit in
 	// between show); SQLite's read transactions are snapshots anyway.
@@ -42,16 +42,16 @@ func (q *queries) Load(ctx context.Context) (int64, []corpus.Version, error) {
 		return 0, nil, fmt.Errorf("load corpus: %w", err)
 	}
 	defer rows.Close()
-	var out []corpus.Version
+	var out []record.Version
 	for rows.Next() {
-		var v corpus.Version
+		var v record.Version
 		var md, warnings, warningsZh, status string
 		var published, retired sql.NullTime
 		if err := rows.Scan(&v.DocID, &v.N, &status, &v.Title, &md, &v.Source.Name, &v.Source.Type, &v.Source.SHA256,
 			&v.Source.Size, &warnings, &warningsZh, &v.BasedOn, &v.CreatedBy, &v.CreatedAt, &published, &retired); err != nil {
 			return 0, nil, fmt.Errorf("load corpus: %w", err)
 		}
-		v.Status = corpus.Status(status)
+		v.Status = record.Status(status)
 		v.Markdown = []byte(md)
 		v.Warnings = splitTexts(warnings, warningsZh)
 		if published.Valid {
@@ -68,7 +68,7 @@ func (q *queries) Load(ctx context.Context) (int64, []corpus.Version, error) {
 	return gen, out, nil
 }
 
-// Generation implements corpus.Store.
+// Generation implements record.Store.
 func (q *queries) Generation(ctx context.Context) (int64, error) {
 	var gen int64
 	if err := q.r.QueryRowContext(ctx, `SELECT generation FROM corpus_state WHERE id = 1`).Scan(&gen); err != nil {
@@ -77,9 +77,9 @@ func (q *queries) Generation(ctx context.Context) (int64, error) {
 	return gen, nil
 }
 
-// Commit implements corpus.Store.
-func (q *queries) Commit(ctx context.Context, c corpus.Change) (int64, error) {
-	for _, v := range append(append([]corpus.Version(nil), c.Add...), c.Update...) {
+// Commit implements record.Store.
+func (q *queries) Commit(ctx context.Context, c record.Change) (int64, error) {
+	for _, v := range append(append([]record.Version(nil), c.Add...), c.Update...) {
 		if !v.Status.Valid() {
 			return 0, fmt.Errorf("commit corpus change: version %d of %s has status %q", v.N, v.DocID, v.Status)
 		}
@@ -138,8 +138,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, q.stamp(a.At), a.Who, string(a.Action)
 	return c.Base + 1, nil
 }
 
-// Audit implements corpus.Store.
-func (q *queries) Audit(ctx context.Context, aq corpus.AuditQuery) ([]corpus.AuditEntry, error) {
+// Audit implements record.Store.
+func (q *queries) Audit(ctx context.Context, aq record.AuditQuery) ([]record.AuditEntry, error) {
 	limit := aq.Limit
 	if limit <= 0 {
 		limit = 1000
@@ -150,14 +150,14 @@ FROM corpus_audit WHERE $1 = '' OR doc_id = $1 ORDER BY id DESC LIMIT $2`, aq.Do
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []corpus.AuditEntry
+	var out []record.AuditEntry
 	for rows.Next() {
-		var a corpus.AuditEntry
+		var a record.AuditEntry
 		var action string
 		if err := rows.Scan(&a.ID, &a.At, &a.Who, &action, &a.DocID, &a.FromVersion, &a.ToVersion, &a.Detail.En, &a.Detail.Zh); err != nil {
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
-		a.Action = corpus.Action(action)
+		a.Action = record.Action(action)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {

@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/store/storetest"
 )
 
 func TestSQLiteCorpus(t *testing.T) {
-	storetest.RunCorpus(t, func(t *testing.T) corpus.Store { return openTemp(t) })
+	storetest.RunCorpus(t, func(t *testing.T) record.Store { return openTemp(t) })
 }
 
 func TestSQLiteInsights(t *testing.T) {
@@ -24,8 +24,8 @@ func TestSQLiteCorpusSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := corpus.Version{DocID: "wz-a", N: 1, Status: corpus.Published, Markdown: []byte("---\nid: wz-a\n---\n"), CreatedBy: "chen"}
-	if _, err := s.Commit(ctx, corpus.Change{Add: []corpus.Version{v}}); err != nil {
+	v := record.Version{DocID: "wz-a", N: 1, Status: record.Published, Markdown: []byte("---\nid: wz-a\n---\n"), CreatedBy: "chen"}
+	if _, err := s.Commit(ctx, record.Change{Add: []record.Version{v}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -37,7 +37,7 @@ func TestSQLiteCorpusSurvivesReopen(t *testing.T) {
 	}
 	defer s.Close()
 	gen, vs, err := s.Load(ctx)
-	if err != nil || gen != 1 || len(vs) != 1 || vs[0].DocID != "wz-a" || vs[0].Status != corpus.Published {
+	if err != nil || gen != 1 || len(vs) != 1 || vs[0].DocID != "wz-a" || vs[0].Status != record.Published {
 		t.Errorf("after reopen, Load() = %d, %+v, %v; want generation 1 and the published version", gen, vs, err)
 	}
 }

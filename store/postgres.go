@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"policybot/bot/convlog"
-	"policybot/corpus"
+	"policybot/corpus/record"
 )
 
 //go:embed migrations_pg/*.sql
@@ -22,7 +22,7 @@ var postgresMigrations embed.FS
 
 // Postgres is every store of the server in one PostgreSQL database:
 // conversations, messages and feedback (convlog.Store), the corpus's versions
-// and audit log (corpus.Store), the Slack events already taken (FirstSeen)
+// and audit log (record.Store), the Slack events already taken (FirstSeen)
 // and the announcements of corpus changes (WatchCorpus). Several replicas
 // share one database; each is safe for concurrent use.
 //
@@ -40,7 +40,7 @@ type Postgres struct {
 
 var (
 	_ convlog.Store          = (*Postgres)(nil)
-	_ corpus.Store           = (*Postgres)(nil)
+	_ record.Store           = (*Postgres)(nil)
 	_ convlog.QuestionSource = (*Postgres)(nil)
 )
 

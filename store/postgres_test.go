@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"policybot/bot/convlog"
-	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/internal/pgtest"
 	"policybot/slackbot"
 	"policybot/store/storetest"
@@ -48,7 +48,7 @@ func TestPostgres(t *testing.T) {
 }
 
 func TestPostgresCorpus(t *testing.T) {
-	storetest.RunCorpus(t, func(t *testing.T) corpus.Store { return openPostgresTemp(t) })
+	storetest.RunCorpus(t, func(t *testing.T) record.Store { return openPostgresTemp(t) })
 }
 
 func TestPostgresInsights(t *testing.T) {
@@ -339,15 +339,15 @@ func drain(calls <-chan struct{}) {
 	}
 }
 
-func commitDraft(t *testing.T, s corpus.Store, id string) {
+func commitDraft(t *testing.T, s record.Store, id string) {
 	t.Helper()
 	ctx := context.Background()
 	gen, err := s.Generation(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := corpus.Version{DocID: id, N: 1, Status: corpus.Draft, Markdown: []byte("---\nid: " + id + "\n---\n"), CreatedBy: "chen"}
-	if _, err := s.Commit(ctx, corpus.Change{Base: gen, Add: []corpus.Version{v}}); err != nil {
+	v := record.Version{DocID: id, N: 1, Status: record.Draft, Markdown: []byte("---\nid: " + id + "\n---\n"), CreatedBy: "chen"}
+	if _, err := s.Commit(ctx, record.Change{Base: gen, Add: []record.Version{v}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/policies"
 )
 
@@ -27,16 +28,16 @@ import (
 // *fault.Error (and *corpus.StaleError for a publish on an outdated view).
 type CorpusAdmin interface {
 	Upload(ctx context.Context, who, name string, data []byte, meta corpus.Meta, publish bool) (corpus.UploadResult, error)
-	Publish(ctx context.Context, who, id string, n int) (corpus.Version, error)
+	Publish(ctx context.Context, who, id string, n int) (record.Version, error)
 	// PublishIf publishes only while the document's current version is
 	// base; otherwise it returns a *corpus.StaleError.
-	PublishIf(ctx context.Context, who, id string, n, base int) (corpus.Version, error)
-	Retire(ctx context.Context, who, id string, from time.Time) (corpus.Version, error)
-	Rollback(ctx context.Context, who, id string, n int) (corpus.Version, error)
+	PublishIf(ctx context.Context, who, id string, n, base int) (record.Version, error)
+	Retire(ctx context.Context, who, id string, from time.Time) (record.Version, error)
+	Rollback(ctx context.Context, who, id string, n int) (record.Version, error)
 	Documents(ctx context.Context) ([]corpus.Summary, error)
-	Document(ctx context.Context, id string) (corpus.Summary, []corpus.Version, error)
+	Document(ctx context.Context, id string) (corpus.Summary, []record.Version, error)
 	History(ctx context.Context, id string) ([]corpus.HistoryEntry, error)
-	Audit(ctx context.Context, q corpus.AuditQuery) ([]corpus.AuditEntry, error)
+	Audit(ctx context.Context, q record.AuditQuery) ([]record.AuditEntry, error)
 	Insights(ctx context.Context, since time.Time) ([]corpus.InsightGroup, error)
 }
 
@@ -347,7 +348,7 @@ type versionJSON struct {
 	ID string `json:"id"`
 	// Version and Status are left out for an upload that was not stored.
 	Version        int           `json:"version,omitempty"`
-	Status         corpus.Status `json:"status,omitempty"`
+	Status         record.Status `json:"status,omitempty"`
 	Live           bool          `json:"live"`
 	Publishable    bool          `json:"publishable"`
 	Title          string        `json:"title"`
@@ -430,7 +431,7 @@ func articleOf(d *policies.Document, a *policies.Article) articleJSON {
 }
 
 // newVersionJSON renders v; withMarkdown adds its text.
-func newVersionJSON(v *corpus.Version, now time.Time, withMarkdown bool) versionJSON {
+func newVersionJSON(v *record.Version, now time.Time, withMarkdown bool) versionJSON {
 	out := versionJSON{
 		ID: v.DocID, Version: v.N, Status: v.Status, Live: v.N > 0 && v.LiveAt(now), Publishable: v.Publishable(), Title: v.Title,
 		Type: v.Source.Type, Source: sourceJSON{Name: v.Source.Name, Type: v.Source.Type, Size: v.Source.Size, SHA256: v.Source.SHA256},
@@ -452,7 +453,7 @@ func newVersionJSON(v *corpus.Version, now time.Time, withMarkdown bool) version
 	}
 	var findings []policies.Finding
 	for _, f := range v.Findings {
-		if corpus.IsHygiene(f) || f.Severity == policies.Warning {
+		if record.IsHygiene(f) || f.Severity == policies.Warning {
 			findings = append(findings, f)
 		}
 	}
@@ -656,7 +657,7 @@ func (a *admin) handleUpload() http.Handler {
 }
 
 // uploadRefusal says why an upload does not validate.
-func uploadRefusal(v *corpus.Version) (en, zh string) {
+func uploadRefusal(v *record.Version) (en, zh string) {
 	for _, f := range v.Findings {
 		if f.Code == corpus.CodeFile {
 			return f.Msg.En, f.Msg.Zh
@@ -717,8 +718,8 @@ func newSummaryJSON(s corpus.Summary) summaryJSON {
 	out := summaryJSON{ID: s.ID, Title: s.Title, Category: string(s.Category), Status: string(s.Status), Live: s.Live,
 		Version: s.Current, Current: s.Current, Latest: s.Latest, Draft: s.Draft, Versions: s.Versions,
 		RetiredFrom: stamp(s.RetiredFrom), UpdatedAt: stamp(s.UpdatedAt), UpdatedBy: s.UpdatedBy}
-	if s.Status == corpus.Retired && s.Live {
-		out.Status = string(corpus.Published)
+	if s.Status == record.Retired && s.Live {
+		out.Status = string(record.Published)
 	}
 	if out.Version == 0 {
 		out.Version = s.Latest
@@ -782,7 +783,7 @@ func (a *admin) handleDocument() http.Handler {
 			}
 		}
 		now := a.now()
-		var sel, cur *corpus.Version
+		var sel, cur *record.Version
 		list := make([]versionJSON, 0, len(vs))
 		for i := range vs {
 			if vs[i].N == n {
@@ -854,7 +855,7 @@ func (a *admin) handlePublish() http.Handler {
 			a.writeErr(w, r, err)
 			return
 		}
-		var v corpus.Version
+		var v record.Version
 		if conditional {
 			v, err = a.corpus.PublishIf(r.Context(), userOf(r.Context()).name, r.PathValue("id"), n, base)
 		} else {
@@ -944,7 +945,7 @@ type auditJSON struct {
 // handleAudit answers GET /admin/api/audit[?doc=ID][&limit=N].
 func (a *admin) handleAudit() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := corpus.AuditQuery{DocID: r.URL.Query().Get("doc")}
+		q := record.AuditQuery{DocID: r.URL.Query().Get("doc")}
 		if s := r.URL.Query().Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n <= 0 || n > 10000 {

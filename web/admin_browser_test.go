@@ -25,7 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/web"
 )
 
@@ -168,7 +168,7 @@ func TestBrowserAdmin(t *testing.T) {
 	published := false
 	for _, d := range docs {
 		if d.ID == "wz-test-2026" {
-			published = d.Status == corpus.Published && d.Live && d.Current == 1 && d.UpdatedBy == "chen"
+			published = d.Status == record.Published && d.Live && d.Current == 1 && d.UpdatedBy == "chen"
 		}
 	}
 	if !published {

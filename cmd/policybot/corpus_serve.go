@@ -12,6 +12,7 @@ import (
 	"policybot/bot"
 	"policybot/bot/convlog"
 	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/ingest"
 	"policybot/policies"
 	"policybot/retrieval"
@@ -25,7 +26,7 @@ const seedAuthor = "system"
 // corpusDB is what the managed corpus keeps its state in: the SQLite or
 // the PostgreSQL store.
 type corpusDB interface {
-	corpus.Store
+	record.Store
 	convlog.QuestionSource
 }
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"policybot/bot/convlog"
-	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/slackbot"
 	"policybot/store"
 )
@@ -17,7 +17,7 @@ import (
 // PostgreSQL when DATABASE_URL is set (several replicas share it).
 type database interface {
 	convlog.Store
-	corpus.Store
+	record.Store
 	convlog.QuestionSource
 	// Ping reports whether the database answers (/readyz).
 	Ping(ctx context.Context) error

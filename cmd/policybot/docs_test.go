@@ -15,6 +15,7 @@ import (
 
 	"policybot/bot"
 	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/ingest"
 	"policybot/retrieval"
 	"policybot/store"
@@ -303,8 +304,8 @@ func TestOpenCorpus(t *testing.T) {
 	if ids := liveIDs(svc); ids != "wz-a wz-b" {
 		t.Errorf("after a restart: live documents %q, want wz-a wz-b from the store", ids)
 	}
-	audit, _ := svc.Audit(ctx, corpus.AuditQuery{})
-	if len(audit) != 3 || audit[2].Action != corpus.ActionSeed || audit[2].Who != seedAuthor {
+	audit, _ := svc.Audit(ctx, record.AuditQuery{})
+	if len(audit) != 3 || audit[2].Action != record.ActionSeed || audit[2].Who != seedAuthor {
 		t.Errorf("audit = %+v; want the seed, then chen's upload and publish", audit)
 	}
 }

@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"policybot/bot/convlog"
-	"policybot/corpus"
+	"policybot/corpus/record"
 	"policybot/policies/fault"
 	"policybot/policies/lang"
 )
 
-// RunCorpus runs the suite of corpus.Store; open returns a new, empty
+// RunCorpus runs the suite of record.Store; open returns a new, empty
 // store and arranges its closing with t.Cleanup.
-func RunCorpus(t *testing.T, open func(t *testing.T) corpus.Store) {
+func RunCorpus(t *testing.T, open func(t *testing.T) record.Store) {
 	t.Run("Empty", func(t *testing.T) { testCorpusEmpty(t, open(t)) })
 	t.Run("RoundTrip", func(t *testing.T) { testCorpusRoundTrip(t, open(t)) })
 	t.Run("Update", func(t *testing.T) { testCorpusUpdate(t, open(t)) })
@@ -43,17 +43,17 @@ func RunInsights(t *testing.T, open func(t *testing.T) InsightsStore) {
 	t.Run("UnansweredLimit", func(t *testing.T) { testUnansweredLimit(t, open(t)) })
 }
 
-func sampleVersion(id string, n int, status corpus.Status) corpus.Version {
-	return corpus.Version{
+func sampleVersion(id string, n int, status record.Status) record.Version {
+	return record.Version{
 		DocID: id, N: n, Status: status, Title: "关于促进海外仓发展的若干措施（" + id + "）",
 		Markdown:  []byte("---\nid: " + id + "\ntitle: 海外仓\ncategory: commerce\n---\n\n第一条 对企业自建海外仓给予补助，最高100万元。\n"),
-		Source:    corpus.Source{Name: id + ".docx", Type: "docx", SHA256: "ab12", Size: 2048},
+		Source:    record.Source{Name: id + ".docx", Type: "docx", SHA256: "ab12", Size: 2048},
 		Warnings:  []lang.Text{lang.T("title taken from the document", "标题取自正文，请核对"), lang.T("a second note", "")},
 		CreatedBy: "chen", CreatedAt: at(n),
 	}
 }
 
-func mustCommit(t *testing.T, s corpus.Store, c corpus.Change) int64 {
+func mustCommit(t *testing.T, s record.Store, c record.Change) int64 {
 	t.Helper()
 	gen, err := s.Commit(context.Background(), c)
 	if err != nil {
@@ -62,7 +62,7 @@ func mustCommit(t *testing.T, s corpus.Store, c corpus.Change) int64 {
 	return gen
 }
 
-func mustLoad(t *testing.T, s corpus.Store) (int64, []corpus.Version) {
+func mustLoad(t *testing.T, s record.Store) (int64, []record.Version) {
 	t.Helper()
 	gen, vs, err := s.Load(context.Background())
 	if err != nil {
@@ -71,14 +71,14 @@ func mustLoad(t *testing.T, s corpus.Store) (int64, []corpus.Version) {
 	return gen, vs
 }
 
-func equalVersions(a, b corpus.Version) bool {
+func equalVersions(a, b record.Version) bool {
 	return a.DocID == b.DocID && a.N == b.N && a.Status == b.Status && a.Title == b.Title &&
 		string(a.Markdown) == string(b.Markdown) && a.Source == b.Source && slices.Equal(a.Warnings, b.Warnings) &&
 		a.BasedOn == b.BasedOn && a.CreatedBy == b.CreatedBy && a.CreatedAt.Equal(b.CreatedAt) &&
 		a.PublishedAt.Equal(b.PublishedAt) && a.RetiredFrom.Equal(b.RetiredFrom)
 }
 
-func testCorpusEmpty(t *testing.T, s corpus.Store) {
+func testCorpusEmpty(t *testing.T, s record.Store) {
 	ctx := context.Background()
 	if gen, err := s.Generation(ctx); gen != 0 || err != nil {
 		t.Errorf("Generation() = %d, %v; want 0", gen, err)
@@ -86,22 +86,22 @@ func testCorpusEmpty(t *testing.T, s corpus.Store) {
 	if gen, vs := mustLoad(t, s); gen != 0 || len(vs) != 0 {
 		t.Errorf("Load() = %d, %d versions; want 0, none", gen, len(vs))
 	}
-	if a, err := s.Audit(ctx, corpus.AuditQuery{}); err != nil || len(a) != 0 {
+	if a, err := s.Audit(ctx, record.AuditQuery{}); err != nil || len(a) != 0 {
 		t.Errorf("Audit() = %v, %v; want none", a, err)
 	}
 }
 
-func testCorpusRoundTrip(t *testing.T, s corpus.Store) {
+func testCorpusRoundTrip(t *testing.T, s record.Store) {
 	ctx := context.Background()
-	b1 := sampleVersion("wz-b", 1, corpus.Superseded)
+	b1 := sampleVersion("wz-b", 1, record.Superseded)
 	b1.PublishedAt = at(3)
-	b2 := sampleVersion("wz-b", 2, corpus.Retired)
+	b2 := sampleVersion("wz-b", 2, record.Retired)
 	b2.PublishedAt, b2.RetiredFrom, b2.BasedOn = at(5), at(3600), 1
-	a1 := sampleVersion("wz-a", 1, corpus.Draft)
+	a1 := sampleVersion("wz-a", 1, record.Draft)
 	a1.Warnings = nil
-	gen := mustCommit(t, s, corpus.Change{Base: 0, Add: []corpus.Version{b2, a1, b1}, Audit: []corpus.AuditEntry{
-		{At: at(1), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-b", ToVersion: 1, Detail: lang.T("b.docx (docx)", "b.docx（docx）")},
-		{At: at(2), Who: "li", Action: corpus.ActionPublish, DocID: "wz-b", FromVersion: 1, ToVersion: 2},
+	gen := mustCommit(t, s, record.Change{Base: 0, Add: []record.Version{b2, a1, b1}, Audit: []record.AuditEntry{
+		{At: at(1), Who: "chen", Action: record.ActionUpload, DocID: "wz-b", ToVersion: 1, Detail: lang.T("b.docx (docx)", "b.docx（docx）")},
+		{At: at(2), Who: "li", Action: record.ActionPublish, DocID: "wz-b", FromVersion: 1, ToVersion: 2},
 	}})
 	if gen != 1 {
 		t.Errorf("Commit() generation = %d, want 1", gen)
@@ -110,7 +110,7 @@ func testCorpusRoundTrip(t *testing.T, s corpus.Store) {
 		t.Errorf("Generation() = %d, %v; want 1", g, err)
 	}
 	gen, vs := mustLoad(t, s)
-	want := []corpus.Version{a1, b1, b2}
+	want := []record.Version{a1, b1, b2}
 	if gen != 1 || len(vs) != len(want) {
 		t.Fatalf("Load() = generation %d, %d versions; want 1, %d", gen, len(vs), len(want))
 	}
@@ -119,23 +119,23 @@ func testCorpusRoundTrip(t *testing.T, s corpus.Store) {
 			t.Errorf("Load()[%d] =\n%+v\nwant (ordered by id, version)\n%+v", i, vs[i], want[i])
 		}
 	}
-	audit, err := s.Audit(ctx, corpus.AuditQuery{})
+	audit, err := s.Audit(ctx, record.AuditQuery{})
 	if err != nil || len(audit) != 2 {
 		t.Fatalf("Audit() = %v, %v; want 2 entries", audit, err)
 	}
-	if audit[0].Who != "li" || audit[0].Action != corpus.ActionPublish || audit[0].FromVersion != 1 || audit[0].ToVersion != 2 ||
+	if audit[0].Who != "li" || audit[0].Action != record.ActionPublish || audit[0].FromVersion != 1 || audit[0].ToVersion != 2 ||
 		!audit[0].At.Equal(at(2)) || audit[1].Detail != lang.T("b.docx (docx)", "b.docx（docx）") || audit[0].ID <= audit[1].ID {
 		t.Errorf("Audit() = %+v; want the publish by li first, then the upload", audit)
 	}
 }
 
-func testCorpusUpdate(t *testing.T, s corpus.Store) {
-	v := sampleVersion("wz-a", 1, corpus.Draft)
-	mustCommit(t, s, corpus.Change{Base: 0, Add: []corpus.Version{v}})
-	v.Status, v.PublishedAt = corpus.Published, at(10)
-	mustCommit(t, s, corpus.Change{Base: 1, Update: []corpus.Version{v}})
-	v.Status, v.RetiredFrom = corpus.Retired, at(20)
-	gen := mustCommit(t, s, corpus.Change{Base: 2, Update: []corpus.Version{v}})
+func testCorpusUpdate(t *testing.T, s record.Store) {
+	v := sampleVersion("wz-a", 1, record.Draft)
+	mustCommit(t, s, record.Change{Base: 0, Add: []record.Version{v}})
+	v.Status, v.PublishedAt = record.Published, at(10)
+	mustCommit(t, s, record.Change{Base: 1, Update: []record.Version{v}})
+	v.Status, v.RetiredFrom = record.Retired, at(20)
+	gen := mustCommit(t, s, record.Change{Base: 2, Update: []record.Version{v}})
 	if gen != 3 {
 		t.Errorf("third Commit() generation = %d, want 3", gen)
 	}
@@ -144,18 +144,18 @@ func testCorpusUpdate(t *testing.T, s corpus.Store) {
 		t.Fatalf("after updates Load() = %+v, want %+v", vs, v)
 	}
 	// Zero times go back to unset.
-	v.Status, v.PublishedAt, v.RetiredFrom = corpus.Draft, time.Time{}, time.Time{}
-	mustCommit(t, s, corpus.Change{Base: 3, Update: []corpus.Version{v}})
+	v.Status, v.PublishedAt, v.RetiredFrom = record.Draft, time.Time{}, time.Time{}
+	mustCommit(t, s, record.Change{Base: 3, Update: []record.Version{v}})
 	if _, vs := mustLoad(t, s); !vs[0].PublishedAt.IsZero() || !vs[0].RetiredFrom.IsZero() {
 		t.Errorf("after clearing, PublishedAt = %v, RetiredFrom = %v; want zero", vs[0].PublishedAt, vs[0].RetiredFrom)
 	}
 }
 
 // unchanged checks that a refused commit wrote nothing.
-func unchanged(t *testing.T, s corpus.Store, wantGen int64, wantVersions, wantAudit int) {
+func unchanged(t *testing.T, s record.Store, wantGen int64, wantVersions, wantAudit int) {
 	t.Helper()
 	gen, vs := mustLoad(t, s)
-	audit, err := s.Audit(context.Background(), corpus.AuditQuery{})
+	audit, err := s.Audit(context.Background(), record.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +165,12 @@ func unchanged(t *testing.T, s corpus.Store, wantGen int64, wantVersions, wantAu
 	}
 }
 
-func testCorpusStaleBase(t *testing.T, s corpus.Store) {
-	mustCommit(t, s, corpus.Change{Base: 0, Add: []corpus.Version{sampleVersion("wz-a", 1, corpus.Draft)},
-		Audit: []corpus.AuditEntry{{At: at(1), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-a", ToVersion: 1}}})
+func testCorpusStaleBase(t *testing.T, s record.Store) {
+	mustCommit(t, s, record.Change{Base: 0, Add: []record.Version{sampleVersion("wz-a", 1, record.Draft)},
+		Audit: []record.AuditEntry{{At: at(1), Who: "chen", Action: record.ActionUpload, DocID: "wz-a", ToVersion: 1}}})
 	for _, base := range []int64{0, 2} {
-		_, err := s.Commit(context.Background(), corpus.Change{Base: base, Add: []corpus.Version{sampleVersion("wz-b", 1, corpus.Draft)},
-			Audit: []corpus.AuditEntry{{At: at(2), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-b", ToVersion: 1}}})
+		_, err := s.Commit(context.Background(), record.Change{Base: base, Add: []record.Version{sampleVersion("wz-b", 1, record.Draft)},
+			Audit: []record.AuditEntry{{At: at(2), Who: "chen", Action: record.ActionUpload, DocID: "wz-b", ToVersion: 1}}})
 		if !errors.Is(err, fault.Conflict) {
 			t.Errorf("Commit(Base %d) at generation 1: %v, want ErrConflict", base, err)
 		}
@@ -178,52 +178,52 @@ func testCorpusStaleBase(t *testing.T, s corpus.Store) {
 	unchanged(t, s, 1, 1, 1)
 }
 
-func testCorpusDuplicate(t *testing.T, s corpus.Store) {
-	mustCommit(t, s, corpus.Change{Base: 0, Add: []corpus.Version{sampleVersion("wz-a", 1, corpus.Draft)}})
-	_, err := s.Commit(context.Background(), corpus.Change{Base: 1,
-		Add:   []corpus.Version{sampleVersion("wz-b", 1, corpus.Draft), sampleVersion("wz-a", 1, corpus.Published)},
-		Audit: []corpus.AuditEntry{{At: at(2), Who: "chen", Action: corpus.ActionUpload, DocID: "wz-a", ToVersion: 1}}})
+func testCorpusDuplicate(t *testing.T, s record.Store) {
+	mustCommit(t, s, record.Change{Base: 0, Add: []record.Version{sampleVersion("wz-a", 1, record.Draft)}})
+	_, err := s.Commit(context.Background(), record.Change{Base: 1,
+		Add:   []record.Version{sampleVersion("wz-b", 1, record.Draft), sampleVersion("wz-a", 1, record.Published)},
+		Audit: []record.AuditEntry{{At: at(2), Who: "chen", Action: record.ActionUpload, DocID: "wz-a", ToVersion: 1}}})
 	if !errors.Is(err, fault.Conflict) {
 		t.Errorf("Commit(existing version): %v, want ErrConflict", err)
 	}
 	unchanged(t, s, 1, 1, 0)
 }
 
-func testCorpusUpdateUnknown(t *testing.T, s corpus.Store) {
-	mustCommit(t, s, corpus.Change{Base: 0, Add: []corpus.Version{sampleVersion("wz-a", 1, corpus.Draft)}})
-	_, err := s.Commit(context.Background(), corpus.Change{Base: 1,
-		Add:    []corpus.Version{sampleVersion("wz-b", 1, corpus.Draft)},
-		Update: []corpus.Version{sampleVersion("wz-a", 7, corpus.Published)}})
+func testCorpusUpdateUnknown(t *testing.T, s record.Store) {
+	mustCommit(t, s, record.Change{Base: 0, Add: []record.Version{sampleVersion("wz-a", 1, record.Draft)}})
+	_, err := s.Commit(context.Background(), record.Change{Base: 1,
+		Add:    []record.Version{sampleVersion("wz-b", 1, record.Draft)},
+		Update: []record.Version{sampleVersion("wz-a", 7, record.Published)}})
 	if !errors.Is(err, fault.NotFound) {
 		t.Errorf("Commit(update of an unknown version): %v, want ErrNotFound", err)
 	}
 	unchanged(t, s, 1, 1, 0)
 }
 
-func testCorpusBadStatus(t *testing.T, s corpus.Store) {
-	if _, err := s.Commit(context.Background(), corpus.Change{Add: []corpus.Version{sampleVersion("wz-a", 1, "live")}}); err == nil {
+func testCorpusBadStatus(t *testing.T, s record.Store) {
+	if _, err := s.Commit(context.Background(), record.Change{Add: []record.Version{sampleVersion("wz-a", 1, "live")}}); err == nil {
 		t.Error(`Commit(status "live") = nil error, want a refusal`)
 	}
 	unchanged(t, s, 0, 0, 0)
 }
 
-func testCorpusAuditQuery(t *testing.T, s corpus.Store) {
+func testCorpusAuditQuery(t *testing.T, s record.Store) {
 	ctx := context.Background()
-	var entries []corpus.AuditEntry
+	var entries []record.AuditEntry
 	for i := range 6 {
 		id := []string{"wz-a", "wz-b"}[i%2]
-		entries = append(entries, corpus.AuditEntry{At: at(i), Who: "chen", Action: corpus.ActionUpload, DocID: id, ToVersion: i/2 + 1})
+		entries = append(entries, record.AuditEntry{At: at(i), Who: "chen", Action: record.ActionUpload, DocID: id, ToVersion: i/2 + 1})
 	}
-	mustCommit(t, s, corpus.Change{Audit: entries})
+	mustCommit(t, s, record.Change{Audit: entries})
 	tests := []struct {
-		q    corpus.AuditQuery
+		q    record.AuditQuery
 		want []int // ToVersion of the entries, newest first
 	}{
-		{corpus.AuditQuery{}, []int{3, 3, 2, 2, 1, 1}},
-		{corpus.AuditQuery{DocID: "wz-a"}, []int{3, 2, 1}},
-		{corpus.AuditQuery{DocID: "wz-b", Limit: 2}, []int{3, 2}},
-		{corpus.AuditQuery{Limit: 1}, []int{3}},
-		{corpus.AuditQuery{DocID: "nope"}, nil},
+		{record.AuditQuery{}, []int{3, 3, 2, 2, 1, 1}},
+		{record.AuditQuery{DocID: "wz-a"}, []int{3, 2, 1}},
+		{record.AuditQuery{DocID: "wz-b", Limit: 2}, []int{3, 2}},
+		{record.AuditQuery{Limit: 1}, []int{3}},
+		{record.AuditQuery{DocID: "nope"}, nil},
 	}
 	for _, tc := range tests {
 		got, err := s.Audit(ctx, tc.q)
@@ -245,7 +245,7 @@ func testCorpusAuditQuery(t *testing.T, s corpus.Store) {
 
 // testCorpusConcurrent commits from many writers on the same base, as
 // replicas racing would: exactly one wins.
-func testCorpusConcurrent(t *testing.T, s corpus.Store) {
+func testCorpusConcurrent(t *testing.T, s record.Store) {
 	const writers = 8
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
@@ -253,8 +253,8 @@ func testCorpusConcurrent(t *testing.T, s corpus.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = s.Commit(context.Background(), corpus.Change{Base: 0,
-				Add: []corpus.Version{sampleVersion(fmt.Sprintf("wz-%d", i), 1, corpus.Draft)}})
+			_, errs[i] = s.Commit(context.Background(), record.Change{Base: 0,
+				Add: []record.Version{sampleVersion(fmt.Sprintf("wz-%d", i), 1, record.Draft)}})
 		}()
 	}
 	wg.Wait()
