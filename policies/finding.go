@@ -53,6 +53,9 @@ type Finding struct {
 	Msg lang.Text
 	// Match is the offending text, for spam and hygiene findings.
 	Match string
+	// Missing is the required front matter field a finding says is
+	// missing (id, title, category), for a program that asks for it.
+	Missing string
 }
 
 // String formats f as "path:line:col: severity: message".

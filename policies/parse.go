@@ -334,7 +334,8 @@ func parseFrontMatter(path string, doc *Document, src string, firstLine int) []F
 	}
 	for _, req := range []string{"id", "title", "category"} {
 		if _, ok := seen[req]; !ok {
-			add(firstLine-1, lang.T(fmt.Sprintf("missing required field %q: add a line \"%s: …\" to the front matter", req, req), fmt.Sprintf("缺少必填字段 %s", req)))
+			fs = append(fs, Finding{Path: path, Line: firstLine - 1, Severity: Error, Code: CodeField, Missing: req,
+				Msg: lang.T(fmt.Sprintf("missing required field %q: add a line \"%s: …\" to the front matter", req, req), fmt.Sprintf("缺少必填字段 %s", req))})
 		} else if req == "title" && doc.Title == "" {
 			add(seen[req], lang.T("title is empty", "标题为空"))
 		}

@@ -285,3 +285,19 @@ func TestHasFrontMatter(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingField(t *testing.T) {
+	_, fs := mustParse(t, "---\ntitle: 标题\n---\n第一条 甲。\n")
+	var missing []string
+	for _, f := range fs {
+		if f.Missing != "" {
+			missing = append(missing, f.Missing)
+			if f.Code != CodeField || f.Severity != Error {
+				t.Errorf("finding %v names a missing field but is not a field error", f)
+			}
+		}
+	}
+	if strings.Join(missing, ",") != "id,category" {
+		t.Errorf("missing fields = %v, want [id category]", missing)
+	}
+}

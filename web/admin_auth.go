@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"policybot/web/adminapi"
 )
 
 // AdminToken is one admin credential: the name the audit log records for
@@ -324,9 +326,7 @@ func (a *admin) handleLogin() http.Handler {
 		}
 		var token string
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			var body struct {
-				Token string `json:"token"`
-			}
+			var body adminapi.Login
 			if err := decodeJSON(w, r, 8<<10, &body); err != nil {
 				writeError(w, r, a.log, err)
 				return
@@ -363,7 +363,7 @@ func (a *admin) handleLogin() http.Handler {
 		a.setSessionCookie(w, r, s)
 		a.log.Info("admin: signed in", "who", name, "remote", r.RemoteAddr)
 		if wantsJSON(r) {
-			writeJSON(w, http.StatusOK, sessionJSON{Name: name, CSRFToken: s.csrf, ExpiresAt: stamp(s.expires)})
+			writeJSON(w, http.StatusOK, adminapi.Session{Name: name, CSRFToken: s.csrf, ExpiresAt: stamp(s.expires)})
 			return
 		}
 		// Relative, so that a path prefix in front of /admin is kept.
@@ -385,19 +385,12 @@ func (a *admin) handleLogout() http.Handler {
 	})
 }
 
-// sessionJSON is the answer to a JSON login and to GET /admin/api/session.
-type sessionJSON struct {
-	Name      string `json:"name"`
-	CSRFToken string `json:"csrf_token,omitempty"`
-	ExpiresAt string `json:"expires_at,omitempty"`
-}
-
 // handleSession answers GET /admin/api/session: who is signed in, and the
 // CSRF token of a cookie session.
 func (a *admin) handleSession() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := userOf(r.Context())
-		out := sessionJSON{Name: u.name}
+		out := adminapi.Session{Name: u.name}
 		if u.session != nil {
 			out.CSRFToken, out.ExpiresAt = u.session.csrf, stamp(u.session.expires)
 		}

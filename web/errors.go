@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"policybot/policies/fault"
+	"policybot/web/adminapi"
 )
 
 // errorCode is the small vocabulary every error of the server is reduced
@@ -36,10 +37,10 @@ const (
 	codeUnprocessable errorCode = "unprocessable"
 	// codeAdminOff is a 404 under /admin/api/ of a server with no admin
 	// token: policybot docs says how to turn it on.
-	codeAdminOff errorCode = "admin_off"
+	codeAdminOff errorCode = adminapi.CodeAdminOff
 	// codeStale is a 409 for a publish made on an outdated view of the
 	// document (corpus.StaleError).
-	codeStale errorCode = "stale_version"
+	codeStale errorCode = adminapi.CodeStale
 )
 
 // apiError is an error with what the user is told, in English and Chinese.

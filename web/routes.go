@@ -4,7 +4,8 @@ import (
 	"net/http"
 )
 
-// addRoutes is every route of the service, in one place.
+// addRoutes is every route of the service, in one place (the admin
+// surface's are in addAdminRoutes, below).
 func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 	base := newBaseURL(d.PublicURL, d.TrustedProxies)
 	client := func(r *http.Request) string { return clientKey(clientAddr(r, d.TrustedProxies)) }
@@ -51,4 +52,30 @@ func addRoutes(mux *http.ServeMux, d Deps, m *metrics) {
 		mux.Handle("POST /slack/", d.Slack)
 	}
 	mux.Handle("/", handleNotFound(mux, d.Logger))
+}
+
+// addAdminRoutes is every route of the admin surface (NewAdminHandler;
+// addRoutes mounts it at /admin and /admin/). The API is behind sign-in.
+func addAdminRoutes(mux *http.ServeMux, a *admin) {
+	api := http.NewServeMux()
+	api.Handle("GET /admin/api/session", a.handleSession())
+	api.Handle("GET /admin/api/documents", a.handleList())
+	api.Handle("POST /admin/api/documents", a.handleUpload())
+	api.Handle("GET /admin/api/documents/{id}", a.handleDocument())
+	api.Handle("POST /admin/api/documents/{id}/publish", a.handlePublish())
+	api.Handle("POST /admin/api/documents/{id}/retire", a.handleRetire())
+	api.Handle("POST /admin/api/documents/{id}/rollback", a.handleRollback())
+	api.Handle("GET /admin/api/documents/{id}/versions", a.handleVersions())
+	api.Handle("GET /admin/api/audit", a.handleAudit())
+	api.Handle("GET /admin/api/insights", a.handleInsights())
+	api.Handle("GET /admin/api/insights/matches", a.handleMatchInsights())
+	api.Handle("/admin/api/", adminAPINotFound(api, a.log))
+
+	mux.Handle("GET /admin", a.handlePage())
+	mux.Handle("GET /admin/{$}", http.RedirectHandler("../admin", http.StatusMovedPermanently))
+	mux.Handle("GET /admin/assets/{name}", a.handleAssets())
+	mux.Handle("POST /admin/login", a.handleLogin())
+	mux.Handle("POST /admin/logout", a.requireAdmin(a.handleLogout()))
+	mux.Handle("/admin/api/", a.requireAdmin(api))
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { adminNotFound(w, r, a.log) }))
 }

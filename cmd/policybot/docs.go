@@ -13,12 +13,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"policybot/corpus"
 	"policybot/policies"
+	"policybot/web/adminapi"
 )
 
 const docsUsage = `usage: policybot docs [--server URL] [--json] COMMAND [ARGS]
@@ -68,7 +70,7 @@ type docsAPIError struct {
 }
 
 func (e *docsAPIError) Error() string {
-	if e.Code == "admin_off" {
+	if e.Code == adminapi.CodeAdminOff {
 		return e.Message // it says what to set on the server
 	}
 	return fmt.Sprintf("server answered %d: %s", e.Status, e.Message)
@@ -179,11 +181,7 @@ func (c *docsClient) do(ctx context.Context, method, path string, body io.Reader
 			return data, nil
 		}
 	}
-	var e struct {
-		Error   string `json:"error"`
-		ErrorZh string `json:"error_zh"`
-		Code    string `json:"code"`
-	}
+	var e adminapi.Error
 	msg := strings.TrimSpace(string(data))
 	if json.Unmarshal(data, &e) == nil && e.Error != "" {
 		msg = e.Error
@@ -207,28 +205,11 @@ func (c *docsClient) printJSON(data []byte) {
 	fmt.Fprintln(c.stdout, strings.TrimSpace(buf.String()))
 }
 
-type docSummary struct {
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	Category    string `json:"category"`
-	Status      string `json:"status"`
-	Live        bool   `json:"live"`
-	Current     int    `json:"current_version"`
-	Latest      int    `json:"latest_version"`
-	Draft       int    `json:"draft_version"`
-	Articles    int    `json:"articles"`
-	RetiredFrom string `json:"retired_from"`
-	UpdatedAt   string `json:"updated_at"`
-	UpdatedBy   string `json:"updated_by"`
-}
-
 func (c *docsClient) list(ctx context.Context, args []string, stderr io.Writer) error {
 	if _, err := parseInterleaved(subFlags("list", stderr), args); err != nil {
 		return err
 	}
-	var out struct {
-		Documents []docSummary `json:"documents"`
-	}
+	var out adminapi.Documents
 	data, err := c.do(ctx, http.MethodGet, "/admin/api/documents", nil, "", docsTimeout, &out)
 	if err != nil {
 		return err
@@ -271,56 +252,6 @@ func shortTime(s string) string {
 		return s
 	}
 	return t.Format("2006-01-02 15:04")
-}
-
-type finding struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Line     int    `json:"line"`
-	Col      int    `json:"col"`
-	Message  string `json:"message"`
-	Match    string `json:"match"`
-}
-
-type uploadAnswer struct {
-	ID          string `json:"id"`
-	Version     int    `json:"version"`
-	Status      string `json:"status"`
-	Title       string `json:"title"`
-	Type        string `json:"type"`
-	Published   bool   `json:"published"`
-	Publishable bool   `json:"publishable"`
-	Articles    []struct {
-		Label string `json:"label"`
-		Text  string `json:"text"`
-	} `json:"articles"`
-	Errors   []finding `json:"errors"`
-	Findings []finding `json:"findings"`
-	Warnings []string  `json:"warnings"`
-	Diff     *diff     `json:"diff"`
-	Error    string    `json:"error"`
-	ErrorZh  string    `json:"error_zh"`
-}
-
-type diffArticle struct {
-	Label string `json:"label"`
-	Text  string `json:"text"`
-	Old   *struct {
-		Text string `json:"text"`
-	} `json:"old"`
-}
-
-type diff struct {
-	From    int           `json:"from"`
-	To      int           `json:"to"`
-	Added   []diffArticle `json:"added"`
-	Removed []diffArticle `json:"removed"`
-	Changed []diffArticle `json:"changed"`
-	Fields  []struct {
-		Field string `json:"field"`
-		Old   string `json:"old"`
-		New   string `json:"new"`
-	} `json:"fields"`
 }
 
 func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) error {
@@ -381,7 +312,7 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 	if *publish {
 		path += "?publish=1"
 	}
-	var out uploadAnswer
+	var out adminapi.Upload
 	raw, err := c.do(ctx, http.MethodPost, path, &body, mw.FormDataContentType(), docsUploadTimeout, &out)
 	var ae *docsAPIError
 	if err != nil && !(errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity) {
@@ -398,10 +329,7 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 	default:
 		fmt.Fprintf(w, "%s: not stored\n", pos[0])
 	}
-	noFront := false
-	for _, f := range out.Errors {
-		noFront = noFront || strings.Contains(f.Message, "has no front matter")
-	}
+	noFront := slices.ContainsFunc(out.Errors, func(f adminapi.Finding) bool { return f.Code == corpus.CodeNoFrontMatter })
 	for _, f := range append(out.Errors, out.Findings...) {
 		fmt.Fprintf(w, "  %s", f.Severity)
 		if f.Line > 0 {
@@ -411,7 +339,7 @@ func (c *docsClient) upload(ctx context.Context, args []string, stdin io.Reader,
 		if noFront {
 			// The server speaks of the front matter and the upload form;
 			// here the metadata is given with flags.
-			msg = flagHint(msg)
+			msg = flagHint(f)
 		}
 		fmt.Fprintf(w, ": %s", msg)
 		if f.Match != "" {
@@ -447,21 +375,18 @@ var metaFlags = map[string]string{
 	"lead_department": "--lead-department", "source_url": "--source-url", "sample": "--sample", "supersedes": "--supersedes",
 }
 
-var missingFieldRE = regexp.MustCompile(`^missing required field "([a-z_]+)"`)
-
-// flagHint rewrites the server's advice on the metadata of a file without
-// front matter in terms of the upload's flags.
-func flagHint(msg string) string {
-	if strings.Contains(msg, "has no front matter") {
+// flagHint is the server's finding f on the metadata of a file without
+// front matter, said in terms of the upload's flags (by its code, never
+// its words); other findings are said as the server says them.
+func flagHint(f adminapi.Finding) string {
+	if f.Code == corpus.CodeNoFrontMatter {
 		return "the file has no front matter: give the document's metadata with --id ID --title TITLE --category " +
 			strings.Join(categoryNames(), "|") + " (文件没有元数据，请用 --id、--title、--category 给出)"
 	}
-	if m := missingFieldRE.FindStringSubmatch(msg); m != nil {
-		if fl, ok := metaFlags[m[1]]; ok {
-			return fmt.Sprintf("missing required field %q: give it with %s (缺少必填字段 %s，请用 %s 给出)", m[1], fl, m[1], fl)
-		}
+	if fl, ok := metaFlags[f.Missing]; ok {
+		return fmt.Sprintf("missing required field %q: give it with %s (缺少必填字段 %s，请用 %s 给出)", f.Missing, fl, f.Missing, fl)
 	}
-	return msg
+	return f.Message
 }
 
 func categoryNames() []string {
@@ -472,7 +397,7 @@ func categoryNames() []string {
 	return out
 }
 
-func printDiff(w io.Writer, d *diff) {
+func printDiff(w io.Writer, d *adminapi.Diff) {
 	if d.From > 0 {
 		fmt.Fprintf(w, "  changes from v%d:", d.From)
 	} else {
@@ -501,19 +426,6 @@ func printDiff(w io.Writer, d *diff) {
 	}
 }
 
-type versionAnswer struct {
-	ID          string `json:"id"`
-	Version     int    `json:"version"`
-	Status      string `json:"status"`
-	Live        bool   `json:"live"`
-	Title       string `json:"title"`
-	BasedOn     int    `json:"based_on"`
-	CreatedBy   string `json:"created_by"`
-	CreatedAt   string `json:"created_at"`
-	RetiredFrom string `json:"retired_from"`
-	Diff        *diff  `json:"diff"`
-}
-
 // idAndVersion parses "ID [--version N]" (and --from for retire,
 // --base-version for publish, when given).
 func idAndVersion(name string, args []string, stderr io.Writer, needVersion bool, from *string, base ...*int) (string, int, error) {
@@ -539,7 +451,7 @@ func idAndVersion(name string, args []string, stderr io.Writer, needVersion bool
 	return pos[0], *version, nil
 }
 
-func (c *docsClient) action(ctx context.Context, path string, out *versionAnswer) error {
+func (c *docsClient) action(ctx context.Context, path string, out *adminapi.DocVersion) error {
 	raw, err := c.do(ctx, http.MethodPost, path, nil, "", docsUploadTimeout, out)
 	if err != nil {
 		return err
@@ -567,7 +479,7 @@ func (c *docsClient) publish(ctx context.Context, args []string, stderr io.Write
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var v versionAnswer
+	var v adminapi.DocVersion
 	if err := c.action(ctx, path, &v); err != nil || c.json {
 		return err
 	}
@@ -580,7 +492,7 @@ func (c *docsClient) rollback(ctx context.Context, args []string, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	var v versionAnswer
+	var v adminapi.DocVersion
 	if err := c.action(ctx, "/admin/api/documents/"+url.PathEscape(id)+"/rollback?version="+strconv.Itoa(n), &v); err != nil || c.json {
 		return err
 	}
@@ -598,7 +510,7 @@ func (c *docsClient) retire(ctx context.Context, args []string, stderr io.Writer
 	if from != "" {
 		path += "?from=" + url.QueryEscape(from)
 	}
-	var v versionAnswer
+	var v adminapi.DocVersion
 	if err := c.action(ctx, path, &v); err != nil || c.json {
 		return err
 	}
@@ -615,10 +527,7 @@ func (c *docsClient) history(ctx context.Context, args []string, stderr io.Write
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Current  int             `json:"current"`
-		Versions []versionAnswer `json:"versions"`
-	}
+	var out adminapi.History
 	raw, err := c.do(ctx, http.MethodGet, "/admin/api/documents/"+url.PathEscape(id)+"/versions", nil, "", docsTimeout, &out)
 	if err != nil {
 		return err
@@ -654,17 +563,7 @@ func (c *docsClient) audit(ctx context.Context, args []string, stderr io.Writer)
 	if *doc != "" {
 		q.Set("doc", *doc)
 	}
-	var out struct {
-		Entries []struct {
-			At          string `json:"at"`
-			Who         string `json:"who"`
-			Action      string `json:"action"`
-			Doc         string `json:"doc"`
-			FromVersion int    `json:"from_version"`
-			ToVersion   int    `json:"to_version"`
-			Detail      string `json:"detail"`
-		} `json:"entries"`
-	}
+	var out adminapi.Audit
 	raw, err := c.do(ctx, http.MethodGet, "/admin/api/audit?"+q.Encode(), nil, "", docsTimeout, &out)
 	if err != nil {
 		return err
