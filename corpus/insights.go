@@ -1,12 +1,13 @@
 package corpus
 
 import (
-	"policybot/bot/convlog"
-	"policybot/policies/norm"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
+
+	"policybot/bot/convlog"
+	"policybot/policies/norm"
 )
 
 // InsightGroup is a set of similar questions the corpus is missing.

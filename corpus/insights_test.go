@@ -1,11 +1,12 @@
 package corpus
 
 import (
-	"policybot/bot/convlog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"policybot/bot/convlog"
 )
 
 func TestGroupQuestions(t *testing.T) {
