@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/web/adminapi"
 )
 
@@ -43,7 +44,11 @@ const (
 	codeStale errorCode = adminapi.CodeStale
 )
 
-// apiError is an error with what the user is told, in English and Chinese.
+// apiError is a refusal of the HTTP adapter's own, with its code and what
+// the user is told in English and Chinese: a rate limit, an origin not
+// allowed, a sign-in, a method, a body too large. The core's refusals are
+// *fault.Error (a malformed parameter here too, errInvalid); statusOf
+// translates both.
 type apiError struct {
 	code       errorCode
 	en, zh     string
@@ -52,7 +57,9 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.en }
 
-func errInvalid(en, zh string) error { return &apiError{code: codeInvalid, en: en, zh: zh} }
+// errInvalid is a request the server refuses as malformed (a bad
+// parameter): the core's fault.Invalid, which statusOf makes a 400.
+func errInvalid(en, zh string) error { return fault.New(fault.Invalid, "", lang.T(en, zh)) }
 
 var errStarting = &apiError{code: codeUnavailable, en: "The service is starting; please retry shortly.", zh: "服务正在启动，请稍后再试。", retryAfter: 5 * time.Second}
 
