@@ -120,8 +120,9 @@ type Result struct {
 // extension and the content; when they disagree on a binary format the
 // content wins, with a warning.
 //
-// Errors are *Error wrapping ErrUnsupported, ErrInvalid or ErrTooLarge, or
-// the context's error when ctx ends first. Convert never panics.
+// Errors are *fault.Error of kind fault.Unsupported, fault.Invalid or
+// fault.TooLarge, or the context's error when ctx ends first. Convert never
+// panics.
 func Convert(ctx context.Context, name string, data []byte, meta policies.Meta, opts Options) (res Result, err error) {
 	defer func() {
 		// The parsers are guarded one by one; this is the last line.
@@ -183,7 +184,7 @@ type conv struct {
 
 func (c *conv) warn(t lang.Text) { c.warnings = append(c.warnings, t) }
 
-// guard runs a third-party parser and turns its panic into ErrInvalid.
+// guard runs a third-party parser and turns its panic into a fault.Invalid.
 func guard(what string, f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {

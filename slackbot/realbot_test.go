@@ -70,7 +70,7 @@ func newRealEnv(tb testing.TB, fake *fakeSlack, restore bool) *testEnv {
 	return e
 }
 
-// TestRealBotOverHTTP is the acceptance check: a signed app_mention
+// TestRealBotOverHTTP is the Slack path end to end: a signed app_mention
 // posted to /slack/events is acknowledged within Slack's 3 s, and the fake
 // Web API gets a threaded reply quoting 50万元 with a link to the article.
 // Then, after a "restart" (a new bot with no memory), a follow-up in the

@@ -3,6 +3,12 @@
 // by default, PostgreSQL when several replicas share one. The schema and the
 // queries are portable, so both implementations share them and the test
 // suite in store/storetest.
+//
+// Both implement the core's interfaces: the message log (convlog.Store,
+// convlog.QuestionSource) and the corpus's records (record.Store). The
+// store imports those small packages only — not the bot, the corpus
+// service, its index or any other adapter — and reports a refusal in the
+// core's vocabulary (fault.NotFound, fault.Conflict, convlog.NoSuchMessage).
 package store
 
 import (

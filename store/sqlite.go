@@ -15,7 +15,7 @@ import (
 	"policybot/bot/convlog"
 )
 
-// SQLite is the web store in one SQLite file, in WAL mode: one connection
+// SQLite is the store in one SQLite file, in WAL mode: one connection
 // writes, committing the writes of concurrent requests together (SQLite
 // allows a single writer; queuing in Go is cheaper than retrying on
 // SQLITE_BUSY), while several connections read. It is safe for concurrent

@@ -404,7 +404,7 @@ func TestAdminLifecycle(t *testing.T) {
 	}
 }
 
-// TestAdminDoneWhen is the acceptance: with POLICYBOT_ADMIN_TOKEN
+// TestAdminDoneWhen is the whole corpus path end to end: with POLICYBOT_ADMIN_TOKEN
 // (the name "admin"), a Markdown policy uploaded with ?publish=1 is cited
 // by /api/chat for a question only it answers; without the token 401;
 // injected spam 422 and not published; after retire not cited; the audit

@@ -129,7 +129,7 @@ func (m *streamingModel) Name() string { return "streaming-fake" }
 
 // BenchmarkFirstCheckedSentence is the time from a streaming model
 // finishing its first sentence to that sentence, checked, reaching an SSE
-// client of /api/chat/stream (issue 13: ≤ 50 ms). The model waits for the
+// client of /api/chat/stream (the target: ≤ 50 ms; README, "Language models"). The model waits for the
 // client before it writes on, so the sentence cannot ride on later text.
 func BenchmarkFirstCheckedSentence(b *testing.B) {
 	_, ix := bundledIndex(b)

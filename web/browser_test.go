@@ -487,8 +487,8 @@ func TestBrowserWidget(t *testing.T) {
 }
 
 // TestBrowserDemo is the end-to-end check: the real server, the demo page,
-// the question from the issue, the streamed answer with its citation, and the
-// cited article.
+// the README's first question (the 国家级专精特新小巨人 reward), the streamed
+// answer with its citation, and the cited article.
 func TestBrowserDemo(t *testing.T) {
 	ctx := newTab(t)
 	base := startServer(t)

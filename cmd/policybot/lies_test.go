@@ -75,8 +75,9 @@ func (m *lyingModel) play(reply string) {
 // follows it, so the lie arrives after checked text was already streamed.
 const truth = "首次认定为国家级专精特新“小巨人”企业的，区里给予一次性奖励50万元[1]。"
 
-// lies are what the attacker made a model say. forbidden must
-// reach no company on any channel.
+// lies are what an attacker made a model say (figures the passages do not
+// support, in the forms a model may write them). forbidden must reach no
+// company on any channel.
 var lies = []struct{ name, sentence, forbidden string }{
 	{"a hundred million", "另外奖励一个亿[1]。", "一个亿"},
 	{"US dollars", "即50万美金[1]。", "美金"},

@@ -42,8 +42,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// propagation is issue 8's deadline: a corpus change made on one replica
-// answers on the others within 2 s. The tests poll up to it.
+// propagation is the deadline of a change across replicas (docs/DEPLOY.md):
+// a corpus change made on one replica answers on the others within 2 s.
+// The tests poll up to it.
 const propagation = 2 * time.Second
 
 const (
@@ -286,7 +287,7 @@ func await(t *testing.T, r *replica, since time.Time, what string, check func() 
 			return took
 		}
 		if time.Since(since) > propagation {
-			t.Fatalf("replica %s: not %s within %v of the change (issue 8's deadline)\nstderr:\n%s", r.name, what, propagation, r.stderr.String())
+			t.Fatalf("replica %s: not %s within %v of the change (the deadline across replicas)\nstderr:\n%s", r.name, what, propagation, r.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -384,7 +385,7 @@ func postSlackEvent(t *testing.T, r *replica, body []byte, retry int) int {
 }
 
 // TestTwoReplicas runs two `policybot serve` processes on one PostgreSQL
-// (issue 8): a change made through one answers on the other within 2 s,
+// (docs/DEPLOY.md): a change made through one answers on the other within 2 s,
 // a replica killed in the middle of a publish leaves no trace of it, and a
 // Slack event delivered to both is answered once.
 func TestTwoReplicas(t *testing.T) {

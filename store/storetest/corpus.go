@@ -29,14 +29,14 @@ func RunCorpus(t *testing.T, open func(t *testing.T) record.Store) {
 	t.Run("ConcurrentCommits", func(t *testing.T) { testCorpusConcurrent(t, open(t)) })
 }
 
-// InsightsStore is a web store that also lists the questions the corpus
+// InsightsStore is a message log (convlog.Store) that also lists the questions the corpus
 // did not answer well.
 type InsightsStore interface {
 	convlog.Store
 	convlog.QuestionSource
 }
 
-// RunInsights runs the suite of convlog.QuestionSource over a web store;
+// RunInsights runs the suite of convlog.QuestionSource over a message log;
 // open returns a new, empty store and arranges its closing.
 func RunInsights(t *testing.T, open func(t *testing.T) InsightsStore) {
 	t.Run("UnansweredQuestions", func(t *testing.T) { testUnanswered(t, open(t)) })

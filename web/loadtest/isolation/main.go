@@ -1,6 +1,7 @@
-// Command isolation measures the isolation target of issue 13: with 200
-// questions waiting for a slow language model, a question that needs no
-// model still answers at once (p99 ≤ 50 ms).
+// Command isolation measures that a slow language model cannot stall the
+// service (README, "Language models"): with 200 questions waiting for a
+// slow model, a question that needs no model still answers at once (the
+// target: p99 ≤ 50 ms).
 //
 //	isolation model -addr 127.0.0.1:18181 -delay 10s
 //	isolation drive -url http://127.0.0.1:18080 -slow 200 -fast 4 -duration 20s
