@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/policies/norm"
 )
 
@@ -27,9 +29,11 @@ const MaxK = 100
 // contributes to the fusion (more when Query.K is larger).
 const Candidates = 50
 
-// ErrInvalidQuery reports a query that cannot be run: empty text or an
-// unknown category.
-var ErrInvalidQuery = errors.New("retrieval: invalid query")
+// The codes of the queries Search refuses (a fault.Invalid).
+const (
+	CodeEmptyQuery      = "empty_query"
+	CodeUnknownCategory = "unknown_category"
+)
 
 // Options configure Open.
 type Options struct {
@@ -366,17 +370,18 @@ func (ix *Index) EmbedderName() string {
 // that pass q's filters; chunks filtered out are never returned. The BM25
 // and vector rankings are computed concurrently and fused (Fusion).
 //
-// It returns ErrInvalidQuery for empty text or an unknown category, and
+// It refuses empty text or an unknown category with a fault.Invalid, and
 // ctx's error when ctx is done. When the embedder fails (a remote server
 // down), the error is logged and the hits come from BM25 alone, with
 // DenseRank 0.
 func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	text := norm.Fold(strings.TrimSpace(q.Text))
 	if text == "" {
-		return nil, fmt.Errorf("%w: empty text", ErrInvalidQuery)
+		return nil, fault.New(fault.Invalid, CodeEmptyQuery, lang.T("the query has no text", "查询内容为空"))
 	}
 	if q.Category != "" && !q.Category.Valid() {
-		return nil, fmt.Errorf("%w: unknown category %q", ErrInvalidQuery, q.Category)
+		return nil, fault.New(fault.Invalid, CodeUnknownCategory,
+			lang.T(fmt.Sprintf("unknown category %q", q.Category), fmt.Sprintf("类别无效：“%s”", q.Category)))
 	}
 	k := q.K
 	if k <= 0 {

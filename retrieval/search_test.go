@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/fault"
 )
 
 func TestSearchFilters(t *testing.T) {
@@ -145,14 +146,17 @@ func TestSearchFoldsQuery(t *testing.T) {
 
 func TestSearchInvalid(t *testing.T) {
 	ix := openTest(t, testDocs(t), Options{})
-	tests := []Query{
-		{Text: ""},
-		{Text: " \t\n"},
-		{Text: "奖励", Category: "tourism"},
+	tests := []struct {
+		q    Query
+		code string
+	}{
+		{Query{Text: ""}, CodeEmptyQuery},
+		{Query{Text: " \t\n"}, CodeEmptyQuery},
+		{Query{Text: "奖励", Category: "tourism"}, CodeUnknownCategory},
 	}
-	for _, q := range tests {
-		if _, err := ix.Search(context.Background(), q); !errors.Is(err, ErrInvalidQuery) {
-			t.Errorf("Search(%+v) error = %v, want ErrInvalidQuery", q, err)
+	for _, tc := range tests {
+		if _, err := ix.Search(context.Background(), tc.q); !errors.Is(err, fault.Invalid) || fault.CodeOf(err) != tc.code {
+			t.Errorf("Search(%+v) error = %v, want a fault.Invalid %q", tc.q, err, tc.code)
 		}
 	}
 }
