@@ -35,13 +35,3 @@ func (t Text) String() string {
 
 // IsZero reports whether t says nothing.
 func (t Text) IsZero() bool { return t.En == "" && t.Zh == "" }
-
-// Strings are the English and the Chinese of each message of ts, for an
-// API that sends them as two lists.
-func Strings(ts []Text) (en, zh []string) {
-	en, zh = make([]string, len(ts)), make([]string, len(ts))
-	for i, t := range ts {
-		en[i], zh[i] = t.En, t.Zh
-	}
-	return en, zh
-}
