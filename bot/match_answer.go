@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"policybot/bot/convlog"
 	"policybot/policies/amount"
 	"policybot/policies/norm"
 )
@@ -31,7 +32,7 @@ const maxChatMatches = 8
 
 // matchReply answers a request for the whole list, or reports false when
 // msg is not one. history supplies what the company said earlier.
-func (b *Bot) matchReply(ctx context.Context, msg string, history []Turn, q understood) (Answer, bool) {
+func (b *Bot) matchReply(ctx context.Context, msg string, history []convlog.Turn, q understood) (Answer, bool) {
 	english := q.english
 	f := norm.Fold(msg)
 	if !matchAskRE.MatchString(f) {
@@ -140,7 +141,7 @@ func matchAnswer(res MatchResult, english bool, contact string) Answer {
 			b.WriteString(pick(english, "）", ")"))
 		}
 		b.WriteString("\n")
-		ans.Citations = append(ans.Citations, Citation{Doc: m.Doc, Article: m.Article, Label: m.Label, Title: m.Title,
+		ans.Citations = append(ans.Citations, convlog.Citation{Doc: m.Doc, Article: m.Article, Label: m.Label, Title: m.Title,
 			Department: m.Department, Quote: m.Quote, Sample: m.Sample})
 	}
 	if english {

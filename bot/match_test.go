@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"policybot/policies"
+	"policybot/policies/fault"
 	"policybot/retrieval"
 )
 
@@ -266,8 +266,8 @@ func TestMatchInvalid(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := b.Match(ctx, tc.req)
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Match = %v, want ErrInvalid naming %q", err, tc.want)
+			if fault.CodeOf(err) != CodeBadProfile || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Match = %v, want a %q refusal naming %q", err, CodeBadProfile, tc.want)
 			}
 		})
 	}

@@ -11,6 +11,8 @@ import (
 
 	"policybot/policies"
 	"policybot/policies/amount"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
 	"policybot/policies/norm"
 )
 
@@ -268,22 +270,14 @@ func canonicalTier(s string) (string, bool) {
 	return "", false
 }
 
-// ProfileError is a profile or matching request that cannot be taken,
-// said in English and in Chinese for the company. It wraps ErrInvalid.
-type ProfileError struct {
-	English, Chinese string
-}
+// CodeBadProfile is the code of a profile or matching request the bot
+// cannot take (a fault.Invalid); its message says which part, in English
+// and in Chinese for the company.
+const CodeBadProfile = "bad_profile"
 
-func (e *ProfileError) Error() string {
-	return ErrInvalid.Error() + ": " + e.English + " (" + e.Chinese + ")"
-}
-
-// Unwrap makes errors.Is(err, ErrInvalid) hold.
-func (e *ProfileError) Unwrap() error { return ErrInvalid }
-
-// invalidf is a ProfileError; args fill both messages.
+// invalidf is that refusal; args fill both messages.
 func invalidf(en, zh string, args ...any) error {
-	return &ProfileError{English: fmt.Sprintf(en, args...), Chinese: fmt.Sprintf(zh, args...)}
+	return fault.New(fault.Invalid, CodeBadProfile, lang.T(fmt.Sprintf(en, args...), fmt.Sprintf(zh, args...)))
 }
 
 // Check validates p and puts it in canonical form: the region's canonical

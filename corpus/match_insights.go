@@ -6,37 +6,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"policybot/bot/convlog"
+	"policybot/policies/fault"
 )
 
 // Policy matching (政策匹配) tells officials what the corpus or the form is
 // missing: the profiles that matched nothing (companies the measures say
 // nothing to), and the conditions most often left open (what companies
 // cannot tell from the form, or what the measures do not define).
-
-// MatchRecord is one matching as the insights keep it: what was
-// understood of the company (without its free text) and what came of it.
-type MatchRecord struct {
-	ID string
-	// Profile is the understood profile as JSON, without its free text.
-	Profile []byte
-	// Matched and Possible count the matches; Unknown are the conditions
-	// left open.
-	Matched, Possible int
-	Unknown           []string
-	TotalYuan         float64
-	At                time.Time
-}
-
-// MatchLog keeps the matchings. The message store implements it; the
-// service reads it through the QuestionSource it is given, when that
-// store keeps matchings too.
-type MatchLog interface {
-	// SaveMatch records a matching; an error means it was not recorded.
-	SaveMatch(ctx context.Context, r MatchRecord) error
-	// Matches returns at most limit matchings made at or after since,
-	// oldest first.
-	Matches(ctx context.Context, since time.Time, limit int) ([]MatchRecord, error)
-}
 
 // MatchInsights summarises the matchings of a period.
 type MatchInsights struct {
@@ -71,12 +49,12 @@ const (
 	maxMatchInsightRow = 50
 )
 
-// MatchInsights reports the matchings since the given time; ErrNotFound
-// when the store keeps none.
+// MatchInsights reports the matchings since the given time; a
+// fault.NotFound (CodeNoInsights) when the store keeps none.
 func (s *Service) MatchInsights(ctx context.Context, since time.Time) (MatchInsights, error) {
-	ml, ok := s.questions.(MatchLog)
+	ml, ok := s.questions.(convlog.MatchLog)
 	if !ok {
-		return MatchInsights{}, errorf(ErrNotFound, "match insights are not available: no store keeps matchings (未配置政策匹配记录)")
+		return MatchInsights{}, refuse(fault.NotFound, CodeNoInsights, "match insights are not available: no store keeps matchings", "未配置政策匹配记录")
 	}
 	recs, err := ml.Matches(ctx, since, MaxMatchInsights)
 	if err != nil {
@@ -87,7 +65,7 @@ func (s *Service) MatchInsights(ctx context.Context, since time.Time) (MatchInsi
 
 // SummarizeMatches counts the profiles that matched nothing and the
 // conditions left open.
-func SummarizeMatches(recs []MatchRecord) MatchInsights {
+func SummarizeMatches(recs []convlog.MatchRecord) MatchInsights {
 	out := MatchInsights{Total: len(recs), Empty: []ProfileCount{}, Unknown: []ConditionCount{}}
 	empty := map[string]*ProfileCount{}
 	unknown := map[string]int{}

@@ -3,11 +3,13 @@ package corpus
 import (
 	"testing"
 	"time"
+
+	"policybot/bot/convlog"
 )
 
 func TestSummarizeMatches(t *testing.T) {
 	at := func(h int) time.Time { return time.Date(2026, 5, 1, h, 0, 0, 0, time.UTC) }
-	recs := []MatchRecord{
+	recs := []convlog.MatchRecord{
 		{Profile: []byte(`{"region":"相城区","category":"manufacturing"}`), At: at(1)},
 		{Profile: []byte(`{"category":"other","other_figures":[{"name":"研发费用","value":1,"unit":"元"}]}`), At: at(2)},
 		{Profile: []byte(`{"region":"相城区","category":"manufacturing"}`), At: at(3)},

@@ -2,7 +2,6 @@ package slackbot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,7 +9,9 @@ import (
 	"github.com/slack-go/slack"
 
 	"policybot/bot"
+	"policybot/bot/convlog"
 	"policybot/policies/amount"
+	"policybot/policies/fault"
 )
 
 // "/policy match 我们是吴中一家……" lists every measure the company may
@@ -20,8 +21,8 @@ import (
 // Matcher matches a company's description against the measures;
 // *bot.Bot satisfies it. Without it, /policy match says matching is off.
 type Matcher interface {
-	// Match returns an error wrapping bot.ErrInvalid (a *bot.ProfileError)
-	// for a description it cannot take.
+	// Match refuses a description it cannot take with a fault.Invalid
+	// (code bot.CodeBadProfile) that says why.
 	Match(ctx context.Context, req bot.MatchRequest) (bot.MatchResult, error)
 }
 
@@ -68,10 +69,9 @@ func (s *Service) answerMatch(ctx context.Context, q question, description, resp
 		}
 		res, err := m.Match(ctx, bot.MatchRequest{Text: description})
 		s.release()
-		var pe *bot.ProfileError
-		switch {
-		case errors.As(err, &pe):
-			r = reply{Text: pe.Chinese, Blocks: textBlocks(pe.Chinese)}
+		switch fe := fault.As(err); {
+		case fault.CodeOf(err) == bot.CodeBadProfile:
+			r = reply{Text: fe.Msg.Zh, Blocks: textBlocks(fe.Msg.Zh)}
 		case err != nil:
 			log.Error("match failed", "err", err)
 			text := userMessage(err)
@@ -120,7 +120,7 @@ func renderMatches(res bot.MatchResult, publicURL string) reply {
 			break
 		}
 		label := escape(fmt.Sprintf("《%s》%s", m.Title, m.Label))
-		if link := citationURL(publicURL, bot.Citation{Doc: m.Doc, Article: m.Article}); link != "" {
+		if link := citationURL(publicURL, convlog.Citation{Doc: m.Doc, Article: m.Article}); link != "" {
 			label = fmt.Sprintf("<%s|%s>", link, strings.ReplaceAll(label, "|", "｜"))
 		}
 		var b strings.Builder

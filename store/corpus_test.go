@@ -45,7 +45,7 @@ func TestSQLiteCorpusSurvivesReopen(t *testing.T) {
 }
 
 // TestNotesWrittenBeforeChinese: a version and an audit entry stored
-// before the Chinese columns (migration 0003) are read as English only.
+// before the Chinese columns (migration 0004) are read as English only.
 func TestNotesWrittenBeforeChinese(t *testing.T) {
 	ctx := context.Background()
 	s := openTemp(t)

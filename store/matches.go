@@ -8,16 +8,16 @@ import (
 	"strings"
 	"time"
 
-	"policybot/corpus"
+	"policybot/bot/convlog"
 )
 
 var (
-	_ corpus.MatchLog = (*SQLite)(nil)
-	_ corpus.MatchLog = (*Postgres)(nil)
+	_ convlog.MatchLog = (*SQLite)(nil)
+	_ convlog.MatchLog = (*Postgres)(nil)
 )
 
-// SaveMatch implements corpus.MatchLog: one matching, for the insights.
-func (q *queries) SaveMatch(ctx context.Context, r corpus.MatchRecord) error {
+// SaveMatch implements convlog.MatchLog: one matching, for the insights.
+func (q *queries) SaveMatch(ctx context.Context, r convlog.MatchRecord) error {
 	err := q.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO matches (id, profile, matched, possible, unknown, total_yuan, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, string(r.Profile), r.Matched, r.Possible, strings.Join(r.Unknown, "\n"), r.TotalYuan, r.At.UTC())
@@ -29,9 +29,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.ID, string(r.Profile), r.Matched, r.Poss
 	return nil
 }
 
-// Matches implements corpus.MatchLog: the matchings since the given time
+// Matches implements convlog.MatchLog: the matchings since the given time
 // (the latest ones when there are more than limit), oldest first.
-func (q *queries) Matches(ctx context.Context, since time.Time, limit int) ([]corpus.MatchRecord, error) {
+func (q *queries) Matches(ctx context.Context, since time.Time, limit int) ([]convlog.MatchRecord, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -41,9 +41,9 @@ FROM matches WHERE created_at >= $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
 		return nil, fmt.Errorf("matches: %w", err)
 	}
 	defer rows.Close()
-	var out []corpus.MatchRecord
+	var out []convlog.MatchRecord
 	for rows.Next() {
-		var r corpus.MatchRecord
+		var r convlog.MatchRecord
 		var profile, unknown string
 		if err := rows.Scan(&r.ID, &profile, &r.Matched, &r.Possible, &unknown, &r.TotalYuan, &r.At); err != nil {
 			return nil, fmt.Errorf("matches: %w", err)

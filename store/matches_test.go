@@ -3,14 +3,14 @@ package store
 import (
 	"testing"
 
-	"policybot/corpus"
+	"policybot/bot/convlog"
 	"policybot/store/storetest"
 )
 
 func TestSQLiteMatchLog(t *testing.T) {
-	storetest.RunMatchLog(t, func(t *testing.T) corpus.MatchLog { return openTemp(t) })
+	storetest.RunMatchLog(t, func(t *testing.T) convlog.MatchLog { return openTemp(t) })
 }
 
 func TestPostgresMatchLog(t *testing.T) {
-	storetest.RunMatchLog(t, func(t *testing.T) corpus.MatchLog { return openPostgresTemp(t) })
+	storetest.RunMatchLog(t, func(t *testing.T) convlog.MatchLog { return openPostgresTemp(t) })
 }

@@ -7,13 +7,16 @@ import (
 	"time"
 
 	"policybot/corpus"
+	"policybot/policies/fault"
+	"policybot/policies/lang"
+	"policybot/web/adminapi"
 )
 
 // matchInsighter is what the match insights need of the corpus service;
 // *corpus.Service has it.
 type matchInsighter interface {
-	// MatchInsights returns an error wrapping corpus.ErrNotFound when no
-	// store keeps matchings.
+	// MatchInsights returns a fault.NotFound when no store keeps
+	// matchings.
 	MatchInsights(ctx context.Context, since time.Time) (corpus.MatchInsights, error)
 }
 
@@ -32,17 +35,6 @@ func insightDays(r *http.Request) (int, error) {
 	return n, nil
 }
 
-type profileCountJSON struct {
-	Profile string `json:"profile"`
-	Count   int    `json:"count"`
-	LastAt  string `json:"last_at"`
-}
-
-type conditionCountJSON struct {
-	Condition string `json:"condition"`
-	Count     int    `json:"count"`
-}
-
 // handleMatchInsights answers GET /admin/api/insights/matches[?days=N]:
 // of the policy matchings of the last N days (default 30), how many
 // matched nothing, the profiles that did (grouped by what they said, most
@@ -56,7 +48,7 @@ func (a *admin) handleMatchInsights() http.Handler {
 		}
 		mi, ok := a.corpus.(matchInsighter)
 		if !ok {
-			a.writeErr(w, r, &apiError{code: codeNotFound, en: "Match insights are not available.", zh: "政策匹配分析不可用。"})
+			a.writeErr(w, r, fault.New(fault.NotFound, corpus.CodeNoInsights, lang.T("Match insights are not available.", "政策匹配分析不可用。")))
 			return
 		}
 		now := a.now()
@@ -66,15 +58,14 @@ func (a *admin) handleMatchInsights() http.Handler {
 			a.writeErr(w, r, err)
 			return
 		}
-		empty := make([]profileCountJSON, 0, len(ins.Empty))
+		out := adminapi.MatchInsights{Days: days, Since: stamp(since), Matchings: ins.Total, NoMatch: ins.NoMatch,
+			EmptyProfiles: make([]adminapi.ProfileCount, 0, len(ins.Empty)), UnknownConditions: make([]adminapi.ConditionCount, 0, len(ins.Unknown))}
 		for _, p := range ins.Empty {
-			empty = append(empty, profileCountJSON{Profile: p.Summary, Count: p.Count, LastAt: stamp(p.Last)})
+			out.EmptyProfiles = append(out.EmptyProfiles, adminapi.ProfileCount{Profile: p.Summary, Count: p.Count, LastAt: stamp(p.Last)})
 		}
-		unknown := make([]conditionCountJSON, 0, len(ins.Unknown))
 		for _, c := range ins.Unknown {
-			unknown = append(unknown, conditionCountJSON{Condition: c.Condition, Count: c.Count})
+			out.UnknownConditions = append(out.UnknownConditions, adminapi.ConditionCount{Condition: c.Condition, Count: c.Count})
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"days": days, "since": stamp(since), "matchings": ins.Total,
-			"no_match": ins.NoMatch, "empty_profiles": empty, "unknown_conditions": unknown})
+		writeJSON(w, http.StatusOK, out)
 	})
 }

@@ -2,20 +2,19 @@ package web
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"policybot/bot"
-	"policybot/corpus"
+	"policybot/bot/convlog"
 )
 
 // Matcher matches a company's profile against the measures; *bot.Bot
 // satisfies it.
 type Matcher interface {
-	// Match returns an error wrapping bot.ErrInvalid (a *bot.ProfileError
-	// with the message in both languages) for a profile it cannot take.
+	// Match refuses a profile it cannot take with a fault.Invalid (code
+	// bot.CodeBadProfile) whose message says which part, in both languages.
 	Match(ctx context.Context, req bot.MatchRequest) (bot.MatchResult, error)
 }
 
@@ -23,10 +22,10 @@ var _ Matcher = (*bot.Bot)(nil)
 
 // MatchRecorder keeps what companies matched, for the officials' insights
 // (profiles that matched nothing, the conditions most often left open).
-// The store implements it (corpus.MatchLog); a failure is logged, never
+// The store implements it (convlog.MatchLog); a failure is logged, never
 // shown.
 type MatchRecorder interface {
-	SaveMatch(ctx context.Context, r corpus.MatchRecord) error
+	SaveMatch(ctx context.Context, r convlog.MatchRecord) error
 }
 
 // maxMatchBody bounds POST /api/match: a profile with every list full fits
@@ -126,7 +125,7 @@ func handleMatch(m Matcher, rec MatchRecorder, base baseURL, log *slog.Logger, n
 		defer cancel()
 		res, err := m.Match(ctx, bot.MatchRequest{Profile: req.Profile, Text: req.Text, Full: req.Full})
 		if err != nil {
-			writeError(w, r, log, matchError(err))
+			writeError(w, r, log, err)
 			return
 		}
 		if rec != nil {
@@ -134,15 +133,6 @@ func handleMatch(m Matcher, rec MatchRecorder, base baseURL, log *slog.Logger, n
 		}
 		writeJSON(w, http.StatusOK, matchResponseOf(base(r), res))
 	})
-}
-
-// matchError gives an invalid profile's own message in both languages.
-func matchError(err error) error {
-	var pe *bot.ProfileError
-	if errors.As(err, &pe) {
-		return errInvalid(pe.English, pe.Chinese)
-	}
-	return err
 }
 
 // recordMatch keeps the matching for the insights, without the company's
@@ -154,7 +144,7 @@ func recordMatch(ctx context.Context, rec MatchRecorder, log *slog.Logger, res b
 	if err != nil {
 		return
 	}
-	r := corpus.MatchRecord{ID: newID(), Profile: b, Unknown: res.Unknown, TotalYuan: res.Total, At: now()}
+	r := convlog.MatchRecord{ID: newID(), Profile: b, Unknown: res.Unknown, TotalYuan: res.Total, At: now()}
 	for _, m := range res.Matches {
 		switch m.Status {
 		case bot.MatchMatched:

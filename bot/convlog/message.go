@@ -144,3 +144,29 @@ type QuestionSource interface {
 	// ones when there are more), oldest first.
 	UnansweredQuestions(ctx context.Context, since time.Time, limit int) ([]Question, error)
 }
+
+// MatchRecord is one policy matching (政策匹配), kept for the officials'
+// insights: what was understood of the company (without its free text)
+// and what came of it.
+type MatchRecord struct {
+	ID string
+	// Profile is the understood profile as JSON, without its free text.
+	Profile []byte
+	// Matched and Possible count the matches; Unknown are the conditions
+	// left open.
+	Matched, Possible int
+	Unknown           []string
+	TotalYuan         float64
+	At                time.Time
+}
+
+// MatchLog keeps the matchings. The stores implement it beside Store;
+// corpus.Service reads it through the QuestionSource it is given, when that
+// store keeps matchings too.
+type MatchLog interface {
+	// SaveMatch records a matching; an error means it was not recorded.
+	SaveMatch(ctx context.Context, r MatchRecord) error
+	// Matches returns at most limit matchings made at or after since,
+	// oldest first.
+	Matches(ctx context.Context, since time.Time, limit int) ([]MatchRecord, error)
+}

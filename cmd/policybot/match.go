@@ -66,11 +66,7 @@ func runMatch(ctx context.Context, cfg Config, args []string, stdin io.Reader, s
 	defer a.close()
 	res, err := a.bot.Match(ctx, req)
 	if err != nil {
-		var pe *bot.ProfileError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("match: %s (%s)", pe.English, pe.Chinese)
-		}
-		return err
+		return fmt.Errorf("match: %w", err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

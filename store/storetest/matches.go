@@ -7,20 +7,20 @@ import (
 	"testing"
 	"time"
 
-	"policybot/corpus"
+	"policybot/bot/convlog"
 )
 
-// RunMatchLog runs the suite of corpus.MatchLog; open returns a new, empty
+// RunMatchLog runs the suite of convlog.MatchLog; open returns a new, empty
 // store and arranges its closing.
-func RunMatchLog(t *testing.T, open func(t *testing.T) corpus.MatchLog) {
+func RunMatchLog(t *testing.T, open func(t *testing.T) convlog.MatchLog) {
 	t.Run("RoundTrip", func(t *testing.T) { testMatchRoundTrip(t, open(t)) })
 	t.Run("Limit", func(t *testing.T) { testMatchLimit(t, open(t)) })
 }
 
-func testMatchRoundTrip(t *testing.T, s corpus.MatchLog) {
+func testMatchRoundTrip(t *testing.T, s convlog.MatchLog) {
 	ctx := context.Background()
 	base := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	recs := []corpus.MatchRecord{
+	recs := []convlog.MatchRecord{
 		{ID: "m1", Profile: []byte(`{"region":"吴中区","category":"manufacturing"}`), Matched: 0, Possible: 0, At: base},
 		{ID: "m2", Profile: []byte(`{"category":"commerce","figures":{"booth_fee_yuan":300000}}`), Matched: 1, Possible: 1,
 			Unknown: []string{"是否属于：新引进或增资扩产的重大制造业项目？", "展位费是多少？"}, TotalYuan: 210000, At: base.Add(time.Hour)},
@@ -47,11 +47,11 @@ func testMatchRoundTrip(t *testing.T, s corpus.MatchLog) {
 	}
 }
 
-func testMatchLimit(t *testing.T, s corpus.MatchLog) {
+func testMatchLimit(t *testing.T, s convlog.MatchLog) {
 	ctx := context.Background()
 	base := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		if err := s.SaveMatch(ctx, corpus.MatchRecord{ID: fmt.Sprintf("m%d", i), Profile: []byte(`{}`), At: base.Add(time.Duration(i) * time.Minute)}); err != nil {
+		if err := s.SaveMatch(ctx, convlog.MatchRecord{ID: fmt.Sprintf("m%d", i), Profile: []byte(`{}`), At: base.Add(time.Duration(i) * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -290,3 +290,29 @@ type Insights struct {
 	Since  string    `json:"since"`
 	Groups []Insight `json:"groups"`
 }
+
+// MatchInsights is GET /admin/api/insights/matches: of the policy
+// matchings (政策匹配) of the last Days days, how many matched nothing, the
+// profiles that did (grouped by what they said, most frequent first) and
+// the conditions most often left open.
+type MatchInsights struct {
+	Days              int              `json:"days"`
+	Since             string           `json:"since"`
+	Matchings         int              `json:"matchings"`
+	NoMatch           int              `json:"no_match"`
+	EmptyProfiles     []ProfileCount   `json:"empty_profiles"`
+	UnknownConditions []ConditionCount `json:"unknown_conditions"`
+}
+
+// ProfileCount is a kind of profile that matched nothing, and how often.
+type ProfileCount struct {
+	Profile string `json:"profile"`
+	Count   int    `json:"count"`
+	LastAt  string `json:"last_at"`
+}
+
+// ConditionCount is a condition left open, and how often.
+type ConditionCount struct {
+	Condition string `json:"condition"`
+	Count     int    `json:"count"`
+}

@@ -1,4 +1,4 @@
--- PolicyBot on PostgreSQL, version 4: notes and audit details in both
--- languages (see the SQLite migration 0003_bilingual.sql).
+-- PolicyBot on PostgreSQL, version 5: notes and audit details in both
+-- languages (see the SQLite migration 0004_bilingual.sql).
 ALTER TABLE corpus_versions ADD COLUMN warnings_zh TEXT NOT NULL DEFAULT '';
 ALTER TABLE corpus_audit ADD COLUMN detail_zh TEXT NOT NULL DEFAULT '';
