@@ -44,7 +44,7 @@ type matchResponse struct {
 const matchSentence = "我们是吴中一家做精密零部件的规上企业，去年营收8亿，今年设备投了3000万，刚评上省级专精特新"
 
 // TestMatchAPI: a sentence and a profile, each answered with what was
-// understood, the matches in the shape and the total.
+// understood, the matches in the shape web/README.md documents and the total.
 func TestMatchAPI(t *testing.T) {
 	e := newTestServer(t, web.Options{}, nil)
 	res := e.post(t, "/api/match", map[string]any{"text": matchSentence})
