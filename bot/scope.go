@@ -78,7 +78,7 @@ var companyAfterRE = regexp.MustCompile(`^[^，,。；;？?！!]{0,6}的[^，,�
 
 // policyYearRE: a year of the policy (2022年的商务政策, 2023年版, 2022年吴中区
 // 制造业政策里, the 2022 policy, the measures of 2022).
-var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)|\b(20[0-9]{2})(?:'s)?\s+(?:[a-z-]+\s+){0,2}(?:version|edition|polic(?:y|ies)|measures?|rules?)\b|\b(?:polic(?:y|ies)|measures?|version|edition|rules?)\s+(?:of|from|issued in)\s+(20[0-9]{2})\b`)
+var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例|奖多少|补多少)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)|\b(20[0-9]{2})(?:'s)?\s+(?:[a-z-]+\s+){0,2}(?:version|edition|polic(?:y|ies)|measures?|rules?)\b|\b(?:polic(?:y|ies)|measures?|version|edition|rules?)\s+(?:of|from|issued in)\s+(20[0-9]{2})\b`)
 
 // yearAfterRE and yearBeforeRE: a year written next to the place of the
 // policy (姑苏2026年：, 2026年吴江的政策) is the policy's year.
@@ -135,6 +135,15 @@ func (b *Bot) questionScope(q understood) scope {
 			asPolicy = !registered && (englishPolicyAfterRE.MatchString(after) || englishPolicyBeforeRE.MatchString(before))
 			asCompany = !registered && englishCompanyRE.MatchString(before)
 		}
+		if !asPolicy && !asCompany && !q.english && placeAsSubject(before, after, m, regs, b.cfg.HomeRegion) {
+			// 相城区小升规奖多少, 无锡新吴区首台套奖励是多少: a district or a
+			// city of elsewhere that opens the question, written straight
+			// before what is asked, is whose measure is asked about.
+			asPolicy = true
+			if d := districtAfterRE.FindString(after); d != "" && m.Level == policies.LevelCity {
+				m.Text, m.End, after = m.Text+d, m.End+len(d), after[len(d):]
+			}
+		}
 		if m.Ambiguous && !asPolicy && !(asCompany && strings.HasSuffix(before, "在") && clauseEnd(after)) {
 			continue // 园区 in 产业园区, not 我们公司在园区，…
 		}
@@ -174,6 +183,42 @@ func (b *Bot) questionScope(q understood) scope {
 		}
 	}
 	return sc
+}
+
+// openerRE: the words that may come before the place a question opens with
+// (请问, 想问一下, 你好，).
+var openerRE = regexp.MustCompile(`^(请问一下|请问|想问一下|想问下|问一下|问下|咨询一下|你好|您好)?$`)
+
+// districtAfterRE: a district, county or county-level city named after its
+// city (无锡新吴区, 南京江宁区) that the regions table need not list.
+var districtAfterRE = regexp.MustCompile(`^\p{Han}{2,3}(区|县|市)`)
+
+// subjectAskRE: in the clause after the place, an ask about the measures
+// (奖多少, 有没有补贴, 政策是什么).
+var subjectAskRE = regexp.MustCompile(`政策|措施|奖|补|扶持|资助|多少|几个点|比例`)
+
+// placeAsSubject reports whether the region found at m opens its clause,
+// with no 的, connector or preposition between it and the words asked
+// (相城区小升规奖多少, 吴江区新评上4A景区奖多少), and is a district or a
+// city that is neither the home region nor one it lies in: a place written
+// that way is whose measures are asked about. A province or a country
+// written so is more often where a fair or a market is (上海进博会,
+// 越南仓), and an ambiguous short name (园区) is an ordinary word there.
+func placeAsSubject(before, after string, m policies.RegionMatch, regs *policies.Regions, home string) bool {
+	if m.Ambiguous || m.Tier || (m.Level != policies.LevelDistrict && m.Level != policies.LevelCity) {
+		return false
+	}
+	if home != "" && regs.AppliesIn(m.Region, home) {
+		return false // 吴中, 苏州: the home region or one it lies in
+	}
+	if !openerRE.MatchString(strings.TrimSpace(clauseTail(before))) || clauseEnd(after) || strings.HasPrefix(after, "的") {
+		return false
+	}
+	rest := after
+	if i := strings.IndexAny(rest, "，,。；;？?！!"); i >= 0 {
+		rest = rest[:i]
+	}
+	return subjectAskRE.MatchString(rest)
 }
 
 // readYear reads a year written next to the place of the policy (姑苏2026年：…,

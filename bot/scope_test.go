@@ -104,6 +104,13 @@ func TestScopeFromQuestion(t *testing.T) {
 		{"a region in English the corpus lacks", "What incentives does Shanghai offer for 智改数转?", "", []string{"Shanghai", "12345"}, []string{"%"}},
 		{"registered elsewhere, in English", "We are registered in Shanghai; what is the 智改数转 subsidy rate?", "wz-mfg-2025", []string{"12%"}, []string{"9%", "7%"}},
 		{"a repealed measure", "2024年的制造业政策里智改数转补助比例是多少", "wz-mfg-2024", []string{"11%", "已废止", "12%"}, []string{"9%", "7%"}},
+		// A place that opens the question, written straight before what is
+		// asked, is whose measure is asked about — and a district after its
+		// city need not be in the regions table.
+		{"a district opening the question", "相城区智改数转补助比例是多少", "xc-mfg-2025", []string{"9%"}, []string{"12%", "7%"}},
+		// 无锡新吴区 has no measure here; the province's applies there.
+		{"a district of another city", "無錫新吳區智改數轉補助比例是多少", "js-mfg-2025", []string{"7%"}, []string{"12%", "9%"}},
+		{"a year before the reward asked", "2019年吴中智改数转补多少", "", []string{"2019", "12345"}, []string{"%"}},
 		{"a place only as context", "我们在昆山有个供应商，在吴中的厂做智改数转，补助比例是多少", "wz-mfg-2025", []string{"12%"}, nil},
 	}
 	for _, tc := range tests {
