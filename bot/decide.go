@@ -183,6 +183,14 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	if !continued && len(q.facts) == 0 && askedUnknown(q, anchors, spans) {
 		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
+	// What the company was awarded or runs (国家级工业设计中心, 美食节) is a
+	// thing the article does not name: it matched the kind and the tier.
+	// A question of deadline, procedure, department or stacking is answered
+	// by an article for all the measures, which names none of them.
+	general := askDeadline | askProcedure | askDepartment | askStacking | askValidity
+	if !continued && q.intents&general == 0 && heldElsewhere(q, spans, norm.Fold(best.chunk().Text)) {
+		return b.uncovered(ans, q, evidence, spans, arts), "", nil
+	}
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
 		return b.notCovered(ans, q, best), "", nil
@@ -249,6 +257,12 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 	if h, ok := routeAsked(askPart(q.norm), routes); ok {
 		return h, true
 	}
+	for _, h := range routes {
+		if appliedFor(q.norm, h.keyword) {
+			// 想申请人才公寓: what the company applies for is the topic.
+			return h, true
+		}
+	}
 	cov := best.m.coverage()
 	tc := topicClause(q.norm, own)
 	if h, ok := routeAsked(tc, routes); ok {
@@ -271,6 +285,25 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 		return routes[0], true
 	}
 	return routeHit{}, false
+}
+
+// applyVerbRE: the words a company applies for something with, right
+// before it (申请人才公寓, 办理出口退税, 想领…).
+var applyVerbRE = regexp.MustCompile(`(申请|申领|申办|办理|领取|想办|要办|想领)(一下|个|一个)?$`)
+
+// appliedFor reports whether keyword occurs in q as what the company applies
+// for: straight after a verb of applying.
+func appliedFor(q, keyword string) bool {
+	for off := 0; ; {
+		i := strings.Index(q[off:], keyword)
+		if i < 0 {
+			return false
+		}
+		if applyVerbRE.MatchString(q[:off+i]) {
+			return true
+		}
+		off += i + len(keyword)
+	}
 }
 
 func literalIn(a anchor, clause string) bool {

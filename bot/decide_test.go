@@ -95,6 +95,17 @@ func TestModes(t *testing.T) {
 		{name: "chat: thanks", q: "好的，谢谢", mode: ModeChat},
 		{name: "chat: a person", q: "我要找人工客服", mode: ModeChat, contains: []string{"12345"}},
 		{name: "answer: scope", q: "我们是分公司，没有独立法人资格，制造业的政策能申请吗", mode: ModeAnswer, contains: []string{"独立法人"}},
+		// A title or an event the measures do not name, though an article
+		// names its kind (…中心, …展) and tier: not covered. An abbreviation
+		// or a narrower name of what an article names is.
+		{name: "refuse: another title of the same kind", q: "刚评上国家级服务型制造示范企业，奖多少", mode: ModeRefuse},
+		{name: "refuse: another title of the same tier", q: "厂里刚拿到省级质量信用AAA企业称号，区里奖多少", mode: ModeRefuse},
+		{name: "refuse: another event", q: "我们餐厅想办个小龙虾美食节，区里有补贴吗", mode: ModeRefuse},
+		{name: "answer: an abbreviated title", q: "我们厂刚评上国家级企技中心，奖多少", mode: ModeAnswer, contains: []string{"100万元"}},
+		{name: "answer: a narrower event", q: "在太湖边办了个露天音乐节，单场卖了1.5万张票，奖多少", mode: ModeAnswer, contains: []string{"15万元"}},
+		// What the company applies for is the topic, though words beside it
+		// (新引进, 技术) are an article's.
+		{name: "route: what the company applies for", q: "刚引进的研发团队想申请人才公寓，找谁", mode: ModeRoute, contains: []string{"住建"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ans := checkAnswer(t, b, "", tc)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -305,4 +306,102 @@ func (q understood) topicOrNorm() string {
 		return q.topic
 	}
 	return q.norm
+}
+
+// heldVerbRE: the words with which a company says what it was awarded or
+// what it runs (评上了…, 被认定为…, 拿到了…称号, 办个…): the thing after
+// them is what the question is about.
+var heldVerbRE = regexp.MustCompile(`评上了?|评为|评成了?|获评|评定为|认定为|认定了|获得了?|拿到了?|拿了|成为了?|入选了?|列入了?|举办了?|承办了?|主办了?|办了?|搞了?`)
+
+// heldHeads are the words a title or an event ends with (…中心, …企业,
+// …饭店, …节, …展览会): what kind of thing it is. The first in the
+// question, the longest of those starting there, ends the thing named.
+var heldHeads = []string{
+	"集聚区", "实验室", "企业", "中心", "工厂", "车间", "饭店", "酒店", "民宿", "景区", "基地", "工坊", "字号", "总部",
+	"品牌", "冠军", "称号", "平台", "示范", "赛事", "比赛", "大会", "论坛", "峰会", "展会", "展览会", "展销会", "博览会", "交易会",
+	"运动会", "演唱会", "音乐会", "演出", "活动", "节", "展", "奖",
+}
+
+// heldStopRE: the words after a named thing that go on to ask about it.
+var heldStopRE = regexp.MustCompile(`完|以后|之后|后|可以|可不可以|能|有没有|有|多少|怎么|要|去|区里|区上|政府|奖励|奖金|补贴|补助|扶持|给|吗`)
+
+// heldFillerRE: the words inside a named thing that say nothing of what it is
+// (一个, 新, 刚).
+var heldFillerRE = regexp.MustCompile(`^(一个|一场|一届|一家|一项|一次|一下|这个|这项|个|场|届|项|了|新|刚|首次|第一次)+`)
+
+// heldElsewhere reports whether the question names a title the company
+// holds or an event it runs (国家级工业设计中心, 绿色供应链管理企业, 美食节)
+// that the best article does not name: two or more of its characters,
+// after its tier (国家级, 五星, 4A) and fillers, are neither in the
+// article's text nor part of a recognised term the article words. The
+// article matched the kind of thing (中心, 饭店, 主办方) and the tier, not
+// the thing: the measures do not cover it. An abbreviation (企技中心) or a
+// colloquial name (五星酒店, 智能工厂) keeps its characters in the article
+// and passes.
+func heldElsewhere(q understood, spans []TermSpan, text string) bool {
+	t := q.topicOrNorm()
+	for _, m := range heldVerbRE.FindAllStringIndex(t, -1) {
+		rest := t[m[1]:]
+		if i := strings.IndexAny(rest, "，,。；;？?！!"); i >= 0 {
+			rest = rest[:i]
+		}
+		if strings.HasPrefix(rest, "方") || strings.HasPrefix(rest, "单位") {
+			continue // 主办方, 承办单位: who, not what
+		}
+		// The thing ends where the question goes on (…区里奖多少, 办完以后…).
+		if i := heldStopRE.FindStringIndex(rest); i != nil {
+			rest = rest[:i[0]]
+		}
+		at, end := -1, -1
+		for _, h := range heldHeads {
+			if i := strings.Index(rest, h); i >= 0 && (at < 0 || i < at || i == at && i+len(h) > end) {
+				at, end = i, i+len(h)
+			}
+		}
+		if at < 0 {
+			continue
+		}
+		// X的Y names a Y (最高那档的5A景区: a 5A景区).
+		start := m[1] + strings.LastIndex(rest[:end], "的") + 1
+		if start == m[1] {
+			start += len(heldFillerRE.FindString(rest[:end]))
+		} else {
+			start += len("的") - 1
+		}
+		if strangeRunes(q, spans, text, start, m[1]+end) >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// strangeRunes counts the Han characters of q's text in [start, end) (byte
+// offsets of q.topicOrNorm()) that are not a tier's, a function word's or a
+// scope word's, and that the folded article text does not contain, neither
+// as written nor through a recognised term the article words.
+func strangeRunes(q understood, spans []TermSpan, text string, start, end int) int {
+	t := q.topicOrNorm()
+	tiers := map[int]bool{}
+	for _, m := range tierMentionRE.FindAllStringIndex(t[start:end], -1) {
+		for i := start + m[0]; i < start+m[1]; i++ {
+			tiers[i] = true
+		}
+	}
+	byRune := utf8.RuneCountInString(t[:start])
+	n := 0
+	for i, r := range t[start:end] {
+		at := byRune + utf8.RuneCountInString(t[start:start+i])
+		switch {
+		case !norm.IsHan(r) || tiers[start+i] || strings.ContainsRune(functionRunes+"级", r):
+			continue
+		case strings.ContainsRune(text, r):
+			continue
+		case slices.ContainsFunc(spans, func(sp TermSpan) bool {
+			return sp.Start <= at && at < sp.End && slices.ContainsFunc(sp.Alts, func(a string) bool { return a != "" && strings.Contains(text, a) })
+		}):
+			continue
+		}
+		n++
+	}
+	return n
 }
