@@ -722,7 +722,7 @@ func (b *Bot) compose(ctx context.Context, q understood, evidence string, weight
 	cites := []convlog.Citation{main}
 	lead := append(append([]string{}, sel.lead...), sel.notes...)
 	if q.english {
-		lead = append(b.englishSummary(best, sel), lead...)
+		lead = append(b.englishSummary(q, best, sel), lead...)
 	}
 	if st := b.statusOf(best.chunk()); st != policies.StatusInForce {
 		// A past year's measure, asked for by its year: said so, with the

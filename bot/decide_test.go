@@ -145,6 +145,10 @@ func TestEnglishAnswer(t *testing.T) {
 	if ans.Notice != SampleNoticeEnglish {
 		t.Errorf("notice = %q, want the English sample notice", ans.Notice)
 	}
+	// The company's figure picks a step: the other steps' amounts are not
+	// listed beside it.
+	checkAnswer(t, b, "", answerCase{q: "Our annual revenue went past 5 billion yuan for the first time, what reward do we get?", mode: ModeAnswer, article: 7,
+		contains: []string{"1,000,000 yuan (100万元)"}, not: []string{"50万元", "200万元"}})
 }
 
 func TestAskedFor(t *testing.T) {

@@ -11,7 +11,11 @@ import (
 // englishSummary states in English what the selected clauses of an article
 // grant and require, with amounts as "500,000 yuan (50万元)": an English
 // reader gets the answer, and the Chinese clause follows as the source.
-func (b *Bot) englishSummary(a *article, sel selection) []string {
+//
+// A list of steps the company's figure has picked one of (营收首次过10亿)
+// is not listed: the step reached is said (chooseStep), not the others'
+// amounts.
+func (b *Bot) englishSummary(q understood, a *article, sel selection) []string {
 	idx := sel.clauses
 	if idx == nil {
 		for i := range a.clauses {
@@ -23,6 +27,9 @@ func (b *Bot) englishSummary(a *article, sel selection) []string {
 		c := a.clauses[i]
 		switch c.Kind {
 		case policies.ClauseBenefit:
+			if c.Benefit != nil && c.Benefit.Kind == policies.BenefitSteps && stepFact(q, c) >= 0 {
+				continue
+			}
 			if line := b.englishBenefit(c); line != "" {
 				out = append(out, "- "+line)
 			}

@@ -142,7 +142,9 @@ func (p *Postgres) poll(ctx context.Context, every time.Duration, signal func(),
 			return
 		case <-t.C:
 		}
-		qctx, cancel := context.WithTimeout(ctx, every)
+		// A short poll still gives a busy server time to answer: a read
+		// cut at the interval would never see the generation move.
+		qctx, cancel := context.WithTimeout(ctx, max(every, 5*time.Second))
 		gen, err := p.Generation(qctx)
 		cancel()
 		switch {
