@@ -188,7 +188,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	// A question of deadline, procedure, department or stacking is answered
 	// by an article for all the measures, which names none of them.
 	general := askDeadline | askProcedure | askDepartment | askStacking | askValidity
-	if !continued && q.intents&general == 0 && heldElsewhere(q, spans, norm.Fold(best.chunk().Text)) {
+	if !continued && q.intents&general == 0 && (heldElsewhere(q, spans, norm.Fold(best.chunk().Text)) || otherRole(q, norm.Fold(subjects(best)))) {
 		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
 	// A definition the documents do not give.
@@ -696,6 +696,21 @@ func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, arts []*article
 // coverageArticles is how many of the best ranked articles are looked at to
 // tell whether the corpus covers a routing topic.
 const coverageArticles = 5
+
+// subjects returns who an article's benefits are for (举办国际级体育赛事,
+// 企业参加境外展会), its text when no clause says.
+func subjects(a *article) string {
+	var out []string
+	for _, c := range a.clauses {
+		if c.Kind == policies.ClauseBenefit && c.Subject != "" {
+			out = append(out, c.Subject)
+		}
+	}
+	if len(out) == 0 {
+		return a.chunk().Text
+	}
+	return strings.Join(out, "；")
+}
 
 // hasConditionFor reports whether an article states conditions of its own
 // (thresholds, requirements) rather than only rewarding a designation.

@@ -103,6 +103,10 @@ func TestModes(t *testing.T) {
 		{name: "refuse: another event", q: "我们餐厅想办个小龙虾美食节，区里有补贴吗", mode: ModeRefuse},
 		{name: "answer: an abbreviated title", q: "我们厂刚评上国家级企技中心，奖多少", mode: ModeAnswer, contains: []string{"100万元"}},
 		{name: "answer: a narrower event", q: "在太湖边办了个露天音乐节，单场卖了1.5万张票，奖多少", mode: ModeAnswer, contains: []string{"15万元"}},
+		// Running an event is not attending one, nor the other way round.
+		{name: "refuse: organising what the measure pays attending", q: "我们打算办一场宠物博览会，有奖励吗", mode: ModeRefuse},
+		{name: "refuse: competing in what the measure pays organising", q: "我们俱乐部的队员去参加全国比赛拿了冠军，有奖励吗", mode: ModeRefuse},
+		{name: "answer: the organiser the measure pays", q: "我们是主办方，演唱会卖了2万张票，奖多少", mode: ModeAnswer, contains: []string{"20万元"}},
 		// What the company applies for is the topic, though words beside it
 		// (新引进, 技术) are an article's.
 		{name: "route: what the company applies for", q: "刚引进的研发团队想申请人才公寓，找谁", mode: ModeRoute, contains: []string{"住建"}},

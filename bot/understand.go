@@ -405,3 +405,32 @@ func strangeRunes(q understood, spans []TermSpan, text string, start, end int) i
 	}
 	return n
 }
+
+// Whether a company runs an event or takes part in one: a measure for
+// those who attend a fair (参加境外展会) does not pay its organiser, and
+// one for organisers (举办体育赛事, 给予主办方奖励) does not pay those
+// who compete.
+var (
+	organiseRE = regexp.MustCompile(`(举办|主办|承办|组织|策划|办|搞)(了|过)?(一个|一场|一届|一次|个|场|届|次)?[^，,。；;？?！!]{0,8}?(展|会|节|赛|活动|演出)|主办方|主办单位|承办方|organi[sz]|\bhost`)
+	attendRE   = regexp.MustCompile(`参加|参展|参赛|出国比赛|去[^，,。；;？?！!]{0,6}(展会|比赛)|\battend|\bexhibit(or|ing)\b|take part|participat`)
+)
+
+// eventRoles reports whether text speaks of running an event, and of
+// taking part in one.
+func eventRoles(text string) (organise, attend bool) {
+	return organiseRE.MatchString(text), attendRE.MatchString(text)
+}
+
+// otherRole reports a question about running an event answered by a
+// measure for those who attend one, or the other way round.
+func otherRole(q understood, article string) bool {
+	qo, qa := eventRoles(q.norm)
+	if qo == qa {
+		return false // neither, or both (参加了在吴中举办的…)
+	}
+	ao, aa := eventRoles(article)
+	if ao == aa {
+		return false
+	}
+	return qo && aa || qa && ao
+}
