@@ -243,8 +243,8 @@ func appendUnique(s []string, x string) []string {
 func clauseTier(c policies.Clause) string { return c.Tier }
 
 // askedTailRE: the question words that end the last clause of a question
-// (都有谁, 是多少, 推荐, 算不算), after what it asks for.
-var askedTailRE = regexp.MustCompile(`(都有谁|有谁|是谁|总共有多少钱|一共有多少钱|有多少钱|是多少钱|是多少|有多少|多少钱|多少|推荐一下|推荐|怎么样|有哪些|有什么|是什么|哪些|哪家|哪个|什么|算不算|能不能|可不可以|行不行|够不够|吗|呢|啊|[?？!！。,，\s])+$`)
+// (都有谁, 是多少, 推荐, 算不算, 算不算进去), after what it asks for.
+var askedTailRE = regexp.MustCompile(`(算不算进去|算不算在内|算不算进|算进去|算在内|包不包括|包括不包括|含不含|计不计入|都有谁|有谁|是谁|总共有多少钱|一共有多少钱|有多少钱|是多少钱|是多少|有多少|多少钱|多少|推荐一下|推荐|怎么样|有哪些|有什么|是什么|哪些|哪家|哪个|什么|算不算|能不能|可不可以|行不行|够不够|吗|呢|啊|[?？!！。,，\s])+$`)
 
 // askedFor returns what the last clause of a question asks for when it
 // says it as "X的Y…?" (评审专家 in 小巨人的评审专家都有谁), with its rune
