@@ -191,6 +191,14 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	if !continued && q.intents&general == 0 && (heldElsewhere(q, spans, norm.Fold(best.chunk().Text)) || otherRole(q, norm.Fold(subjects(best)))) {
 		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
+	// Somewhere in China (去广州参加广交会, 在吴中本地租的仓库) for a measure of
+	// what is done abroad (境外展会, 海外仓): not covered; the reply says
+	// which measure exists and where it applies.
+	if !continued && q.intents&general == 0 {
+		if place, ok := b.domesticFor(q, best); ok {
+			return b.abroadOnly(ans, q, best, place), "", nil
+		}
+	}
 	// A definition the documents do not give.
 	if q.intents.has(askDefinition) && !q.intents.has(askAmount) && !asksForMoney(q.norm) && !definesTerm(best) {
 		return b.notCovered(ans, q, best), "", nil
@@ -696,6 +704,61 @@ func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, arts []*article
 // coverageArticles is how many of the best ranked articles are looked at to
 // tell whether the corpus covers a routing topic.
 const coverageArticles = 5
+
+// abroadRE: words of a measure or a question for what is done outside
+// mainland China.
+var abroadRE = regexp.MustCompile(`境外|海外|国外|出境|出国|港澳|abroad|overseas|foreign`)
+
+// hereRE: words that place what a question asks about in China.
+var hereRE = regexp.MustCompile(`本地|当地|国内|境内|区内|省内|市内|本市|本区|in china|domestic|local`)
+
+// domesticFor reports whether the best article's benefits are for what is
+// done abroad (企业参加境外展会, 在境外自建或租赁海外仓) while the question
+// places its own in China, without a word of abroad: a place of the regions
+// table other than the home region and those it lies in, and not where the
+// company is registered (去广州参加广交会; 香港, 澳门 and 台湾 count as abroad
+// for these measures), or 本地, 国内.
+// It returns the place as the question wrote it.
+func (b *Bot) domesticFor(q understood, best *article) (string, bool) {
+	if !abroadRE.MatchString(norm.Fold(subjects(best))) || abroadRE.MatchString(q.norm) {
+		return "", false
+	}
+	if m := hereRE.FindString(q.norm); m != "" {
+		return m, true
+	}
+	regs := policies.DefaultRegions()
+	for _, m := range regs.Find(q.norm) {
+		if m.Ambiguous || m.Tier || b.cfg.HomeRegion != "" && regs.AppliesIn(m.Region, b.cfg.HomeRegion) {
+			continue
+		}
+		if r := regs.Canonical(m.Region); r == "香港特别行政区" || r == "澳门特别行政区" || r == "台湾省" {
+			continue
+		}
+		if registeredRE.MatchString(q.norm[:m.Start]) {
+			continue // where the company is registered: eligibility, not where it acts
+		}
+		return m.Text, true
+	}
+	return "", false
+}
+
+// registeredRE: the words before the place where a company is registered or
+// based (注册在杭州, 总部在深圳).
+var registeredRE = regexp.MustCompile(`(注册在|注册地在|注册地是|总部在|总部设在|registered in|based in)\s*$`)
+
+// abroadOnly is the reply to a question about something done in China that
+// only a measure for what is done abroad matches: the measure and its
+// article are named, as what exists, not as the answer.
+func (b *Bot) abroadOnly(ans Answer, q understood, best *article, place string) Answer {
+	ans = b.notCovered(ans, q, best)
+	c := best.chunk()
+	if q.english {
+		ans.Text = fmt.Sprintf("The measures I have support this only when it is done outside mainland China (Article %d of 《%s》); what you describe (%s) is not covered. Please ask: %s.", c.Article, c.DocTitle, place, b.cfg.Contact)
+	} else {
+		ans.Text = fmt.Sprintf("现有政策只支持在境外开展的这类事项（《%s》%s）；您说的%s在境内，不在该条款范围内，现有政策文件中没有对应的支持条款。建议咨询：%s。", c.DocTitle, c.Label, place, b.cfg.Contact)
+	}
+	return ans
+}
 
 // subjects returns who an article's benefits are for (举办国际级体育赛事,
 // 企业参加境外展会), its text when no clause says.

@@ -107,6 +107,13 @@ func TestModes(t *testing.T) {
 		{name: "refuse: organising what the measure pays attending", q: "我们打算办一场宠物博览会，有奖励吗", mode: ModeRefuse},
 		{name: "refuse: competing in what the measure pays organising", q: "我们俱乐部的队员去参加全国比赛拿了冠军，有奖励吗", mode: ModeRefuse},
 		{name: "answer: the organiser the measure pays", q: "我们是主办方，演唱会卖了2万张票，奖多少", mode: ModeAnswer, contains: []string{"20万元"}},
+		// Done in China, where the measure pays for what is done abroad: not
+		// covered, and the reply says which measure exists. 香港 counts as
+		// abroad; where the company is registered is not where it acts.
+		{name: "refuse: a fair in China for the overseas-fair measure", q: "下半年去上海参加进博会，展位费能补吗", mode: ModeRefuse, contains: []string{"境外", "第4条"}},
+		{name: "refuse: a local warehouse for the overseas one", q: "我们准备在本地自建一个2500平方米的仓，有补助吗", mode: ModeRefuse, contains: []string{"境外", "第7条"}},
+		{name: "answer: Hong Kong is abroad for these measures", q: "我们去香港参展，展位费补贴多少", mode: ModeAnswer, contains: []string{"70%"}},
+		{name: "answer: registered elsewhere, acting here", q: "我们赛事公司注册在上海，在吴中办比赛能不能申请区里的奖励", mode: ModeAnswer, contains: []string{"不限注册地"}},
 		// What the company applies for is the topic, though words beside it
 		// (新引进, 技术) are an article's.
 		{name: "route: what the company applies for", q: "刚引进的研发团队想申请人才公寓，找谁", mode: ModeRoute, contains: []string{"住建"}},

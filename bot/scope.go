@@ -199,14 +199,20 @@ var subjectAskRE = regexp.MustCompile(`政策|措施|奖|补|扶持|资助|多�
 
 // placeAsSubject reports whether the region found at m opens its clause,
 // with no 的, connector or preposition between it and the words asked
-// (相城区小升规奖多少, 吴江区新评上4A景区奖多少), and is a district or a
-// city that is neither the home region nor one it lies in: a place written
-// that way is whose measures are asked about. A province or a country
-// written so is more often where a fair or a market is (上海进博会,
-// 越南仓), and an ambiguous short name (园区) is an ordinary word there.
+// (相城区小升规奖多少, 吴江区新评上4A景区奖多少, 无锡新吴区首台套奖多少),
+// and is a district (or a city's district) that is neither the home region
+// nor one it lies in: a place written that way is whose measures are asked
+// about. A city, a province or a country written so is as often where the
+// company's head office, a fair or a market is (深圳总部, 上海进博会), and
+// an ambiguous short name (园区) is an ordinary word there.
 func placeAsSubject(before, after string, m policies.RegionMatch, regs *policies.Regions, home string) bool {
-	if m.Ambiguous || m.Tier || (m.Level != policies.LevelDistrict && m.Level != policies.LevelCity) {
+	if m.Ambiguous || m.Tier {
 		return false
+	}
+	if m.Level == policies.LevelCity && districtAfterRE.MatchString(after) {
+		// 无锡新吴区: the district of a city.
+	} else if m.Level != policies.LevelDistrict {
+		return false // 深圳总部…: a city alone opens a question as often as a company's or a market's place
 	}
 	if home != "" && regs.AppliesIn(m.Region, home) {
 		return false // 吴中, 苏州: the home region or one it lies in
