@@ -25,7 +25,7 @@ unit:
 # measures of other regions and years — where the generated questions
 # name a region and year, the shared ones the home region's.
 LOOKALIKE_DOCS ?= 1000
-HELDOUT_THRESHOLDS = --min-answer 0.95 --max-false-refusal 0.03 --min-refusal 0.85 --max-wrong-figure 0 --max-hedge 0.05 --min-route 0.9 --min-clarify 0.9 --min-chat 0.9 --max-forbidden 0
+HELDOUT_THRESHOLDS = --min-answer 0.95 --max-false-refusal 0.03 --min-refusal 0.9 --max-wrong-figure 0 --max-hedge 0.05 --min-route 0.9 --min-clarify 0.9 --min-chat 0.9 --max-forbidden 0
 LOOKALIKE_THRESHOLDS = --min-hit1 0.98 --min-citation 0.98 --min-answer 0.98 --max-foreign 0 --max-wrong-figure 0 --max-forbidden 0
 
 eval:
