@@ -514,8 +514,10 @@ func chooseStep(q understood, c policies.Clause, english bool) (string, bool) {
 	}
 	s := steps[best]
 	if english {
-		return fmt.Sprintf("At %s, the step reached is %s %s: a reward of %s (provided it is the first time the company passes it).",
-			amount.FormatEnglish(x, q.facts[fi].Unit), s.Threshold.Quantity, amount.FormatEnglish(s.Threshold.Value.Value, s.Threshold.Value.Unit), amount.FormatEnglish(s.Amount.Value, s.Amount.Unit)), true
+		// The step by its threshold: the quantity's Chinese name is in the
+		// clause quoted below.
+		return fmt.Sprintf("At %s, the step reached is the one of %s: a reward of %s (provided it is the first time the company passes it).",
+			amount.FormatEnglish(x, q.facts[fi].Unit), amount.FormatEnglish(s.Threshold.Value.Value, s.Threshold.Value.Unit), amount.FormatEnglish(s.Amount.Value, s.Amount.Unit)), true
 	}
 	first := ""
 	if s.Threshold.First {

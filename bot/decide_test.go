@@ -160,6 +160,10 @@ func TestEnglishAnswer(t *testing.T) {
 	// listed beside it.
 	checkAnswer(t, b, "", answerCase{q: "Our annual revenue went past 5 billion yuan for the first time, what reward do we get?", mode: ModeAnswer, article: 7,
 		contains: []string{"1,000,000 yuan (100万元)"}, not: []string{"50万元", "200万元"}})
+	// A company's yearly sales are its revenue (年销售额), not a product's
+	// first-year sales (首台套).
+	checkAnswer(t, b, "", answerCase{q: "Our factory's yearly sales went past 5 billion yuan for the first time, what reward do we get?", mode: ModeAnswer, article: 7,
+		contains: []string{"1,000,000 yuan (100万元)"}, not: []string{"200万元"}})
 }
 
 func TestAskedFor(t *testing.T) {
