@@ -114,6 +114,9 @@ func TestModes(t *testing.T) {
 		{name: "refuse: a local warehouse for the overseas one", q: "我们准备在本地自建一个2500平方米的仓，有补助吗", mode: ModeRefuse, contains: []string{"境外", "第7条"}},
 		{name: "answer: Hong Kong is abroad for these measures", q: "我们去香港参展，展位费补贴多少", mode: ModeAnswer, contains: []string{"70%"}},
 		{name: "answer: registered elsewhere, acting here", q: "我们赛事公司注册在上海，在吴中办比赛能不能申请区里的奖励", mode: ModeAnswer, contains: []string{"不限注册地"}},
+		// 年报 (the annual report) is not in 一年报几次 (how often a year).
+		{name: "answer: how often a year", q: "文旅的奖励每年报几次", mode: ModeAnswer, contains: []string{"每年集中申报一次"}},
+		{name: "route: the annual report", q: "企业年报逾期没报怎么补", mode: ModeRoute, contains: []string{"市场监管"}},
 		// What the company applies for is the topic, though words beside it
 		// (新引进, 技术) are an article's.
 		{name: "route: what the company applies for", q: "刚引进的研发团队想申请人才公寓，找谁", mode: ModeRoute, contains: []string{"住建"}},

@@ -6,9 +6,11 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"policybot/policies/norm"
 )
@@ -161,7 +163,8 @@ func (rs *Routes) find(text string, kind RouteKind) []routeHit {
 }
 
 // containsWord is strings.Contains, but a Latin keyword must be a whole
-// word ("tax" is not in "taxi").
+// word ("tax" is not in "taxi"), and a Han one must not start inside a time
+// word (年报 is not in 一年报几次).
 func containsWord(text, key string) bool {
 	if key == "" {
 		return false
@@ -172,11 +175,31 @@ func containsWord(text, key string) bool {
 			return false
 		}
 		s, e := i+j, i+j+len(key)
-		if !isLatin(key[0]) || ((s == 0 || !isLatin(text[s-1])) && (e == len(text) || !isLatin(text[e]))) {
+		if isLatin(key[0]) {
+			if (s == 0 || !isLatin(text[s-1])) && (e == len(text) || !isLatin(text[e])) {
+				return true
+			}
+		} else if !claimedBefore(text[:s], key) {
 			return true
 		}
 		i = s + 1
 	}
+}
+
+// timeWords are words whose last character a keyword may start with (一年
+// in 一年报几次, not 年报 the annual report): the keyword found there is not
+// a word of the text.
+var timeWords = []string{"一年", "每年", "半年", "当年", "今年", "明年", "去年", "全年", "两年", "三年", "几年", "本年", "上年", "次年", "逐年", "一月", "每月", "当月"}
+
+// claimedBefore reports whether the first character of key, found right
+// after before, ends a time word instead (一年|报).
+func claimedBefore(before, key string) bool {
+	last, _ := utf8.DecodeLastRuneInString(before)
+	first, _ := utf8.DecodeRuneInString(key)
+	if last == utf8.RuneError {
+		return false
+	}
+	return slices.Contains(timeWords, string([]rune{last, first}))
 }
 
 func isLatin(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -42,7 +42,7 @@ var intentPatterns = []struct {
 	{regexp.MustCompile(`多少|几万|几成|金额|额度|奖几|补几|给几|能拿|拿多|能领|标准是|怎么奖|怎么补|怎么算|按哪档|哪一档|奖金|有奖|有钱|有戏|how much|what amount|what rate|how is .* calculated|what.{0,20}reward|amount|(any|a|there) (reward|subsid|grant|incentive|support|bonus)|(reward|subsidy|grant|incentive|bonus) for`), askAmount},
 	{regexp.MustCompile(`能不能|能否|可不可以|可以.{0,12}[吗么]|能.{0,14}[吗么]|算不算|算.{0,4}[吗么]|有没有(份|资格)|有.{0,3}份|管不管|适用|符合|轮得到|认不认|还能.{0,10}[吗么]|是不是|有戏|够不够|够格|有资格|\bcan (we|i)\b|eligible|qualify|count|apply for|are we|is .* covered|does .* cover`), askEligible},
 	{regexp.MustCompile(`条件|要求|门槛|需要(满足|什么|哪些)|前提|资格|什么样的|标准|requirement|condition|criteria|threshold`), askCondition},
-	{regexp.MustCompile(`怎么(申请|报|申报|办|领|弄)|如何(申请|申报|办理)|流程|材料|手续|在哪(报|申请|办|提交)|去哪|网上|线上|提交|how (do|can|to) .{0,12}apply|procedure|process|where .* apply|documents`), askProcedure},
+	{regexp.MustCompile(`怎么(申请|报|申报|办|领|弄)|如何(申请|申报|办理)|流程|材料|手续|在哪(报|申请|办|提交)|去哪|网上|线上|提交|报几次|报几批|申报几次|分几批|几次申报|一年几次|how often|how many times|how (do|can|to) .{0,12}apply|procedure|process|where .* apply|documents`), askProcedure},
 	{regexp.MustCompile(`什么时候|啥时候|几月|何时|截止|期限|多久|多长时间|还来得及|还能报|赶上|赶得上|哪天|时间|when\b|deadline|how long|until|time limit`), askDeadline},
 	{regexp.MustCompile(`找谁|找哪|哪个部门|什么部门|哪个局|谁管|谁负责|归谁|受理|对接|联系|咨询谁|谁办|办理部门|who (handles|processes|do we contact)|which (department|bureau|office|agency)|contact`), askDepartment},
 	{regexp.MustCompile(`叠加|同时|重复|都能|都可以|一起拿|两个都|两项都|兼得|扣掉|扣除|全额|补差|差额|再拿|再奖|再发|又评|再.{0,3}一次|还能再|拿过|按哪个|哪个高|stack|combine|both|twice|again|on top of|deduct`), askStacking},
