@@ -38,6 +38,9 @@ func TestRewriteSynonyms(t *testing.T) {
 		{"限上", "限上企业", []string{"限额以上"}, nil},
 		{"小升规", "今年小升规了", []string{"小升规", "规模以上", "首次纳入"}, nil},
 		{"小升限", "餐饮企业小升限", []string{"小升限", "限额以上", "餐饮"}, nil},
+		// 首次纳入 is the wording of 小升规 and 升规 too: entering 限上 must
+		// not bring it along, or 规上's articles match as well.
+		{"入限", "今年首次入限了", []string{"小升限", "限额以上"}, []string{"首次纳入"}},
 		{"智改数转", "智改数转项目补助", []string{"智能化改造", "数字化转型", "补助"}, nil},
 		{"taiwan 数位转型", "數位轉型補助", []string{"数字化转型", "补助"}, nil},
 		{"5A", "创成5A景区", []string{"5A级旅游景区", "旅游景区"}, nil},
