@@ -50,6 +50,8 @@ func TestTierAnswers(t *testing.T) {
 			contains: []string{"100万元"}, not: []string{"30万元"}},
 		{name: "tier the article does not list", q: "我们酒店是三星级，有奖励吗", mode: ModeAnswer, article: 4,
 			contains: []string{"未列出", "四星级"}},
+		{name: "a grade below those listed", q: "我们景区刚评上2A，有没有奖励", mode: ModeAnswer, article: 3,
+			contains: []string{"未列出“2A”", "3A"}},
 		{name: "no tier: every tier", q: "夜间文旅消费集聚区评上了能奖多少", mode: ModeAnswer, article: 9,
 			contains: []string{"100万元", "50万元"}},
 		{name: "upgrade tops up the difference", q: "原来是省级专精特新，今年晋级国家级小巨人，还能拿多少", mode: ModeAnswer, article: 6,

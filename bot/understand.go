@@ -85,7 +85,7 @@ var pastTierRE = regexp.MustCompile(`(原来|以前|之前|前几年|曾经|过�
 var negatedTierRE = regexp.MustCompile(`(不是|并非|没有|没评上|不属于|而非)[^，,。]{0,4}$`)
 
 // tierMentionRE finds tiers in folded Chinese text.
-var tierMentionRE = regexp.MustCompile(`[1-5]级|[一二三四五]级|国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|五星|四星|三星|5星|4星|3星|甲级|乙级|华东`)
+var tierMentionRE = regexp.MustCompile(`[1-5]级|[一二三四五]级|国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|2a|1a|五星|四星|三星|二星|一星|5星|4星|3星|2星|1星|甲级|乙级|华东`)
 
 var tierCanon = map[string]string{
 	"国际": "国际级", "国际性": "国际级", "国际级": "国际级",
@@ -95,6 +95,7 @@ var tierCanon = map[string]string{
 	"区级": "区级", "区里评": "区级", "区长": "区级",
 	"5a": "5A", "4a": "4A", "3a": "3A", "五星": "五星级", "四星": "四星级", "三星": "三星级",
 	"5星": "五星级", "4星": "四星级", "3星": "三星级", "甲级": "甲级", "乙级": "乙级", "华东": "华东",
+	"2a": "2A", "1a": "1A", "二星": "二星级", "一星": "一星级", "2星": "二星级", "1星": "一星级",
 }
 
 var englishTierRE = regexp.MustCompile(`\b(level [1-5]|international|national|state-level|provincial|province|jiangsu|municipal|city-level|city level|suzhou city|district-level|5a|4a|3a|five-star|four-star|three-star|5-star|4-star|3-star|grade a|grade b|east china)\b`)
