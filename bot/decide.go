@@ -172,6 +172,12 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	if q.intents.has(askPayment) && !statesPayment(best) {
 		return b.departmentReply(ans, q, best), "", nil
 	}
+	// The papers of an application round (名额, 公示名单, 评审细则, 材料清单,
+	// the portal's account) are the department's notice, not the
+	// measure's: where the article does not name them, its department.
+	if w := artefactRE.FindString(askPart(q.norm)); w != "" && !strings.Contains(norm.Fold(best.chunk().Text), w) {
+		return b.departmentReply(ans, q, best), "", nil
+	}
 	// A question about something the corpus has no words for, that only an
 	// everyday word ties to an article (明天会下雨吗…户外活动): not covered.
 	if u := unknownBigrams(anchors); best.m.specific == 0 && !namesMeasure(anchors, best) && len(q.facts) == 0 && u >= unknownTopic && best.m.found < unknownFound {
@@ -759,6 +765,11 @@ func (b *Bot) abroadOnly(ans Answer, q understood, best *article, place string) 
 	}
 	return ans
 }
+
+// artefactRE: what an application round publishes or asks for, which a
+// measure's text rarely states: quotas, lists of winners, scoring rules,
+// forms, the documents to hand in, the portal's account.
+var artefactRE = regexp.MustCompile(`名额|名单|公示|细则|打分表|评分表|评分标准|模板|申报书|申请表|材料清单|哪些材料|什么材料|要交什么|审计报告|账号|密码|登录`)
 
 // subjects returns who an article's benefits are for (举办国际级体育赛事,
 // 企业参加境外展会), its text when no clause says.

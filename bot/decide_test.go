@@ -116,6 +116,10 @@ func TestModes(t *testing.T) {
 		{name: "refuse: a local warehouse for the overseas one", q: "我们准备在本地自建一个2500平方米的仓，有补助吗", mode: ModeRefuse, contains: []string{"境外", "第7条"}},
 		{name: "answer: Hong Kong is abroad for these measures", q: "我们去香港参展，展位费补贴多少", mode: ModeAnswer, contains: []string{"70%"}},
 		{name: "answer: registered elsewhere, acting here", q: "我们赛事公司注册在上海，在吴中办比赛能不能申请区里的奖励", mode: ModeAnswer, contains: []string{"不限注册地"}},
+		// The papers of an application round the measure does not state:
+		// its department.
+		{name: "route: a quota the measure does not state", q: "小升规的奖励每年有名额限制吗", mode: ModeRoute, contains: []string{"区工信局"}},
+		{name: "route: the documents to hand in", q: "申报智改数转补助要交哪些材料", mode: ModeRoute, contains: []string{"区工信局"}},
 		// 年报 (the annual report) is not in 一年报几次 (how often a year).
 		{name: "answer: how often a year", q: "文旅的奖励每年报几次", mode: ModeAnswer, contains: []string{"每年集中申报一次"}},
 		{name: "route: the annual report", q: "企业年报逾期没报怎么补", mode: ModeRoute, contains: []string{"市场监管"}},
