@@ -494,6 +494,21 @@ func stepFact(q understood, c policies.Clause) int {
 	return last
 }
 
+// stepFacts counts the company's figures in the unit of c's steps.
+func stepFacts(q understood, c policies.Clause) int {
+	if len(c.Benefit.Steps) == 0 {
+		return 0
+	}
+	u := c.Benefit.Steps[0].Threshold.Value.Unit
+	n := 0
+	for _, f := range q.facts {
+		if f.Unit == u && !f.Vague {
+			n++
+		}
+	}
+	return n
+}
+
 // chooseStep picks the step of a 分别 list that the company's figure
 // reaches: 营收106亿 → 首次突破100亿元 → 200万元.
 func chooseStep(q understood, c policies.Clause, english bool) (string, bool) {

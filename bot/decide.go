@@ -172,10 +172,10 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	if q.intents.has(askPayment) && !statesPayment(best) {
 		return b.departmentReply(ans, q, best), "", nil
 	}
-	// The papers of an application round (名额, 公示名单, 评审细则, 材料清单,
-	// the portal's account) are the department's notice, not the
-	// measure's: where the article does not name them, its department.
-	if w := artefactRE.FindString(askPart(q.norm)); w != "" && !strings.Contains(norm.Fold(best.chunk().Text), w) {
+	// The papers of an application round (名额, 公示, 评审细则, 材料清单) are
+	// the department's notice, not the measure's: where the article does
+	// not name them, its department.
+	if w := artefactRE.FindString(askPart(q.norm)); w != "" && !strings.Contains(norm.Fold(best.chunk().Text), artefactNoun(w)) {
 		return b.departmentReply(ans, q, best), "", nil
 	}
 	// A question about something the corpus has no words for, that only an
@@ -197,7 +197,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	if !continued && q.intents&general == 0 && (heldElsewhere(q, spans, norm.Fold(best.chunk().Text)) || otherRole(q, norm.Fold(subjects(best)))) {
 		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
-	// Somewhere in China (去广州参加广交会, 在吴中本地租的仓库) for a measure of
+	// Somewhere in China (去上海参加进博会, 在吴中本地租的仓库) for a measure of
 	// what is done abroad (境外展会, 海外仓): not covered; the reply says
 	// which measure exists and where it applies.
 	if !continued && q.intents&general == 0 {
@@ -272,7 +272,7 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 		return h, true
 	}
 	for _, h := range routes {
-		if appliedFor(q.norm, h.keyword) {
+		if appliedFor(askPart(q.norm), h.keyword) || appliedFor(topicClause(q.norm, own), h.keyword) {
 			// 想申请人才公寓: what the company applies for is the topic.
 			return h, true
 		}
@@ -306,18 +306,9 @@ func (b *Bot) routeFor(q understood, own []anchor, best *article, routes []route
 var applyVerbRE = regexp.MustCompile(`(申请|申领|申办|办理|领取|想办|要办|想领)(一下|个|一个)?$`)
 
 // appliedFor reports whether keyword occurs in q as what the company applies
-// for: straight after a verb of applying.
+// for: as a word, straight after a verb of applying.
 func appliedFor(q, keyword string) bool {
-	for off := 0; ; {
-		i := strings.Index(q[off:], keyword)
-		if i < 0 {
-			return false
-		}
-		if applyVerbRE.MatchString(q[:off+i]) {
-			return true
-		}
-		off += i + len(keyword)
-	}
+	return slices.ContainsFunc(wordIndexes(q, keyword), func(i int) bool { return applyVerbRE.MatchString(q[:i]) })
 }
 
 func literalIn(a anchor, clause string) bool {
@@ -712,25 +703,43 @@ func (b *Bot) uncoveredRoutes(evidence string, spans []TermSpan, arts []*article
 const coverageArticles = 5
 
 // abroadRE: words of a measure or a question for what is done outside
-// mainland China.
-var abroadRE = regexp.MustCompile(`境外|海外|国外|出境|出国|港澳|abroad|overseas|foreign`)
+// mainland China (国内外 names abroad too).
+var abroadRE = regexp.MustCompile(`境外|海外|国外|国内外|境内外|海内外|出境|出国|港澳|abroad|overseas|foreign`)
 
-// hereRE: words that place what a question asks about in China.
-var hereRE = regexp.MustCompile(`本地|当地|国内|境内|区内|省内|市内|本市|本区|in china|domestic|local`)
+// bothRE: words for China and abroad together.
+var bothRE = regexp.MustCompile(`国内外|境内外|海内外`)
+
+// hereRE: words that place what is done in China — 在/去/到 (a place in
+// between) 本地, 国内…, or 本地/国内 right before a fair or a warehouse —
+// not those that describe the company (区内的外贸企业, a local company).
+var hereRE = regexp.MustCompile(`(在|去|到|赴)[^，,。；;？?！!]{0,3}?(本地|当地|国内|境内|区内|省内|市内)|(本地|国内|境内)的?(展会|展览|仓库|仓)|\b(in china|domestic (fair|exhibition|trade show|warehouse))`)
+
+// placeOfActRE: before a place, the words that make it where something is
+// done (去上海参加进博会, 在南京租了个仓库).
+var placeOfActRE = regexp.MustCompile(`(在|去|到|赴)$`)
+
+// placeOfCompanyRE: after a place, the words that make it the company's
+// (上海总部, 昆山工厂).
+var placeOfCompanyRE = regexp.MustCompile(`^的?(总部|工厂|厂|公司|分公司|门店|企业|基地)`)
 
 // domesticFor reports whether the best article's benefits are for what is
 // done abroad (企业参加境外展会, 在境外自建或租赁海外仓) while the question
-// places its own in China, without a word of abroad: a place of the regions
-// table other than the home region and those it lies in, and not where the
-// company is registered (去广州参加广交会; 香港, 澳门 and 台湾 count as abroad
-// for these measures), or 本地, 国内.
+// places its own in China, without a word of abroad: in a place of the
+// regions table other than the home region and those it lies in (去上海参加
+// 进博会; 香港, 澳门 and 台湾 count as abroad for these measures), or 在本地,
+// 国内的展会. A place the regions table does not list (广州) is not read.
 // It returns the place as the question wrote it.
 func (b *Bot) domesticFor(q understood, best *article) (string, bool) {
-	if !abroadRE.MatchString(norm.Fold(subjects(best))) || abroadRE.MatchString(q.norm) {
-		return "", false
+	who := norm.Fold(subjects(best))
+	if who == "" || !abroadRE.MatchString(who) || bothRE.MatchString(who) || abroadRE.MatchString(q.norm) {
+		return "", false // not a measure for abroad only (国内外知名品牌), or asked of abroad
 	}
-	if m := hereRE.FindString(q.norm); m != "" {
-		return m, true
+	if m := hereRE.FindStringSubmatch(q.topicOrNorm()); m != nil {
+		for _, w := range []string{m[2], m[3], m[5]} { // the place word itself
+			if w != "" {
+				return w, true
+			}
+		}
 	}
 	regs := policies.DefaultRegions()
 	for _, m := range regs.Find(q.norm) {
@@ -740,17 +749,14 @@ func (b *Bot) domesticFor(q understood, best *article) (string, bool) {
 		if r := regs.Canonical(m.Region); r == "香港特别行政区" || r == "澳门特别行政区" || r == "台湾省" {
 			continue
 		}
-		if registeredRE.MatchString(q.norm[:m.Start]) {
-			continue // where the company is registered: eligibility, not where it acts
+		before, after := q.norm[:m.Start], q.norm[m.End:]
+		if !placeOfActRE.MatchString(before) || registeredBefore(before) || placeOfCompanyRE.MatchString(after) {
+			continue // 注册在上海, 我们上海总部: the company's place, not where it acts
 		}
 		return m.Text, true
 	}
 	return "", false
 }
-
-// registeredRE: the words before the place where a company is registered or
-// based (注册在杭州, 总部在深圳).
-var registeredRE = regexp.MustCompile(`(注册在|注册地在|注册地是|总部在|总部设在|registered in|based in)\s*$`)
 
 // abroadOnly is the reply to a question about something done in China that
 // only a measure for what is done abroad matches: the measure and its
@@ -759,29 +765,37 @@ func (b *Bot) abroadOnly(ans Answer, q understood, best *article, place string) 
 	ans = b.notCovered(ans, q, best)
 	c := best.chunk()
 	if q.english {
-		ans.Text = fmt.Sprintf("The measures I have support this only when it is done outside mainland China (Article %d of 《%s》); what you describe (%s) is not covered. Please ask: %s.", c.Article, c.DocTitle, place, b.cfg.Contact)
+		ans.Text = fmt.Sprintf("The measures I have support this only when it is done outside mainland China (Article %d of 《%s》); done in China (“%s”), it is not covered. Please ask: %s.", c.Article, c.DocTitle, place, b.cfg.Contact)
 	} else {
-		ans.Text = fmt.Sprintf("现有政策只支持在境外开展的这类事项（《%s》%s）；您说的%s在境内，不在该条款范围内，现有政策文件中没有对应的支持条款。建议咨询：%s。", c.DocTitle, c.Label, place, b.cfg.Contact)
+		ans.Text = fmt.Sprintf("现有政策只支持在境外开展的这类事项（《%s》%s）；您提到的“%s”在境内，不在该条款范围内，现有政策文件中没有对应的支持条款。建议咨询：%s。", c.DocTitle, c.Label, place, b.cfg.Contact)
 	}
 	return ans
 }
 
 // artefactRE: what an application round publishes or asks for, which a
-// measure's text rarely states: quotas, lists of winners, scoring rules,
-// forms, the documents to hand in, the portal's account.
-var artefactRE = regexp.MustCompile(`名额|名单|公示|细则|打分表|评分表|评分标准|模板|申报书|申请表|材料清单|哪些材料|什么材料|要交什么|审计报告|账号|密码|登录`)
+// measure's text rarely states: quotas, the public notice of winners,
+// scoring rules, forms, the documents to hand in, an account of the
+// portal. (名单 is also what a company enters, 入选名单; where to log in is
+// the portal an article may name.)
+var artefactRE = regexp.MustCompile(`名额|公示|评审细则|评分细则|打分表|评分表|评分标准|模板|申报书|申请表|材料清单|(哪些|什么|啥)材料|要交什么|审计报告|账号|密码`)
+
+// artefactNoun is the word an article would use for the artefact asked
+// about (哪些材料 → 材料).
+func artefactNoun(w string) string {
+	if strings.HasSuffix(w, "材料") || w == "要交什么" {
+		return "材料"
+	}
+	return w
+}
 
 // subjects returns who an article's benefits are for (举办国际级体育赛事,
-// 企业参加境外展会), its text when no clause says.
+// 企业参加境外展会); "" when no clause says.
 func subjects(a *article) string {
 	var out []string
 	for _, c := range a.clauses {
 		if c.Kind == policies.ClauseBenefit && c.Subject != "" {
 			out = append(out, c.Subject)
 		}
-	}
-	if len(out) == 0 {
-		return a.chunk().Text
 	}
 	return strings.Join(out, "；")
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -187,6 +188,52 @@ func TestAskedFor(t *testing.T) {
 	for _, tc := range tests {
 		if got, _ := askedFor(tc.q); got != tc.want {
 			t.Errorf("askedFor(%q) = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
+
+// TestNearMissChecksKeepAnswers: the checks that refuse a near miss (a title
+// or event the article does not name, the other role, something done in
+// China for a measure of abroad, the papers of a round, a place that opens
+// the question) leave ordinary questions answered: a singer's or a sport's
+// name does not change an event's kind, the audience taking part is not
+// the company attending, a company's own place or adjective is not where it
+// acts, a year of the company's figures is not the policy's.
+func TestNearMissChecksKeepAnswers(t *testing.T) {
+	b := newTestBot(t)
+	for _, tc := range []answerCase{
+		{name: "a singer's concert", q: "我们在吴中办了一场周杰伦演唱会，卖了2万张票，奖多少", mode: ModeAnswer, article: 6, contains: []string{"20万元"}},
+		{name: "a sport's match", q: "举办了一场国际羽毛球比赛，奖多少", mode: ModeAnswer, article: 7, contains: []string{"200万元"}},
+		{name: "the audience takes part", q: "我们的马拉松赛事有2万人参赛，能拿多少奖励", mode: ModeAnswer, article: 7},
+		{name: "a company in the district, a fair abroad", q: "我们是区内的外贸企业，明年去德国参加汉诺威工业展，展位费能补多少？", mode: ModeAnswer, article: 4, contains: []string{"70%"}},
+		{name: "China and abroad", q: "参加国内外展会，展位费能补多少", mode: ModeAnswer, article: 4},
+		{name: "the company's factory elsewhere", q: "我们昆山工厂的产品去日本参展，展位费补多少", mode: ModeAnswer, article: 4},
+		{name: "a brand from abroad, stores elsewhere", q: "我们是韩国的化妆品品牌，之前在上海开过店，吴中这家是华东第一家，能奖多少", mode: ModeAnswer, article: 11},
+		{name: "a list a company enters", q: "入选省级专精特新名单能奖多少", mode: ModeAnswer, article: 6, contains: []string{"20万元"}},
+		{name: "the year of the company's figure", q: "2024年的营收首次突破10亿奖多少", mode: ModeAnswer, article: 7, contains: []string{"50万元"}},
+		{name: "a factory moving to the home region", q: "昆山工厂搬到吴中有补贴吗", mode: ModeAnswer},
+		{name: "a week is no star", q: "旅游饭店评上星级能奖多少，我们大概一星期后评定", mode: ModeAnswer, article: 4, not: []string{"未列出"}},
+		{name: "a loan beside the topic", q: "刚评上省级专精特新，还想申请贷款，专精特新能奖多少", mode: ModeAnswer, article: 6, contains: []string{"20万元"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkAnswer(t, b, "", tc) })
+	}
+}
+
+func TestWordIndexes(t *testing.T) {
+	tests := []struct {
+		text, key string
+		want      []int
+	}{
+		{"企业年报怎么报", "年报", []int{6}},
+		{"一年报几次", "年报", nil},
+		{"去年报了没有", "年报", nil},
+		{"今年年报截止了吗", "年报", []int{6}}, // 今年 claims the first 年 only
+		{"a tax question", "tax", []int{2}},
+		{"taxi fare", "tax", nil},
+	}
+	for _, tc := range tests {
+		if got := wordIndexes(tc.text, tc.key); !slices.Equal(got, tc.want) {
+			t.Errorf("wordIndexes(%q, %q) = %v, want %v", tc.text, tc.key, got, tc.want)
 		}
 	}
 }

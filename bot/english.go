@@ -12,7 +12,7 @@ import (
 // grant and require, with amounts as "500,000 yuan (50万元)": an English
 // reader gets the answer, and the Chinese clause follows as the source.
 //
-// A list of steps the company's figure has picked one of (营收首次过10亿)
+// A list of steps the company's one figure has picked one of (营收首次过10亿)
 // is not listed: the step reached is said (chooseStep), not the others'
 // amounts.
 func (b *Bot) englishSummary(q understood, a *article, sel selection) []string {
@@ -27,8 +27,8 @@ func (b *Bot) englishSummary(q understood, a *article, sel selection) []string {
 		c := a.clauses[i]
 		switch c.Kind {
 		case policies.ClauseBenefit:
-			if c.Benefit != nil && c.Benefit.Kind == policies.BenefitSteps && stepFact(q, c) >= 0 {
-				continue
+			if c.Benefit != nil && c.Benefit.Kind == policies.BenefitSteps && stepFacts(q, c) == 1 {
+				continue // one figure, one step (several: which is the company's is not sure)
 			}
 			if line := b.englishBenefit(c); line != "" {
 				out = append(out, "- "+line)

@@ -131,13 +131,13 @@ type routeHit struct {
 }
 
 // lastEnd returns where the last keyword of the hit's route found in text
-// ends (a byte offset), or -1.
+// as a word ends (a byte offset), or -1.
 func (h routeHit) lastEnd(text string) int {
 	end := -1
 	for _, k := range h.route.Keywords {
 		k = norm.Fold(k)
-		if i := strings.LastIndex(text, k); i >= 0 && containsWord(text, k) {
-			end = max(end, i+len(k))
+		if at := wordIndexes(text, k); len(at) > 0 {
+			end = max(end, at[len(at)-1]+len(k))
 		}
 	}
 	return end
@@ -165,31 +165,37 @@ func (rs *Routes) find(text string, kind RouteKind) []routeHit {
 // containsWord is strings.Contains, but a Latin keyword must be a whole
 // word ("tax" is not in "taxi"), and a Han one must not start inside a time
 // word (年报 is not in 一年报几次).
-func containsWord(text, key string) bool {
+func containsWord(text, key string) bool { return len(wordIndexes(text, key)) > 0 }
+
+// wordIndexes returns the byte offsets where key occurs in text as a word
+// (see containsWord), in order.
+func wordIndexes(text, key string) []int {
 	if key == "" {
-		return false
+		return nil
 	}
-	for i := 0; ; {
+	var out []int
+	for i := 0; i < len(text); {
 		j := strings.Index(text[i:], key)
 		if j < 0 {
-			return false
+			break
 		}
 		s, e := i+j, i+j+len(key)
 		if isLatin(key[0]) {
 			if (s == 0 || !isLatin(text[s-1])) && (e == len(text) || !isLatin(text[e])) {
-				return true
+				out = append(out, s)
 			}
 		} else if !claimedBefore(text[:s], key) {
-			return true
+			out = append(out, s)
 		}
 		i = s + 1
 	}
+	return out
 }
 
 // timeWords are words whose last character a keyword may start with (一年
 // in 一年报几次, not 年报 the annual report): the keyword found there is not
 // a word of the text.
-var timeWords = []string{"一年", "每年", "半年", "当年", "今年", "明年", "去年", "全年", "两年", "三年", "几年", "本年", "上年", "次年", "逐年", "一月", "每月", "当月"}
+var timeWords = []string{"一年", "每年", "半年", "当年", "今年", "明年", "去年", "全年", "两年", "三年", "几年", "本年", "上年", "次年", "逐年"}
 
 // claimedBefore reports whether the first character of key, found right
 // after before, ends a time word instead (一年|报).

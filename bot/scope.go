@@ -78,7 +78,7 @@ var companyAfterRE = regexp.MustCompile(`^[^，,。；;？?！!]{0,6}的[^，,�
 
 // policyYearRE: a year of the policy (2022年的商务政策, 2023年版, 2022年吴中区
 // 制造业政策里, the 2022 policy, the measures of 2022).
-var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例|奖多少|补多少)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)|\b(20[0-9]{2})(?:'s)?\s+(?:[a-z-]+\s+){0,2}(?:version|edition|polic(?:y|ies)|measures?|rules?)\b|\b(?:polic(?:y|ies)|measures?|version|edition|rules?)\s+(?:of|from|issued in)\s+(20[0-9]{2})\b`)
+var policyYearRE = regexp.MustCompile(`(20[0-9]{2})\s*年\s*(度)?\s*(版|的|出的|出台的|发布的|印发的|吴中区?的?|新一轮的?)[^，,。；;？?！!0-9]{0,10}?(政策|措施|文件|规定|办法|补贴|奖励|补助|比例|奖多少|补多少)|(20[0-9]{2})\s*年\s*(版|吴中区?)?(的)?(政策|措施|文件)|(20[0-9]{2})\s*年\s*(那一?版|的版本|版本)|\b(20[0-9]{2})(?:'s)?\s+(?:[a-z-]+\s+){0,2}(?:version|edition|polic(?:y|ies)|measures?|rules?)\b|\b(?:polic(?:y|ies)|measures?|version|edition|rules?)\s+(?:of|from|issued in)\s+(20[0-9]{2})\b`)
 
 // yearAfterRE and yearBeforeRE: a year written next to the place of the
 // policy (姑苏2026年：, 2026年吴江的政策) is the policy's year.
@@ -124,7 +124,7 @@ func (b *Bot) questionScope(q understood) scope {
 		// Where the company is (我们公司在昆山, 张家港保税区的外贸企业) — but
 		// where it is registered is a fact of eligibility the measure's
 		// scope article answers (注册在上海，在太湖边办音乐节).
-		registered := strings.HasSuffix(before, "注册在") || strings.HasSuffix(before, "注册地在")
+		registered := registeredBefore(before)
 		asCompany := !registered && (companyHereRE.MatchString(clauseTail(before)) && (m.Start == 0 || strings.HasSuffix(before, "在")) && companyAfterRE.MatchString(after) ||
 			companyHereRE.MatchString(clauseTail(before)) && strings.HasSuffix(before, "在"))
 		if q.english && isEnglishName(m.Text) {
@@ -189,9 +189,9 @@ func (b *Bot) questionScope(q understood) scope {
 // (请问, 想问一下, 你好，).
 var openerRE = regexp.MustCompile(`^(请问一下|请问|想问一下|想问下|问一下|问下|咨询一下|你好|您好)?$`)
 
-// districtAfterRE: a district, county or county-level city named after its
-// city (无锡新吴区, 南京江宁区) that the regions table need not list.
-var districtAfterRE = regexp.MustCompile(`^\p{Han}{2,3}(区|县|市)`)
+// districtAfterRE: a district or county named after its city (无锡新吴区,
+// 南京江宁区) that the regions table need not list (not …市: 无锡一家超市).
+var districtAfterRE = regexp.MustCompile(`^\p{Han}{2,3}(区|县)`)
 
 // subjectAskRE: in the clause after the place, an ask about the measures
 // (奖多少, 有没有补贴, 政策是什么).
@@ -217,12 +217,19 @@ func placeAsSubject(before, after string, m policies.RegionMatch, regs *policies
 	if home != "" && regs.AppliesIn(m.Region, home) {
 		return false // 吴中, 苏州: the home region or one it lies in
 	}
-	if !openerRE.MatchString(strings.TrimSpace(clauseTail(before))) || clauseEnd(after) || strings.HasPrefix(after, "的") {
-		return false
+	opener := strings.TrimSpace(clauseTail(before))
+	if ms := regs.Find(opener); len(ms) == 1 && ms[0].End == len(opener) && regs.AppliesIn(ms[0].Region, m.Region) {
+		opener = opener[:ms[0].Start] // 苏州相城区…: the district, named with its city
+	}
+	if !openerRE.MatchString(opener) || clauseEnd(after) || strings.HasPrefix(after, "的") || placeOfCompanyRE.MatchString(after) {
+		return false // …的, 昆山工厂…: a company's place
 	}
 	rest := after
 	if i := strings.IndexAny(rest, "，,。；;？?！!"); i >= 0 {
 		rest = rest[:i]
+	}
+	if home != "" && slices.ContainsFunc(regs.Find(rest), func(r policies.RegionMatch) bool { return regs.AppliesIn(home, r.Region) }) {
+		return false // 昆山工厂搬到吴中…: the home region is where it is going
 	}
 	return subjectAskRE.MatchString(rest)
 }
@@ -268,6 +275,13 @@ func clauseTail(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// registeredBefore reports whether before ends with the words that make
+// the place after it where the company is registered (注册在, 注册地在):
+// a fact of eligibility, not the place of the policy or of what it does.
+func registeredBefore(before string) bool {
+	return strings.HasSuffix(before, "注册在") || strings.HasSuffix(before, "注册地在") || strings.HasSuffix(before, "注册地是")
 }
 
 // clauseEnd reports whether s starts with a clause break or is empty.

@@ -85,7 +85,7 @@ var pastTierRE = regexp.MustCompile(`(原来|以前|之前|前几年|曾经|过�
 var negatedTierRE = regexp.MustCompile(`(不是|并非|没有|没评上|不属于|而非)[^，,。]{0,4}$`)
 
 // tierMentionRE finds tiers in folded Chinese text.
-var tierMentionRE = regexp.MustCompile(`[1-5]级|[一二三四五]级|国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|2a|1a|五星|四星|三星|二星|一星|5星|4星|3星|2星|1星|甲级|乙级|华东`)
+var tierMentionRE = regexp.MustCompile(`[1-5]级|[一二三四五]级|国际级|国际性|国际|国家级|国家|国字号|国级|全国|中国内地|内地|省级|省里|省内|江苏省|全省|省长|苏州市级|市级|市里|苏州市|全市|市长|区级|区里评|区长|5a|4a|3a|2a|1a|五星|四星|三星|二星级|一星级|5星|4星|3星|2星|1星|甲级|乙级|华东`)
 
 var tierCanon = map[string]string{
 	"国际": "国际级", "国际性": "国际级", "国际级": "国际级",
@@ -95,16 +95,17 @@ var tierCanon = map[string]string{
 	"区级": "区级", "区里评": "区级", "区长": "区级",
 	"5a": "5A", "4a": "4A", "3a": "3A", "五星": "五星级", "四星": "四星级", "三星": "三星级",
 	"5星": "五星级", "4星": "四星级", "3星": "三星级", "甲级": "甲级", "乙级": "乙级", "华东": "华东",
-	"2a": "2A", "1a": "1A", "二星": "二星级", "一星": "一星级", "2星": "二星级", "1星": "一星级",
+	"2a": "2A", "1a": "1A", "二星级": "二星级", "一星级": "一星级", "2星": "二星级", "1星": "一星级",
 }
 
-var englishTierRE = regexp.MustCompile(`\b(level [1-5]|international|national|state-level|provincial|province|jiangsu|municipal|city-level|city level|suzhou city|district-level|5a|4a|3a|five-star|four-star|three-star|5-star|4-star|3-star|grade a|grade b|east china)\b`)
+var englishTierRE = regexp.MustCompile(`\b(level [1-5]|international|national|state-level|provincial|province|jiangsu|municipal|city-level|city level|suzhou city|district-level|5a|4a|3a|2a|1a|five-star|four-star|three-star|two-star|one-star|5-star|4-star|3-star|2-star|1-star|grade a|grade b|east china)\b`)
 
 var englishTierCanon = map[string]string{
 	"international": "国际级", "national": "国家级", "state-level": "国家级", "provincial": "省级", "province": "省级", "jiangsu": "省级",
 	"municipal": "市级", "city-level": "市级", "city level": "市级", "suzhou city": "市级", "district-level": "区级",
 	"5a": "5A", "4a": "4A", "3a": "3A", "five-star": "五星级", "four-star": "四星级", "three-star": "三星级",
-	"5-star": "五星级", "4-star": "四星级", "3-star": "三星级", "grade a": "甲级", "grade b": "乙级", "east china": "华东",
+	"5-star": "五星级", "4-star": "四星级", "3-star": "三星级", "2a": "2A", "1a": "1A",
+	"two-star": "二星级", "one-star": "一星级", "2-star": "二星级", "1-star": "一星级", "grade a": "甲级", "grade b": "乙级", "east china": "华东",
 }
 
 // tierMention is a tier the question names.
@@ -314,31 +315,34 @@ func (q understood) topicOrNorm() string {
 // them is what the question is about.
 var heldVerbRE = regexp.MustCompile(`评上了?|评为|评成了?|获评|评定为|认定为|认定了|获得了?|拿到了?|拿了|成为了?|入选了?|列入了?|举办了?|承办了?|主办了?|办了?|搞了?`)
 
-// heldHeads are the words a title or an event ends with (…中心, …企业,
-// …饭店, …节, …展览会): what kind of thing it is. The first in the
-// question, the longest of those starting there, ends the thing named.
-var heldHeads = []string{
-	"集聚区", "实验室", "企业", "中心", "工厂", "车间", "饭店", "酒店", "民宿", "景区", "基地", "工坊", "字号", "总部",
-	"品牌", "冠军", "称号", "平台", "示范", "赛事", "比赛", "大会", "论坛", "峰会", "展会", "展览会", "展销会", "博览会", "交易会",
-	"运动会", "演唱会", "音乐会", "演出", "活动", "节", "展", "奖",
-}
+// titleHeads and eventHeads are the words a title or an event ends with
+// (…中心, …企业, …饭店; …演唱会, …比赛, …节): what kind of thing it is.
+var (
+	titleHeads = []string{"集聚区", "实验室", "企业", "中心", "工厂", "车间", "饭店", "酒店", "民宿", "景区", "基地", "工坊", "字号", "总部",
+		"品牌", "冠军", "平台", "示范", "奖"}
+	eventHeads = []string{"赛事", "比赛", "大会", "论坛", "峰会", "展会", "展览会", "展销会", "博览会", "交易会", "运动会", "演唱会", "音乐会",
+		"演出", "活动", "节", "展"}
+)
+
+// titleWordRE: a word for any title after the one named (…的称号, …牌子).
+var titleWordRE = regexp.MustCompile(`的?(荣誉称号|称号|牌子|资质|荣誉)$`)
 
 // heldStopRE: the words after a named thing that go on to ask about it.
 var heldStopRE = regexp.MustCompile(`完|以后|之后|后|可以|可不可以|能|有没有|有|多少|怎么|要|去|区里|区上|政府|奖励|奖金|补贴|补助|扶持|给|吗`)
 
-// heldFillerRE: the words inside a named thing that say nothing of what it is
+// heldFillerRE: words that open a named thing without saying what it is
 // (一个, 新, 刚).
 var heldFillerRE = regexp.MustCompile(`^(一个|一场|一届|一家|一项|一次|一下|这个|这项|个|场|届|项|了|新|刚|首次|第一次)+`)
 
 // heldElsewhere reports whether the question names a title the company
-// holds or an event it runs (国家级工业设计中心, 绿色供应链管理企业, 美食节)
-// that the best article does not name: two or more of its characters,
-// after its tier (国家级, 五星, 4A) and fillers, are neither in the
-// article's text nor part of a recognised term the article words. The
-// article matched the kind of thing (中心, 饭店, 主办方) and the tier, not
-// the thing: the measures do not cover it. An abbreviation (企技中心) or a
-// colloquial name (五星酒店, 智能工厂) keeps its characters in the article
-// and passes.
+// holds or an event it runs that the best article (its folded text) does
+// not name. A title is judged by its characters: three or more of them,
+// past its tier (国家级, 五星, 4A) and fillers, neither in the article nor
+// part of a recognised term the article words (国家级工业设计中心 against
+// 企业技术中心; an abbreviation, 企技中心, keeps its characters). An event is
+// judged by its kind, the head of its name (演唱会, 比赛; 美食节 for a 节):
+// the article or a recognised term it words names it, or not — a singer's
+// name or a sport (周杰伦演唱会, 羽毛球比赛) does not change the kind.
 func heldElsewhere(q understood, spans []TermSpan, text string) bool {
 	t := q.topicOrNorm()
 	for _, m := range heldVerbRE.FindAllStringIndex(t, -1) {
@@ -349,27 +353,49 @@ func heldElsewhere(q understood, spans []TermSpan, text string) bool {
 		if strings.HasPrefix(rest, "方") || strings.HasPrefix(rest, "单位") {
 			continue // 主办方, 承办单位: who, not what
 		}
-		// The thing ends where the question goes on (…区里奖多少, 办完以后…).
+		// The thing ends where the question goes on (…区里奖多少, 办完以后…),
+		// and before a word for any title (…企业的称号, …的牌子).
 		if i := heldStopRE.FindStringIndex(rest); i != nil {
 			rest = rest[:i[0]]
 		}
-		at, end := -1, -1
-		for _, h := range heldHeads {
-			if i := strings.Index(rest, h); i >= 0 && (at < 0 || i < at || i == at && i+len(h) > end) {
-				at, end = i, i+len(h)
+		rest = titleWordRE.ReplaceAllString(rest, "")
+		// The head of a Chinese noun is its last word: the rightmost head,
+		// the longest of those ending there.
+		head, end := "", -1
+		for _, h := range append(slices.Clone(titleHeads), eventHeads...) {
+			if i := strings.LastIndex(rest, h); i >= 0 && (i+len(h) > end || i+len(h) == end && len(h) > len(head)) {
+				head, end = h, i+len(h)
 			}
 		}
-		if at < 0 {
+		if end < 0 {
 			continue
 		}
-		// X的Y names a Y (最高那档的5A景区: a 5A景区).
-		start := m[1] + strings.LastIndex(rest[:end], "的") + 1
-		if start == m[1] {
-			start += len(heldFillerRE.FindString(rest[:end]))
+		start := m[1]
+		if k := strings.LastIndex(rest[:end], "的"); k >= 0 {
+			start += k + len("的") // X的Y names a Y (最高那档的5A景区: a 5A景区)
 		} else {
-			start += len("的") - 1
+			start += len(heldFillerRE.FindString(rest[:end]))
 		}
-		if strangeRunes(q, spans, text, start, m[1]+end) >= 3 {
+		end += m[1]
+		if start >= end {
+			continue
+		}
+		if !slices.Contains(eventHeads, head) {
+			if strangeRunes(q, spans, text, start, end) >= 3 {
+				return true
+			}
+			continue
+		}
+		// An event's kind: its head, with the two characters before a
+		// one-character head (美食节, 动漫展).
+		kind := end - len(head)
+		if utf8.RuneCountInString(head) == 1 {
+			for n := 0; n < 2 && kind > start; n++ {
+				_, size := utf8.DecodeLastRuneInString(t[:kind])
+				kind -= size
+			}
+		}
+		if strangeRunes(q, spans, text, kind, end) > 0 {
 			return true
 		}
 	}
@@ -388,21 +414,19 @@ func strangeRunes(q understood, spans []TermSpan, text string, start, end int) i
 			tiers[i] = true
 		}
 	}
-	byRune := utf8.RuneCountInString(t[:start])
-	n := 0
-	for i, r := range t[start:end] {
-		at := byRune + utf8.RuneCountInString(t[start:start+i])
-		switch {
-		case !norm.IsHan(r) || tiers[start+i] || strings.ContainsRune(functionRunes+"级", r):
-			continue
-		case strings.ContainsRune(text, r):
-			continue
-		case slices.ContainsFunc(spans, func(sp TermSpan) bool {
+	explained := func(at int) bool { // a recognised term the article words covers rune at
+		return slices.ContainsFunc(spans, func(sp TermSpan) bool {
 			return sp.Start <= at && at < sp.End && slices.ContainsFunc(sp.Alts, func(a string) bool { return a != "" && strings.Contains(text, a) })
-		}):
-			continue
+		})
+	}
+	n := 0
+	at := utf8.RuneCountInString(t[:start]) // rune offset, as TermSpans count
+	for i, r := range t[start:end] {
+		if norm.IsHan(r) && !tiers[start+i] && !strings.ContainsRune(functionRunes, r) && r != '级' &&
+			!strings.ContainsRune(text, r) && !explained(at) {
+			n++
 		}
-		n++
+		at++
 	}
 	return n
 }
@@ -410,10 +434,11 @@ func strangeRunes(q understood, spans []TermSpan, text string, start, end int) i
 // Whether a company runs an event or takes part in one: a measure for
 // those who attend a fair (参加境外展会) does not pay its organiser, and
 // one for organisers (举办体育赛事, 给予主办方奖励) does not pay those
-// who compete.
+// who compete. Taking part is the company's (我们…参展), not the
+// audience's (2万人参赛).
 var (
 	organiseRE = regexp.MustCompile(`(举办|主办|承办|组织|策划|办|搞)(了|过)?(一个|一场|一届|一次|个|场|届|次)?[^，,。；;？?！!]{0,8}?(展|会|节|赛|活动|演出)|主办方|主办单位|承办方|organi[sz]|\bhost`)
-	attendRE   = regexp.MustCompile(`参加|参展|参赛|出国比赛|去[^，,。；;？?！!]{0,6}(展会|比赛)|\battend|\bexhibit(or|ing)\b|take part|participat`)
+	attendRE   = regexp.MustCompile(`(我们|我司|公司|企业|队员|运动员|我)[^，,。；;？?！!]{0,8}(参加|参展|参赛)|出国比赛|去[^，,。；;？?！!]{0,6}(参展|展会|比赛)|\bwe\b.{0,20}\b(attend|exhibit|take part|participat)`)
 )
 
 // eventRoles reports whether text speaks of running an event, and of

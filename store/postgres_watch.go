@@ -131,6 +131,9 @@ func (p *Postgres) listenOnce(ctx context.Context, signal func()) (bool, error) 
 	}
 }
 
+// minPollRead is the least time the poll gives one read of the generation.
+const minPollRead = 5 * time.Second
+
 // poll reads the generation every interval and signals when it moved.
 func (p *Postgres) poll(ctx context.Context, every time.Duration, signal func(), log *slog.Logger) {
 	t := time.NewTicker(every)
@@ -144,7 +147,7 @@ func (p *Postgres) poll(ctx context.Context, every time.Duration, signal func(),
 		}
 		// A short poll still gives a busy server time to answer: a read
 		// cut at the interval would never see the generation move.
-		qctx, cancel := context.WithTimeout(ctx, max(every, 5*time.Second))
+		qctx, cancel := context.WithTimeout(ctx, max(every, minPollRead))
 		gen, err := p.Generation(qctx)
 		cancel()
 		switch {
