@@ -450,7 +450,11 @@ func namesTopic(clause string, own []anchor) bool {
 // a question word), as opposed to a greeting with context.
 var questionRE = regexp.MustCompile(`[?？]|吗|么|呢|多少|怎么|如何|什么|啥|哪|几|能否|是否|能不能|可不可以|有没有|找谁|问谁|\b(how|what|when|where|which|who|can|could|does|do|is|are)\b`)
 
-func asksQuestion(s string) bool { return questionRE.MatchString(s) }
+func asksQuestion(s string) bool { return questionRE.MatchString(notAsking.Replace(s)) }
+
+// notAsking blanks the words with a question character that ask nothing
+// (开了好几个账号, 十几家门店).
+var notAsking = strings.NewReplacer("好几", "", "十几", "")
 
 var followUpRE = regexp.MustCompile(`^(那|那么|那如果|如果是|要是|还有|另外|再问|同样|这个|这项|该项|它|这种|那种)|呢[?？]?$|^(面积|金额|比例|上限|条件|期限|时间|要求|门槛|标准|多少|怎么申请|找谁|哪个部门)|^(what about|and |how about)`)
 

@@ -213,6 +213,7 @@ func TestNearMissChecksKeepAnswers(t *testing.T) {
 		{name: "the year of the company's figure", q: "2024年的营收首次突破10亿奖多少", mode: ModeAnswer, article: 7, contains: []string{"50万元"}},
 		{name: "a factory moving to the home region", q: "昆山工厂搬到吴中有补贴吗", mode: ModeAnswer},
 		{name: "a week is no star", q: "旅游饭店评上星级能奖多少，我们大概一星期后评定", mode: ModeAnswer, article: 4, not: []string{"未列出"}},
+		{name: "accounts the company has", q: "公司名下有好几个网店账号，今年网络零售额首次突破1亿元，能奖多少", mode: ModeAnswer, article: 13},
 		{name: "a loan beside the topic", q: "刚评上省级专精特新，还想申请贷款，专精特新能奖多少", mode: ModeAnswer, article: 6, contains: []string{"20万元"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkAnswer(t, b, "", tc) })
