@@ -92,7 +92,7 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 		// answer covers; "那旅行社呢" after 夜间文旅 starts a new one.
 		cont := ownSpecific < 1
 		if !cont && prev.Doc != "" {
-			cont = b.previousCovers(ctx, prev, own)
+			cont = b.previousCovers(ctx, prev, own, q)
 		}
 		// Scope stays with this offline resolution: no model is asked to
 		// rewrite the follow-up (see condense).
@@ -504,17 +504,27 @@ func lastTopic(h []convlog.Turn) *convlog.Turn {
 // previousCovers reports whether the article the previous turn cited
 // contains the specific terms of this question: "评上的话找哪个部门" after
 // 夜间文旅消费集聚区 continues it; "那旅行社呢" does not.
-func (b *Bot) previousCovers(ctx context.Context, prev *convlog.Turn, own []anchor) bool {
+//
+// A question about the measure itself (申报时间, 有效期, 找谁, 能否叠加)
+// continues it when any article of the previous answer's document has its
+// terms: "什么时候申报" after 音乐节's reward asks for the culture measure's
+// deadline, not the manufacturing one's.
+func (b *Bot) previousCovers(ctx context.Context, prev *convlog.Turn, own []anchor, q understood) bool {
 	hits, err := b.cfg.Index.Search(ctx, retrieval.Query{Text: prev.Resolved, DocID: prev.Doc, K: 50, IncludeInactive: true})
 	if err != nil {
 		return false
 	}
+	aboutMeasure := q.intents&(askDeadline|askProcedure|askValidity|askDepartment|askStacking) != 0 && q.intents&(askAmount|askCompute) == 0
 	for _, h := range hits {
-		if h.Chunk.Article != prev.Article {
+		if h.Chunk.Article != prev.Article && !aboutMeasure {
 			continue
 		}
-		m := measureAnchors(own, passageOf(h.Chunk))
-		return m.missing == 0
+		if m := measureAnchors(own, passageOf(h.Chunk)); m.missing == 0 {
+			return true
+		}
+		if !aboutMeasure {
+			return false
+		}
 	}
 	return false
 }

@@ -156,6 +156,11 @@ func TestConversationTopic(t *testing.T) {
 	// What the company says before it asks carries over.
 	checkAnswer(t, b, "c2", answerCase{q: "你好，我们是做旅行社的", mode: ModeChat})
 	checkAnswer(t, b, "c2", answerCase{q: "这种区里有什么奖励", mode: ModeAnswer, article: 8, contains: []string{"1万人次"}})
+
+	// When to apply, after a topic: the topic's measure's deadline, not
+	// another measure's.
+	checkAnswer(t, b, "c3", answerCase{q: "体育赛事的奖励标准是怎样的", mode: ModeAnswer, article: 7})
+	checkAnswer(t, b, "c3", answerCase{q: "奖励什么时候申报？", mode: ModeAnswer, contains: []string{"活动结束后3个月内"}, not: []string{"区工信局发布"}})
 }
 
 // An English question is answered in English, amounts with their Chinese form.
