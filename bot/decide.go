@@ -725,8 +725,9 @@ var bothRE = regexp.MustCompile(`国内外|境内外|海内外`)
 
 // hereRE: words that place what is done in China — 在/去/到 (a place in
 // between) 本地, 国内…, or 本地/国内 right before a fair or a warehouse —
-// not those that describe the company (区内的外贸企业, a local company).
-var hereRE = regexp.MustCompile(`(在|去|到|赴)[^，,。；;？?！!]{0,3}?(本地|当地|国内|境内|区内|省内|市内)|(本地|国内|境内)的?(展会|展览|仓库|仓)|\b(in china|domestic (fair|exhibition|trade show|warehouse))`)
+// not those that describe the company (区内的外贸企业, a local company;
+// 区内 is also the end of 园区内).
+var hereRE = regexp.MustCompile(`(在|去|到|赴)[^，,。；;？?！!]{0,3}?(本地|当地|国内|境内)|(本地|国内|境内)的?(展会|展览|仓库|仓)|\b(in china|domestic (fair|exhibition|trade show|warehouse))`)
 
 // placeOfActRE: before a place, the words that make it where something is
 // done (去上海参加进博会, 在南京租了个仓库).

@@ -212,6 +212,7 @@ func TestNearMissChecksKeepAnswers(t *testing.T) {
 		{name: "the audience takes part", q: "我们的马拉松赛事有2万人参赛，能拿多少奖励", mode: ModeAnswer, article: 7},
 		{name: "a company in the district, a fair abroad", q: "我们是区内的外贸企业，明年去德国参加汉诺威工业展，展位费能补多少？", mode: ModeAnswer, article: 4, contains: []string{"70%"}},
 		{name: "China and abroad", q: "参加国内外展会，展位费能补多少", mode: ModeAnswer, article: 4},
+		{name: "a company in a park, a fair abroad", q: "我们在工业园区内，下个月去越南参展，展位费补多少", mode: ModeAnswer, article: 4},
 		{name: "the company's factory elsewhere", q: "我们昆山工厂的产品去日本参展，展位费补多少", mode: ModeAnswer, article: 4},
 		{name: "a brand from abroad, stores elsewhere", q: "我们是韩国的化妆品品牌，之前在上海开过店，吴中这家是华东第一家，能奖多少", mode: ModeAnswer, article: 11},
 		{name: "a list a company enters", q: "入选省级专精特新名单能奖多少", mode: ModeAnswer, article: 6, contains: []string{"20万元"}},
