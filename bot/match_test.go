@@ -299,7 +299,13 @@ func TestMatchFollowsIndexUpdates(t *testing.T) {
 	if len(res.Matches) != 0 {
 		t.Fatalf("before the new measure: %s", listMatches(res.Matches))
 	}
-	doc, findings := policies.ParseFile("new.md", []byte(newMeasure))
+	// A measure of the kind officials upload, in none of the bundled
+	// corpus's wording (the web tests upload it too).
+	md, err := os.ReadFile("../testdata/measures/wz-digital-2026.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, findings := policies.ParseFile("new.md", md)
 	for _, f := range findings {
 		if f.Severity == policies.Error {
 			t.Fatalf("new measure: %s", f)
@@ -316,27 +322,6 @@ func TestMatchFollowsIndexUpdates(t *testing.T) {
 		t.Fatalf("after the new measure: total %v\n%s", res.Total, listMatches(res.Matches))
 	}
 }
-
-// newMeasure is a measure of the kind officials upload, in none of the
-// bundled corpus's wording.
-const newMeasure = `---
-id: wz-digital-2026
-title: 吴中区加快数字经济发展的若干措施（测试文本）
-category: manufacturing
-issuer: 苏州市吴中区人民政府
-effective_from: 2026-01-01
-effective_to: 2028-12-31
-lead_department: 区工业和信息化局
----
-
-# 吴中区加快数字经济发展的若干措施（测试文本）
-
-第一条 本措施适用于工商注册和税务征管关系在吴中区的企业。
-
-第二条 新认定为国家级工业互联网标杆工厂的，奖励100万元；新认定为省级工业互联网标杆工厂的，奖励50万元。（责任单位：区工信局）
-
-第三条 企业上云用云年度支出达到50万元以上的，按实际支出的30%给予补助，单个企业每年最高30万元。（责任单位：区工信局）
-`
 
 // TestAskForTheList: in chat, "能申请哪些政策" gets the match list when the
 // company has described itself (in the message or earlier in the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -144,7 +145,12 @@ func TestMatchUploadedMeasure(t *testing.T) {
 	if m := post(profile); len(m.Matches) != 0 {
 		t.Fatalf("before the upload: %+v", m.Matches)
 	}
-	wantStatus(t, e.upload(t, chenToken, "?publish=1", "digital.md", []byte(digitalMeasure), nil), http.StatusCreated, "upload and publish")
+	// A measure of none of the bundled corpus's wording.
+	digital, err := os.ReadFile("../testdata/measures/wz-digital-2026.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, e.upload(t, chenToken, "?publish=1", "digital.md", digital, nil), http.StatusCreated, "upload and publish")
 	for _, body := range []string{profile, `{"text": "我们刚评上省级工业互联网标杆工厂，今年上云用云支出80万"}`} {
 		m := post(body)
 		got := map[int]float64{}
@@ -159,26 +165,6 @@ func TestMatchUploadedMeasure(t *testing.T) {
 		}
 	}
 }
-
-// digitalMeasure is a measure of none of the bundled corpus's wording.
-const digitalMeasure = `---
-id: wz-digital-2026
-title: 吴中区加快数字经济发展的若干措施（测试文本）
-category: manufacturing
-issuer: 苏州市吴中区人民政府
-effective_from: 2026-01-01
-effective_to: 2028-12-31
-lead_department: 区工业和信息化局
----
-
-# 吴中区加快数字经济发展的若干措施（测试文本）
-
-第一条 本措施适用于工商注册和税务征管关系在吴中区的企业。
-
-第二条 新认定为国家级工业互联网标杆工厂的，奖励100万元；新认定为省级工业互联网标杆工厂的，奖励50万元。（责任单位：区工信局）
-
-第三条 企业上云用云年度支出达到50万元以上的，按实际支出的30%给予补助，单个企业每年最高30万元。（责任单位：区工信局）
-`
 
 // TestOpenAIMatchList: asked "能申请哪些政策" through the OpenAI-compatible
 // endpoint, with the company's situation in an earlier message, the reply
