@@ -476,37 +476,31 @@ func upgradeLines(q understood, cs []policies.Clause, chosen []int, english bool
 		from.Tier, to.Tier, to.Benefit.Amount, from.Benefit.Amount, amount.Format(diff, u))}
 }
 
-// stepFact returns the index of the question's figure that a Steps clause
-// measures (same unit as its thresholds), or -1. Of several, the last one
-// written is what the company asks about ("去年98亿，今年预计106亿，第一次过
-// 百亿的话…").
-func stepFact(q understood, c policies.Clause) int {
+// stepFacts returns the indexes of the question's figures that a Steps
+// clause measures (same unit as its thresholds), in the order written.
+func stepFacts(q understood, c policies.Clause) []int {
 	if len(c.Benefit.Steps) == 0 {
-		return -1
+		return nil
 	}
 	u := c.Benefit.Steps[0].Threshold.Value.Unit
-	last := -1
+	var out []int
 	for i, f := range q.facts {
 		if f.Unit == u && !f.Vague {
-			last = i
+			out = append(out, i)
 		}
 	}
-	return last
+	return out
 }
 
-// stepFacts counts the company's figures in the unit of c's steps.
-func stepFacts(q understood, c policies.Clause) int {
-	if len(c.Benefit.Steps) == 0 {
-		return 0
+// stepFact returns the index of the question's figure that a Steps clause
+// measures, or -1. Of several, the last one written is what the company
+// asks about ("去年98亿，今年预计106亿，第一次过百亿的话…").
+func stepFact(q understood, c policies.Clause) int {
+	fs := stepFacts(q, c)
+	if len(fs) == 0 {
+		return -1
 	}
-	u := c.Benefit.Steps[0].Threshold.Value.Unit
-	n := 0
-	for _, f := range q.facts {
-		if f.Unit == u && !f.Vague {
-			n++
-		}
-	}
-	return n
+	return fs[len(fs)-1]
 }
 
 // chooseStep picks the step of a 分别 list that the company's figure

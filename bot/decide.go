@@ -189,19 +189,21 @@ func (b *Bot) answer(ctx context.Context, msg string, history []convlog.Turn, on
 	if !continued && len(q.facts) == 0 && askedUnknown(q, anchors, spans) {
 		return b.uncovered(ans, q, evidence, spans, arts), "", nil
 	}
-	// What the company was awarded or runs (国家级工业设计中心, 美食节) is a
-	// thing the article does not name: it matched the kind and the tier.
-	// A question of deadline, procedure, department or stacking is answered
-	// by an article for all the measures, which names none of them.
-	general := askDeadline | askProcedure | askDepartment | askStacking | askValidity
-	if !continued && q.intents&general == 0 && (heldElsewhere(q, spans, norm.Fold(best.chunk().Text)) || otherRole(q, norm.Fold(subjects(best)))) {
-		return b.uncovered(ans, q, evidence, spans, arts), "", nil
-	}
-	// Somewhere in China (去上海参加进博会, 在吴中本地租的仓库) for a measure of
-	// what is done abroad (境外展会, 海外仓): not covered; the reply says
-	// which measure exists and where it applies.
-	if !continued && q.intents&general == 0 {
-		if place, ok := b.domesticFor(q, best); ok {
+	if !continued && q.intents&aboutMeasures == 0 {
+		// A question of deadline, procedure, department or stacking is
+		// answered by an article for all of a measure's rewards, which
+		// names none of them: these checks are for the others.
+		text, who := norm.Fold(best.chunk().Text), norm.Fold(subjects(best))
+		// What the company was awarded or runs (国家级工业设计中心, 美食节)
+		// is a thing the article does not name: it matched the kind and the
+		// tier. Or it runs what the article pays attending, or the reverse.
+		if heldElsewhere(q, spans, text) || otherRole(q, who) {
+			return b.uncovered(ans, q, evidence, spans, arts), "", nil
+		}
+		// Somewhere in China (去上海参加进博会, 在吴中本地租的仓库) for a
+		// measure of what is done abroad (境外展会, 海外仓): not covered; the
+		// reply says which measure exists and where it applies.
+		if place, ok := b.domesticFor(q, who); ok {
 			return b.abroadOnly(ans, q, best, place), "", nil
 		}
 	}
@@ -514,7 +516,7 @@ func (b *Bot) previousCovers(ctx context.Context, prev *convlog.Turn, own []anch
 	if err != nil {
 		return false
 	}
-	aboutMeasure := q.intents&(askDeadline|askProcedure|askValidity|askDepartment|askStacking) != 0 && q.intents&(askAmount|askCompute) == 0
+	aboutMeasure := q.intents&aboutMeasures != 0 && q.intents&(askAmount|askCompute) == 0
 	for _, h := range hits {
 		if h.Chunk.Article != prev.Article && !aboutMeasure {
 			continue
@@ -737,15 +739,14 @@ var placeOfActRE = regexp.MustCompile(`(在|去|到|赴)$`)
 // (上海总部, 昆山工厂).
 var placeOfCompanyRE = regexp.MustCompile(`^的?(总部|工厂|厂|公司|分公司|门店|企业|基地)`)
 
-// domesticFor reports whether the best article's benefits are for what is
-// done abroad (企业参加境外展会, 在境外自建或租赁海外仓) while the question
-// places its own in China, without a word of abroad: in a place of the
-// regions table other than the home region and those it lies in (去上海参加
-// 进博会; 香港, 澳门 and 台湾 count as abroad for these measures), or 在本地,
-// 国内的展会. A place the regions table does not list (广州) is not read.
-// It returns the place as the question wrote it.
-func (b *Bot) domesticFor(q understood, best *article) (string, bool) {
-	who := norm.Fold(subjects(best))
+// domesticFor reports whether the best article's benefits (who: its folded
+// subjects) are for what is done abroad (企业参加境外展会, 在境外自建或租赁
+// 海外仓) while the question places its own in China, without a word of
+// abroad: in a place of the regions table other than the home region and
+// those it lies in (去上海参加进博会; 香港, 澳门 and 台湾 count as abroad for
+// these measures), or 在本地, 国内的展会. A place the regions table does not
+// list (广州) is not read. It returns the place as the question wrote it.
+func (b *Bot) domesticFor(q understood, who string) (string, bool) {
 	if who == "" || !abroadRE.MatchString(who) || bothRE.MatchString(who) || abroadRE.MatchString(q.norm) {
 		return "", false // not a measure for abroad only (国内外知名品牌), or asked of abroad
 	}

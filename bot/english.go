@@ -27,7 +27,7 @@ func (b *Bot) englishSummary(q understood, a *article, sel selection) []string {
 		c := a.clauses[i]
 		switch c.Kind {
 		case policies.ClauseBenefit:
-			if c.Benefit != nil && c.Benefit.Kind == policies.BenefitSteps && stepFacts(q, c) == 1 {
+			if c.Benefit != nil && c.Benefit.Kind == policies.BenefitSteps && len(stepFacts(q, c)) == 1 {
 				continue // one figure, one step (several: which is the company's is not sure)
 			}
 			if line := b.englishBenefit(c); line != "" {

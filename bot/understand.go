@@ -34,6 +34,11 @@ const (
 
 func (i intent) has(x intent) bool { return i&x != 0 }
 
+// aboutMeasures are the intents of a question about the measure itself —
+// when and how to apply, its dates, who handles it, stacking — which an
+// article for all of a measure's rewards answers.
+const aboutMeasures = askDeadline | askProcedure | askDepartment | askStacking | askValidity
+
 // intentPatterns recognise the intents in folded Chinese and English text.
 var intentPatterns = []struct {
 	re *regexp.Regexp
